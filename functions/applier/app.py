@@ -1,5 +1,75 @@
-"""Placeholder until its owner lands the handler."""
+"""Applier: submitted setup types (ApplyQueue) and ERP change events (EventsQueue, FIFO).
+
+The two sources are told apart by the queue the batch came from: a FIFO batch holds ERP
+events and stops at the first failure so later events of a record never overtake it;
+setup `apply` messages go to the ApplyService.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from syncbridge.domain.setup import bootstrap
+from syncbridge.domain.setup.applier import ApplyService
+from syncbridge.domain.setup.models import ApplyMessage
+from syncbridge.observability import logger, metrics, tracer
+
+setup_processor = BatchProcessor(event_type=EventType.SQS)
+events_processor = SqsFifoPartialProcessor()
 
 
-def lambda_handler(event, context):
-    raise NotImplementedError("applier")
+@cache
+def service() -> ApplyService:
+    return bootstrap.apply_service()
+
+
+@tracer.capture_method
+def apply_handler(record: SQSRecord) -> str:
+    message = ApplyMessage.model_validate_json(record.body)
+    logger.append_keys(tenant_id=message.tenant_id, resource_type=message.resource_type)
+    outcome = service().handle(message)
+    metrics.add_metric(name=f"Apply_{outcome}", unit=MetricUnit.Count, value=1)
+    return outcome
+
+
+@tracer.capture_method
+def erp_event_handler(record: SQSRecord) -> Any:
+    from syncbridge.domain.sync.events import apply_erp_event
+
+    result = apply_erp_event(json.loads(record.body))
+    metrics.add_metric(name="ErpEventApplied", unit=MetricUnit.Count, value=1)
+    return result
+
+
+def is_events_batch(event: dict[str, Any]) -> bool:
+    """EventsQueue is the FIFO queue; ApplyQueue is a standard one."""
+    records = event.get("Records") or []
+    return bool(records) and str(records[0].get("eventSourceARN", "")).endswith(".fifo")
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_events_batch(event):
+        return process_partial_response(
+            event=event,
+            record_handler=erp_event_handler,
+            processor=events_processor,
+            context=context,
+        )
+    return process_partial_response(
+        event=event, record_handler=apply_handler, processor=setup_processor, context=context
+    )

@@ -1,5 +1,49 @@
-"""Placeholder until its owner lands the handler."""
+"""Importer: one `import` message -> every page of one resource type staged, then matching.
+
+SQS consumer with partial batch failures: a record fails by raising (Ekos down, another
+delivery holding the import) and SQS redelivers it; the service makes redelivery safe.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from syncbridge.domain.setup import bootstrap
+from syncbridge.domain.setup.importer import ImportService
+from syncbridge.domain.setup.models import ImportMessage
+from syncbridge.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def lambda_handler(event, context):
-    raise NotImplementedError("importer")
+@cache
+def service() -> ImportService:
+    return bootstrap.import_service()
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> str:
+    message = ImportMessage.model_validate_json(record.body)
+    logger.append_keys(tenant_id=message.tenant_id, resource_type=message.resource_type)
+    outcome = service().handle(message)
+    metrics.add_metric(name=f"Import_{outcome}", unit=MetricUnit.Count, value=1)
+    return outcome
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

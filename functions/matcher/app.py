@@ -1,5 +1,48 @@
-"""Placeholder until its owner lands the handler."""
+"""Matcher: one `match` message -> proposals for one resource type, awaiting review.
+
+Runs with the NumPy layer (the matching engine); redelivery is safe (see MatchService).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from syncbridge.domain.setup import bootstrap
+from syncbridge.domain.setup.matching import MatchService
+from syncbridge.domain.setup.models import MatchMessage
+from syncbridge.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def lambda_handler(event, context):
-    raise NotImplementedError("matcher")
+@cache
+def service() -> MatchService:
+    return bootstrap.match_service()
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> str:
+    message = MatchMessage.model_validate_json(record.body)
+    logger.append_keys(tenant_id=message.tenant_id, resource_type=message.resource_type)
+    outcome = service().handle(message)
+    metrics.add_metric(name=f"Match_{outcome}", unit=MetricUnit.Count, value=1)
+    return outcome
+
+
+@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

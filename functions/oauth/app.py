@@ -1,5 +1,128 @@
-"""Placeholder until its owner lands the handler."""
+"""Sync Bridge's OAuth 2.0 authorization server (token, authorize, revoke, introspect, ...).
+
+Thin: each route adapts the proxy event (`HttpRequest.from_event`) and hands it to authlib
+(`syncbridge.authserver.server`) or to the interactive/tenant services. Public routes
+except `/oauth/clients` and `/oauth/users`, which the API authorizer protects (admin only).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from syncbridge.api.principal import principal_from_event
+from syncbridge.api.resolver import make_resolver
+from syncbridge.authserver import interactive, service
+from syncbridge.authserver.lambda_http import HttpRequest, OAuthResponse
+from syncbridge.authserver.metadata import server_metadata
+from syncbridge.authserver.server import SyncBridgeAuthorizationServer
+from syncbridge.authserver.service import (
+    ClientRegistration,
+    IssuedClient,
+    IssuedLogin,
+    PersonInvite,
+)
+from syncbridge.observability import logger, metrics, tracer
+
+app = make_resolver()
 
 
-def lambda_handler(event, context):
-    raise NotImplementedError("oauth")
+@cache
+def auth_server() -> SyncBridgeAuthorizationServer:
+    return SyncBridgeAuthorizationServer()
+
+
+def _request() -> HttpRequest:
+    return HttpRequest.from_event(app.current_event.raw_event)
+
+
+def _respond(result: OAuthResponse) -> Response:
+    headers: dict[str, Any] = dict(result.headers)
+    headers.pop("Content-Type", None)
+    if result.cookies:
+        headers["Set-Cookie"] = result.cookies
+    return Response(
+        status_code=result.status,
+        content_type=result.content_type,
+        body=result.body,
+        headers=headers,
+    )
+
+
+@app.post("/oauth/token", summary="Token endpoint (client credentials, code + PKCE, refresh)")
+def token():  # a raw HTTP response (authlib), no schema
+    result = auth_server().create_token_response(_request())
+    metrics.add_metric(name="TokenRequests", unit="Count", value=1)
+    logger.info("token request", extra={"status": result.status})
+    return _respond(result)
+
+
+@app.post("/oauth/revoke", summary="RFC 7009 token revocation")
+def revoke():  # a raw HTTP response (authlib), no schema
+    return _respond(auth_server().create_endpoint_response("revocation", _request()))
+
+
+@app.post("/oauth/introspect", summary="RFC 7662 token introspection")
+def introspect():  # a raw HTTP response (authlib), no schema
+    return _respond(auth_server().create_endpoint_response("introspection", _request()))
+
+
+@app.get("/oauth/authorize", summary="Authorization endpoint: consent page")
+@app.post("/oauth/authorize", summary="Authorization endpoint: consent decision")
+def authorize():  # a raw HTTP response (authlib), no schema
+    return _respond(interactive.authorize(auth_server(), _request()))
+
+
+@app.get("/oauth/login", summary="Sign-in page for people")
+@app.post("/oauth/login", summary="Sign in: sets the sb_session cookie")
+def login():  # a raw HTTP response (authlib), no schema
+    return _respond(interactive.login(auth_server(), _request()))
+
+
+@app.post("/oauth/logout", summary="Sign out: revokes the session")
+def logout():  # a raw HTTP response (authlib), no schema
+    return _respond(interactive.logout(auth_server(), _request()))
+
+
+@app.post("/oauth/clients", summary="Register a client for the caller's tenant (admin)")
+def register_client(registration: Annotated[ClientRegistration, Body()]) -> Response[IssuedClient]:
+    principal = principal_from_event(app.current_event.raw_event)
+    issued = service.register_client(auth_server().store, principal, registration)
+    logger.info("client registered", extra={"client_id": issued.client_id})
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=issued.model_dump(),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.post("/oauth/users", summary="Issue a sign-in for a person of the caller's tenant (admin)")
+def invite_person(invite: Annotated[PersonInvite, Body()]) -> Response[IssuedLogin]:
+    principal = principal_from_event(app.current_event.raw_event)
+    issued = service.invite_person(auth_server().store, principal, invite)
+    logger.info("person invited", extra={"username": issued.username, "role": issued.role})
+    return Response(
+        status_code=HTTPStatus.CREATED,
+        content_type=content_types.APPLICATION_JSON,
+        body=issued.model_dump(),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.get("/.well-known/oauth-authorization-server", summary="RFC 8414 server metadata")
+def metadata() -> dict[str, Any]:
+    return server_metadata(_request().base_url)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,5 +1,63 @@
-"""Placeholder until its owner lands the handler."""
+"""Consumes OUTBOUND_QUEUE_URL: home-platform unit scans pushed to the ERP exactly once.
+
+Each record is one scan (`UnitScanMessage`); `push_unit_scan` maps internal ids to the
+ERP's and posts with a stable Idempotency-Key. Permanent refusals (422, 409) are audited
+and acknowledged; throttling/outages raise, so only that record is retried (then DLQ).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Json
+
+from syncbridge.domain.connections import bootstrap
+from syncbridge.domain.sync.models import UnitScanMessage
+from syncbridge.domain.sync.outbound import push_unit_scan
+from syncbridge.observability import logger, metrics, tracer
+from syncbridge.store.mappings import DynamoMappingRepository
+from syncbridge.store.setup import DynamoAuditLog
 
 
-def lambda_handler(event, context):
-    raise NotImplementedError("outbound")
+class ScanRecord(SqsRecordModel):
+    body: Json[UnitScanMessage]  # type: ignore[assignment]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=ScanRecord)
+
+
+@cache
+def mappings() -> DynamoMappingRepository:
+    return DynamoMappingRepository()
+
+
+@cache
+def audit() -> DynamoAuditLog:
+    return DynamoAuditLog()
+
+
+def record_handler(record: ScanRecord) -> str:
+    message = record.body
+    if message.erp != "ekos":
+        raise ValueError(f"no outbound adapter for ERP {message.erp!r}")
+    with bootstrap.ekos_client(message.tenant_id, message.connection_id) as ekos:
+        outcome = push_unit_scan(message, mappings(), lambda _m: ekos, audit())
+    metrics.add_metric(name=f"Scans_{outcome}", unit="Count", value=1)
+    return outcome
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

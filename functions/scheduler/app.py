@@ -1,5 +1,29 @@
-"""Placeholder until its owner lands the handler."""
+"""Fired by EventBridge Scheduler: one sync command per active connection and resource type.
+
+Input `{"action": "incremental_sync"}` (every 15 minutes) or `{"action": "reconcile"}`
+(nightly); commands go to IMPORT_QUEUE_URL for the importer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from syncbridge.domain.sync.models import ScheduleTick
+from syncbridge.domain.sync.scheduling import plan_sync
+from syncbridge.observability import logger, metrics, tracer
+from syncbridge.store.setup import SqsQueue
+from syncbridge.store.sync import ActiveConnectionDirectory, SyncCursorRepository
 
 
-def lambda_handler(event, context):
-    raise NotImplementedError("scheduler")
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    tick = ScheduleTick.model_validate(event)
+    commands = plan_sync(
+        tick, ActiveConnectionDirectory(), SqsQueue("IMPORT_QUEUE_URL"), SyncCursorRepository()
+    )
+    metrics.add_metric(name="SyncCommandsEnqueued", unit="Count", value=len(commands))
+    return {"action": tick.action, "enqueued": len(commands)}

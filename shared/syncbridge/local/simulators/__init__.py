@@ -8,7 +8,7 @@ starts each one and sets that variable for the handlers.
 """
 
 REGISTRY: dict[str, str] = {
-    # "EKOS_BASE_URL": "syncbridge.local.simulators.ekos",
+    "EKOS_BASE_URL": "syncbridge.local.simulators.ekos",
     # "ODOO_BASE_URL": "syncbridge.local.simulators.odoo",
     # "MICROSHARE_BASE_URL": "syncbridge.local.simulators.microshare",
 }

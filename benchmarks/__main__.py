@@ -1,0 +1,101 @@
+"""`python -m benchmarks`: run the cases through the engine and the peers, print the table.
+
+python -m benchmarks                       # every case, every system (make bench)
+python -m benchmarks --quick               # real cases + synthetic-50k (make bench-quick)
+python -m benchmarks --cases brewery-drift,synthetic-100k --skip-peers
+python -m benchmarks --readme              # also rewrite README.md's benchmark section
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import cases, report, systems
+from benchmarks.run import RunResult, run_case
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+README = cases.REPO_ROOT / "README.md"
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--cases", help="comma-separated case names (default: all)")
+    parser.add_argument("--quick", action="store_true", help="real cases + synthetic-50k only")
+    parser.add_argument("--skip-peers", action="store_true", help="ours and the baseline only")
+    parser.add_argument("--peers", help="comma-separated subset of: recordlinkage,splink")
+    parser.add_argument("--readme", action="store_true", help="rewrite README.md's section")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
+    parser.add_argument(
+        "--rss-cap-mb",
+        type=int,
+        default=12_000,
+        help="stop a run whose processes hold more than this (reported oom)",
+    )
+    parser.add_argument(
+        "--no-blocking-recall",
+        action="store_true",
+        help="skip the engine's evaluator (it re-runs the engine to report blocking recall)",
+    )
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    peers = args.peers.split(",") if args.peers else None
+    unknown = set(peers or ()) - set(systems.PEERS)
+    if unknown:
+        parser.error(f"unknown peer(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    names = args.cases.split(",") if args.cases else cases.default_case_names(args.quick)
+    if not names:
+        print(f"no cases: {cases.REAL_CASES_DIR} is absent and none were named", file=sys.stderr)
+        return 2
+    chosen = systems.selected(args.skip_peers, args.peers.split(",") if args.peers else None)
+    if not systems.engine_present():
+        print(f"note: {systems.ENGINE_MAIN} is absent; running without 'ours'", file=sys.stderr)
+    results: list[RunResult] = []
+    try:
+        resolved = list(cases.resolve(names))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for case in resolved:
+        for system in chosen:
+            started = time.strftime("%H:%M:%S")
+            print(f"[{started}] {case.name} / {system.key} ...", file=sys.stderr, flush=True)
+            result = run_case(
+                case,
+                system,
+                timeout_seconds=args.timeout,
+                rss_cap_bytes=args.rss_cap_mb * 1024 * 1024,
+                blocking_recall=not args.no_blocking_recall,
+            )
+            f1 = result.scores["f1"] if result.scores else None
+            print(
+                f"    {result.status}: {result.wall_seconds or 0:.1f} s, "
+                f"{result.peak_rss_mb or 0:.0f} MB, F1 {f1 if f1 is None else round(f1, 4)}"
+                + (f" ({result.detail})" if result.detail else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+            results.append(result)
+    host = report.machine()
+    path = report.write_results(results, host, args.results_dir)
+    print(report.markdown(results, host))
+    print(f"written: {path} and {path.with_suffix('.json')}", file=sys.stderr)
+    if args.readme:
+        report.update_readme(README, results, host)
+        print(f"updated: {README}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

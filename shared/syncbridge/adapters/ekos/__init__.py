@@ -1,0 +1,64 @@
+"""The Ekos adapter: the resource API client, our OAuth client at Ekos, and their models.
+
+    client = EkosClient(base_url, token_provider)
+    for page in client.iter_pages("customer-locations", updated_since=None):
+        records = [r.to_match_record() for r in page.records if not r.deleted]
+
+`token_provider` implements `TokenProvider` (see `syncbridge.domain.connections.tokens`
+for the one backed by the Connections table; `syncbridge.adapters.ekos.bootstrap.ekos_client(tenant_id)` wires it).
+"""
+
+from syncbridge.adapters.ekos.client import EkosClient, TokenProvider
+from syncbridge.adapters.ekos.errors import (
+    EkosError,
+    EkosRequestRejected,
+    EkosUnauthorized,
+    EkosUnavailable,
+    IdempotencyConflict,
+    OAuthProtocolError,
+    ScanRejected,
+)
+from syncbridge.adapters.ekos.models import (
+    PROFILES,
+    RESOURCE_MODELS,
+    RESOURCE_TYPES,
+    CustomerLocation,
+    EkosRecord,
+    Page,
+    Product,
+    ProductBatch,
+    ScanReceipt,
+    StorageLocation,
+    TokenResponse,
+    UnitScan,
+)
+from syncbridge.adapters.ekos.oauth import ClientCredentials, EkosOAuthClient
+from syncbridge.adapters.ekos.retry import RetryPolicy, parse_retry_after
+
+__all__ = [
+    "PROFILES",
+    "RESOURCE_MODELS",
+    "RESOURCE_TYPES",
+    "ClientCredentials",
+    "CustomerLocation",
+    "EkosClient",
+    "EkosError",
+    "EkosOAuthClient",
+    "EkosRecord",
+    "EkosRequestRejected",
+    "EkosUnauthorized",
+    "EkosUnavailable",
+    "IdempotencyConflict",
+    "OAuthProtocolError",
+    "Page",
+    "Product",
+    "ProductBatch",
+    "RetryPolicy",
+    "ScanReceipt",
+    "ScanRejected",
+    "StorageLocation",
+    "TokenProvider",
+    "TokenResponse",
+    "UnitScan",
+    "parse_retry_after",
+]

@@ -1,0 +1,215 @@
+"""The embedded home platform: internal records in DynamoDB (`HOME_TABLE`).
+
+Key: pk `TENANT#<tenant>#HOME#<kind>`, sk `REC#<id>`. Fields are stored as one JSON string
+(floats such as lat/lon survive without Decimal juggling) next to a lower-cased `search`
+text. Writes are conditional: create never overwrites, update checks the version.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from syncbridge import aws
+from syncbridge.domain.setup import cursor as cursors
+from syncbridge.domain.setup.records import search_text
+
+from . import HomeKind, HomeRecord, HomeRecordNotFound, HomeVersionConflict
+from .search import matches
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _pk(tenant_id: str, kind: str) -> str:
+    return f"TENANT#{tenant_id}#HOME#{kind}"
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+class DynamoHomePlatform:
+    """`HomePlatform` on DynamoDB; the table is resolved lazily from `HOME_TABLE`."""
+
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = aws.table("HOME_TABLE")
+        return self._table
+
+    @staticmethod
+    def _record(item: Mapping[str, Any]) -> HomeRecord:
+        return HomeRecord(
+            id=item["id"],
+            kind=item["kind"],
+            fields=json.loads(item.get("fields_json") or "{}"),
+            archived=bool(item.get("archived", False)),
+            version=int(item.get("version", 1)),
+            created_at=item.get("created_at", ""),
+            updated_at=item.get("updated_at", ""),
+        )
+
+    def _item(self, tenant_id: str, record: HomeRecord) -> dict[str, Any]:
+        return {
+            "pk": _pk(tenant_id, record.kind),
+            "sk": f"REC#{record.id}",
+            "id": record.id,
+            "kind": record.kind,
+            "tenant_id": tenant_id,
+            "fields_json": json.dumps(record.fields, separators=(",", ":"), default=str),
+            "search": search_text(record.kind, record.fields),
+            "archived": record.archived,
+            "version": record.version,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+
+    def list(
+        self, tenant_id: str, kind: HomeKind, cursor: str | None = None, limit: int = 100
+    ) -> tuple[list[HomeRecord], str | None]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": _pk(tenant_id, kind)},
+            "Limit": limit,
+        }
+        start = cursors.decode(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = self.table.query(**kwargs)
+        items = [self._record(i) for i in page.get("Items", [])]
+        return items, cursors.encode(page.get("LastEvaluatedKey"))
+
+    def iter_all(self, tenant_id: str, kind: HomeKind) -> Iterator[HomeRecord]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": _pk(tenant_id, kind)},
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                record = self._record(item)
+                if not record.archived:
+                    yield record
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get(self, tenant_id: str, kind: HomeKind, record_id: str) -> HomeRecord | None:
+        item = self.table.get_item(
+            Key={"pk": _pk(tenant_id, kind), "sk": f"REC#{record_id}"}, ConsistentRead=True
+        ).get("Item")
+        return self._record(item) if item else None
+
+    def search(
+        self, tenant_id: str, kind: HomeKind, query: str, limit: int = 20
+    ) -> list[HomeRecord]:
+        found: list[HomeRecord] = []
+        for record in self.iter_all(tenant_id, kind):
+            if matches(record, query):
+                found.append(record)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def create(
+        self,
+        tenant_id: str,
+        kind: HomeKind,
+        fields: Mapping[str, Any],
+        record_id: str | None = None,
+    ) -> HomeRecord:
+        now = _now()
+        record = HomeRecord(
+            id=record_id or f"h-{uuid.uuid4().hex[:16]}",
+            kind=kind,
+            fields=dict(fields),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            self.table.put_item(
+                Item=self._item(tenant_id, record),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            existing = self.get(tenant_id, kind, record.id)
+            if existing is None:  # pragma: no cover - deleted in between
+                raise
+            return existing
+        return record
+
+    def load(self, tenant_id: str, kind: HomeKind, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Bulk-load records (`id` + fields) in 25-item batches: seeding a demo or a test,
+        not part of the `HomePlatform` protocol. Existing ids are overwritten."""
+        now = _now()
+        count = 0
+        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for row in rows:
+                fields = {k: v for k, v in row.items() if k != "id" and v is not None}
+                record = HomeRecord(
+                    id=str(row["id"]), kind=kind, fields=fields, created_at=now, updated_at=now
+                )
+                batch.put_item(Item=self._item(tenant_id, record))
+                count += 1
+        return count
+
+    def update(
+        self,
+        tenant_id: str,
+        kind: HomeKind,
+        record_id: str,
+        fields: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> HomeRecord:
+        current = self.get(tenant_id, kind, record_id)
+        if current is None:
+            raise HomeRecordNotFound(f"no {kind} record {record_id}", record_id=record_id)
+        if expected_version is not None and current.version != expected_version:
+            raise HomeVersionConflict(
+                "the record changed since it was read", version=current.version
+            )
+        updated = current.model_copy(
+            update={
+                "fields": {**current.fields, **fields},
+                "version": current.version + 1,
+                "updated_at": _now(),
+            }
+        )
+        self._put_versioned(tenant_id, updated, current.version)
+        return updated
+
+    def archive(self, tenant_id: str, kind: HomeKind, record_id: str) -> HomeRecord:
+        current = self.get(tenant_id, kind, record_id)
+        if current is None:
+            raise HomeRecordNotFound(f"no {kind} record {record_id}", record_id=record_id)
+        if current.archived:
+            return current
+        archived = current.model_copy(
+            update={"archived": True, "version": current.version + 1, "updated_at": _now()}
+        )
+        self._put_versioned(tenant_id, archived, current.version)
+        return archived
+
+    def _put_versioned(self, tenant_id: str, record: HomeRecord, previous_version: int) -> None:
+        try:
+            self.table.put_item(
+                Item=self._item(tenant_id, record),
+                ConditionExpression="version = :v",
+                ExpressionAttributeValues={":v": previous_version},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise HomeVersionConflict("the record changed since it was read") from None
+            raise

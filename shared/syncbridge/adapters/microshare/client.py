@@ -1,0 +1,274 @@
+"""The Microshare API: device clusters and alert shares, behind the `DevicePlatform` port.
+
+Device changes are read-modify-write of a whole cluster (the API has no per-device
+endpoint and a PUT replaces the cluster: last writer wins). `update_devices` therefore:
+1. re-reads the cluster and re-applies the changes to that fresh copy (merge), skipping
+   the PUT if they are already there;
+2. refuses to PUT a snapshot older than `settle_seconds / 2` (re-reads instead);
+3. PUTs, waits `settle_seconds`, re-reads and verifies every change survived; if another
+   writer's stale PUT erased one, goes back to 1 (with jittered backoff).
+A writer whose snapshot predates our PUT must PUT within half the settle time, so the
+verification read comes after any PUT that could erase our change. Writers in one process
+are also serialized per cluster by a lock. This is as close to compare-and-swap as an API
+without ETags allows; `MicroshareConflict(retryable=True)` reports a cluster that stayed
+contended for every attempt.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import httpx
+
+from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.adapters.microshare.auth import MicroshareCredentials, TokenProvider
+from syncbridge.adapters.microshare.changes import DeviceChange
+from syncbridge.adapters.microshare.errors import (
+    MicroshareAuthError,
+    MicroshareConflict,
+    MicroshareError,
+    MicroshareNotFound,
+    MicroshareUnavailable,
+)
+from syncbridge.adapters.microshare.models import (
+    RODENT_ALERTS,
+    TRAP_CLUSTERS,
+    TRAP_EVENTS,
+    Alert,
+    Device,
+    DeviceCluster,
+    Page,
+    PlatformHealth,
+)
+from syncbridge.observability import logger
+
+
+class DevicePlatform(Protocol):
+    """What the pest-control services need from the IoT platform."""
+
+    def list_clusters(self, rec_type: str = TRAP_CLUSTERS) -> Iterator[DeviceCluster]: ...
+
+    def get_cluster(self, rec_type: str, cluster_id: str) -> DeviceCluster: ...
+
+    def find_cluster(self, rec_type: str, name: str) -> DeviceCluster | None: ...
+
+    def create_cluster(
+        self, rec_type: str, name: str, devices: Sequence[Device] = ()
+    ) -> DeviceCluster: ...
+
+    def update_devices(
+        self, rec_type: str, cluster_id: str, changes: Sequence[DeviceChange]
+    ) -> DeviceCluster: ...
+
+    def list_alerts(self, rec_type: str = RODENT_ALERTS) -> Iterator[Alert]: ...
+
+    def health(self) -> PlatformHealth: ...
+
+
+class MicroshareClient:
+    """`DevicePlatform` over Microshare's REST API."""
+
+    def __init__(
+        self,
+        api_url: str,
+        auth_url: str,
+        credentials: MicroshareCredentials,
+        *,
+        http: httpx.Client | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        settle_seconds: float = 1.0,
+        attempts: int = 5,
+        timeout_seconds: float = 10.0,
+        per_page: int = 100,
+    ) -> None:
+        self._api = api_url.rstrip("/")
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=timeout_seconds)
+        self._retry = retry or RetryPolicy()
+        self._tokens = TokenProvider(auth_url, credentials, self._http, self._retry, clock=clock)
+        self._settle = settle_seconds
+        self._attempts = attempts
+        self._per_page = per_page
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    @classmethod
+    def from_secret(
+        cls, api_url: str, auth_url: str, secret: dict[str, str], **options: Any
+    ) -> MicroshareClient:
+        """From the Microshare secret's JSON (`{"username", "password", "client_id"}`)."""
+        return cls(api_url, auth_url, MicroshareCredentials.model_validate(secret), **options)
+
+    @property
+    def tokens(self) -> TokenProvider:
+        return self._tokens
+
+    # --- HTTP --------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        what = f"{method} {path}"
+        for attempt in (1, 2):
+            token = self._tokens.token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            try:
+                response = send_with_retry(
+                    self._http,
+                    lambda headers=headers: self._http.build_request(
+                        method, self._api + path, params=params, json=body, headers=headers
+                    ),
+                    self._retry,
+                    idempotent=method != "POST",
+                    label=f"microshare {what}",
+                )
+            except httpx.TransportError as exc:
+                raise MicroshareUnavailable(
+                    f"Microshare unreachable during {what}: {type(exc).__name__}"
+                ) from None
+            status = response.status_code
+            if status == 401 and attempt == 1:
+                self._tokens.invalidate(token)  # expired or revoked early: renew once
+                continue
+            if 200 <= status < 300:
+                return response.json() if response.content else None
+            if status == 429 or status >= 500:
+                raise MicroshareUnavailable(f"Microshare {what} failed with HTTP {status}")
+            if status in (401, 403):
+                raise MicroshareAuthError(f"Microshare refused {what} (HTTP {status})")
+            if status == 404:
+                raise MicroshareNotFound(f"Microshare {what}: not found")
+            if status == 409:
+                raise MicroshareConflict(f"Microshare refused {what} (HTTP 409)")
+            raise MicroshareError(f"Microshare {what} failed with HTTP {status}")
+        raise MicroshareAuthError(f"Microshare refused a fresh token for {what}")
+
+    def _pages(self, path: str) -> Iterator[dict[str, Any]]:
+        page_number = 1
+        while True:
+            page = Page.model_validate(
+                self._request("GET", path, params={"page": page_number, "perPage": self._per_page})
+            )
+            yield from page.objs
+            if not page.objs or page.meta.currentPage >= page.meta.totalPages:
+                return
+            page_number = page.meta.currentPage + 1
+
+    # --- clusters ----------------------------------------------------------------------
+
+    def list_clusters(self, rec_type: str = TRAP_CLUSTERS) -> Iterator[DeviceCluster]:
+        for obj in self._pages(f"/device/{_seg(rec_type)}"):
+            yield DeviceCluster.model_validate(obj)
+
+    def get_cluster(self, rec_type: str, cluster_id: str) -> DeviceCluster:
+        body = self._request("GET", f"/device/{_seg(rec_type)}/{_seg(cluster_id)}")
+        return _one_cluster(body, f"cluster {cluster_id}")
+
+    def find_cluster(self, rec_type: str, name: str) -> DeviceCluster | None:
+        return next((c for c in self.list_clusters(rec_type) if c.name == name), None)
+
+    def create_cluster(
+        self, rec_type: str, name: str, devices: Sequence[Device] = ()
+    ) -> DeviceCluster:
+        cluster = DeviceCluster(recType=rec_type, name=name).with_devices(list(devices))
+        body = self._request("POST", f"/device/{_seg(rec_type)}", body=cluster.to_wire())
+        return _one_cluster(body, f"new cluster {name}")
+
+    def replace_cluster(self, cluster: DeviceCluster) -> None:
+        """A raw whole-cluster PUT (last writer wins). Prefer `update_devices`."""
+        if not cluster.id:
+            raise MicroshareNotFound("cannot PUT a cluster without an id")
+        path = f"/device/{_seg(cluster.recType)}/{_seg(cluster.id)}"
+        self._request("PUT", path, body=cluster.to_wire())
+
+    def update_devices(
+        self, rec_type: str, cluster_id: str, changes: Sequence[DeviceChange]
+    ) -> DeviceCluster:
+        """Apply `changes` to the cluster without losing concurrent writers' changes."""
+        with self._cluster_lock(rec_type, cluster_id):
+            for attempt in range(1, self._attempts + 1):
+                read_at = time.monotonic()
+                current = self.get_cluster(rec_type, cluster_id)
+                devices = current.devices
+                if all(change.applied(devices) for change in changes):
+                    return current
+                for change in changes:
+                    devices = change.apply(devices)
+                if self._settle and time.monotonic() - read_at > self._settle / 2:
+                    self._pause(attempt, "snapshot too old to PUT")
+                    continue
+                self.replace_cluster(current.with_devices(devices))
+                if self._settle:
+                    time.sleep(self._settle)
+                check = self.get_cluster(rec_type, cluster_id)
+                if all(change.applied(check.devices) for change in changes):
+                    return check
+                self._pause(attempt, "a concurrent writer overwrote our change")
+        raise MicroshareConflict(
+            f"cluster {cluster_id} kept changing under us for {self._attempts} attempts",
+            retryable=True,
+        )
+
+    def _pause(self, attempt: int, reason: str) -> None:
+        logger.warning(
+            "microshare cluster write retried", extra={"reason": reason, "attempt": attempt}
+        )
+        time.sleep(random.uniform(0, 0.05 * attempt))
+
+    def _cluster_lock(self, rec_type: str, cluster_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault((rec_type, cluster_id), threading.Lock())
+
+    # --- shares ------------------------------------------------------------------------
+
+    def list_alerts(self, rec_type: str = RODENT_ALERTS) -> Iterator[Alert]:
+        """Every alert in the share, de-duplicated by id (pages can shift while read)."""
+        seen: set[str] = set()
+        for obj in self._pages(f"/share/{_seg(rec_type)}"):
+            alert = Alert.model_validate(obj)
+            if alert.id not in seen:
+                seen.add(alert.id)
+                yield alert
+
+    def list_trap_events(self, rec_type: str = TRAP_EVENTS) -> Iterator[Alert]:
+        return self.list_alerts(rec_type)
+
+    # --- health ------------------------------------------------------------------------
+
+    def health(self, rec_type: str = TRAP_CLUSTERS) -> PlatformHealth:
+        started = time.perf_counter()
+        try:
+            self._request("GET", f"/device/{_seg(rec_type)}", params={"page": 1, "perPage": 1})
+        except MicroshareError as exc:
+            return PlatformHealth(ok=False, detail=f"{type(exc).__name__}: {exc}")
+        latency = (time.perf_counter() - started) * 1000
+        return PlatformHealth(ok=True, detail="ok", latency_ms=round(latency, 1))
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _one_cluster(body: Any, what: str) -> DeviceCluster:
+    """Microshare wraps single objects in the paginated envelope; accept both shapes."""
+    if isinstance(body, dict) and "objs" in body:
+        objs = body["objs"]
+        if not objs:
+            raise MicroshareNotFound(f"Microshare has no {what}")
+        return DeviceCluster.model_validate(objs[0])
+    return DeviceCluster.model_validate(body)

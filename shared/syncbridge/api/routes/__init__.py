@@ -1,0 +1,1 @@
+"""One Powertools `Router` per concern; `functions/api/app.py` includes them."""

@@ -1,0 +1,139 @@
+"""Connecting a tenant to Ekos: start, OAuth callback, disconnect, and the list of connections.
+
+- `GET /connections/ekos/start` -> 302 to Ekos's consent page (tenant from the principal).
+- `GET /oauth/ekos/callback` -> an HTML page: connected (import started) or a clear error
+  (4xx) for a wrong/replayed/expired state, `access_denied`, or a code Ekos refused.
+- `DELETE /connections/ekos` -> revoke at Ekos and forget the tokens.
+- `GET /connections` -> this tenant's connections (never any token).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from http import HTTPStatus
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel
+
+from syncbridge.adapters.ekos import bootstrap
+from syncbridge.api.principal import Principal, principal_from_event
+from syncbridge.domain.connections.errors import ConnectionFlowError
+from syncbridge.domain.connections.models import Connection
+from syncbridge.domain.connections.service import CallbackQuery
+from syncbridge.domain.errors import Unauthorized
+from syncbridge.observability import logger, metrics
+
+router = Router()
+
+CALLBACK_PATH = "/oauth/ekos/callback"
+
+
+class ConnectionList(BaseModel):
+    connections: list[Connection]
+
+
+class Disconnected(BaseModel):
+    connection: Connection
+
+
+def _principal() -> Principal:
+    principal = principal_from_event(router.current_event.raw_event)
+    if principal is None:
+        raise Unauthorized("sign in first: this route needs a tenant")
+    return principal
+
+
+def _public_base_url() -> str:
+    """PUBLIC_BASE_URL, or (on AWS without it) this request's own host and stage."""
+    configured = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    if configured:
+        return configured
+    event = router.current_event
+    host = event.headers.get("Host") or event.headers.get("host") or ""
+    stage = (event.request_context.stage or "").strip("/")
+    return f"https://{host}" + (f"/{stage}" if stage else "")
+
+
+@router.get("/connections/ekos/start", summary="Start connecting this tenant to Ekos (302 to Ekos)")
+def start_ekos_connection() -> Response:
+    principal = _principal()
+    url = bootstrap.connection_service().start_connection(
+        principal.tenant_id, _public_base_url() + CALLBACK_PATH
+    )
+    metrics.add_metric(name="EkosConnectStarted", unit="Count", value=1)
+    return Response(
+        status_code=HTTPStatus.FOUND,
+        headers={"Location": url, "Cache-Control": "no-store"},
+        body="",
+    )
+
+
+@router.get(CALLBACK_PATH, summary="Ekos redirects the person back here")
+def ekos_callback() -> Response:
+    params = router.current_event.query_string_parameters or {}
+    query = CallbackQuery(
+        state=params.get("state"),
+        code=params.get("code"),
+        error=params.get("error"),
+        error_description=params.get("error_description"),
+    )
+    principal = principal_from_event(router.current_event.raw_event)
+    try:
+        result = bootstrap.connection_service().complete_connection(
+            query, principal_tenant=principal.tenant_id if principal else None
+        )
+    except ConnectionFlowError as exc:
+        metrics.add_metric(name="EkosConnectFailed", unit="Count", value=1)
+        logger.info("ekos callback refused", extra={"code": exc.code})
+        return _page(
+            exc.http_status,
+            "Ekos was not connected",
+            f"<p>{html.escape(exc.message)}</p>"
+            f'<p class="code">Reason: <code>{html.escape(exc.code)}</code></p>'
+            f'<p><a href="{html.escape(_public_base_url())}/connections/ekos/start">Connect to Ekos again</a></p>',
+        )
+    metrics.add_metric(name="EkosConnected", unit="Count", value=1)
+    setup_url = f"{_public_base_url()}/setup"
+    return _page(
+        HTTPStatus.OK,
+        "Connected to Ekos",
+        "<p>Sync Bridge is now connected to your Ekos account. We have started importing your "
+        "customer locations; the guided setup shows the proposed matches as they arrive.</p>"
+        f'<p><a id="continue" href="{html.escape(setup_url)}">Continue to the guided setup</a></p>'
+        f'<p class="run">Import run <code>{html.escape(result.run_id)}</code></p>',
+    )
+
+
+@router.delete(
+    "/connections/ekos", summary="Disconnect Ekos: revoke the grant and forget the tokens"
+)
+def disconnect_ekos() -> Disconnected:
+    principal = _principal()
+    connection = bootstrap.connection_service().disconnect(principal.tenant_id)
+    metrics.add_metric(name="EkosDisconnected", unit="Count", value=1)
+    return Disconnected(connection=connection)
+
+
+@router.get("/connections", summary="This tenant's ERP connections (no tokens)")
+def list_connections() -> ConnectionList:
+    principal = _principal()
+    return ConnectionList(
+        connections=bootstrap.connection_service().list_connections(principal.tenant_id)
+    )
+
+
+def _page(status: int, title: str, body: str) -> Response:
+    doc = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} · Sync Bridge</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}
+code{{background:#f3f3f3;padding:0 .25rem}}</style></head>
+<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"""
+    return Response(
+        status_code=int(status),
+        content_type=content_types.TEXT_HTML,
+        body=doc,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )

@@ -1,0 +1,38 @@
+"""The pest-control API resolver: shared error contract, guard, routers, OpenAPI, Swagger."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+
+from syncbridge.api.resolver import make_resolver
+from syncbridge.api.routes import pest, pest_devices, pest_incidents
+from syncbridge.api.routes.pest_guard import guard
+
+TITLE = "Sync Bridge pest-control API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Odoo inspection points <-> Microshare devices: discovery, gap analysis, device creation "
+    "and lifecycle, DevEUI assignment, incidents. Bearer token of the Sync Bridge OAuth "
+    "server required; roles viewer < operator < admin."
+)
+
+
+def build_app() -> APIGatewayRestResolver:
+    app = make_resolver()
+    app.use(middlewares=[guard])
+    app.include_router(pest.router)
+    app.include_router(pest_devices.router)
+    app.include_router(pest_incidents.router)
+    app.enable_swagger(
+        path="/api/v1/erp/swagger", title=TITLE, version=VERSION, description=DESCRIPTION
+    )
+
+    @app.get("/api/v1/erp/openapi.json", include_in_schema=False)
+    def openapi():  # noqa: ANN202 - a raw Response, kept out of the schema
+        return Response(
+            status_code=200,
+            content_type=content_types.APPLICATION_JSON,
+            body=app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION),
+        )
+
+    return app

@@ -1,0 +1,50 @@
+"""Microshare alerts -> ERP incidents, on demand (the schedule runs the same service)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from syncbridge.api.routes.pest_deps import pest_context
+from syncbridge.api.routes.pest_guard import require
+from syncbridge.api.routes.pest_models import IncidentsOut, IncidentSyncOut
+from syncbridge.observability import metrics
+from syncbridge.pest_bootstrap import PestContext
+
+router = Router()
+TAG = ["incidents"]
+
+
+def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
+    """Finish pending device syncs, then turn new alerts into incidents."""
+    retried = ctx.device_service.retry_pending(ctx.tenant)
+    result = ctx.incidents.sync(ctx.tenant, ctx.config)
+    metrics.add_metric(
+        name="PestIncidentsCreated", unit="Count", value=result.summary.get("created", 0)
+    )
+    return IncidentSyncOut(
+        tenant_id=ctx.tenant,
+        stale=result.stale,
+        errors=result.errors,
+        summary=result.summary,
+        results=[r.model_dump(mode="json") for r in result.results],
+        devices_retried=retried,
+    )
+
+
+@router.post(
+    "/api/v1/erp/incidents/sync",
+    summary="Turn new Microshare alerts into ERP incidents now",
+    description="De-duplicated by event id, grouped when one trap fires repeatedly within the "
+    "tenant's window; only alerts newer than the stored cursor are read.",
+    tags=TAG,
+)
+def sync_incidents() -> IncidentSyncOut:
+    principal = require(router, "operator")
+    return run_incident_sync(pest_context(principal.tenant_id))
+
+
+@router.get("/api/v1/erp/incidents", summary="Incidents opened from alerts (grouped)", tags=TAG)
+def list_incidents() -> IncidentsOut:
+    principal = require(router, "viewer")
+    groups = pest_context(principal.tenant_id).incidents.open_incidents(principal.tenant_id)
+    return IncidentsOut(tenant_id=principal.tenant_id, count=len(groups), incidents=groups)

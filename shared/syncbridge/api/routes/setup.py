@@ -1,0 +1,176 @@
+"""The guided setup's review page and its JSON API.
+
+The tenant always comes from the caller's principal (the authorizer context), never from
+the URL or body: a person of one tenant can neither read nor change another's setup.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from http import HTTPStatus
+from pathlib import Path as FilePath
+from string import Template
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from syncbridge.api.principal import Principal, principal_from_event
+from syncbridge.domain.errors import Forbidden, Unauthorized
+from syncbridge.domain.setup import bootstrap
+from syncbridge.domain.setup.models import LABELS, RESOURCE_ORDER, Resolution, ResourceType
+from syncbridge.domain.setup.review import CONFIDENT_THRESHOLD, ReviewService
+from syncbridge.observability import logger
+
+router = Router()
+STATIC = FilePath(__file__).resolve().parent.parent / "static"
+
+
+@cache
+def service() -> ReviewService:
+    return bootstrap.review_service()
+
+
+def caller() -> Principal:
+    principal = principal_from_event(router.current_event.raw_event)
+    if principal is None:
+        raise Unauthorized("sign in first: this page needs a session")
+    return principal
+
+
+def editor() -> Principal:
+    """The caller, if allowed to change the setup (operators and admins; viewers only look)."""
+    principal = caller()
+    if not principal.has_role("operator"):
+        raise Forbidden("viewers can look at the setup but not change it")
+    return principal
+
+
+class ProposalEdit(BaseModel):
+    """A person's choice for one external record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["link", "create"]
+    internal_id: str | None = Field(default=None, min_length=1, max_length=200)
+    version: int = Field(ge=1, description="the version the page showed (optimistic locking)")
+
+
+class AcceptConfident(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float = Field(default=CONFIDENT_THRESHOLD, ge=0.5, le=1.0)
+
+
+def _json(body: Any, status: int = HTTPStatus.OK) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@cache
+def _page() -> str:
+    """The page with its CSS and JS inlined: one request, no build step, cacheable per Lambda."""
+    types = "".join(
+        f'<li id="step-{t}" data-type="{t}"><span class="step-label">{LABELS[t]}</span>'
+        f' <span class="step-status">pending</span></li>'
+        for t in RESOURCE_ORDER
+    )
+    html = Template((STATIC / "setup.html").read_text(encoding="utf-8")).substitute(
+        steps=types, threshold=f"{CONFIDENT_THRESHOLD:.2f}", percent=int(CONFIDENT_THRESHOLD * 100)
+    )
+    css = (STATIC / "setup.css").read_text(encoding="utf-8")
+    js = (STATIC / "setup.js").read_text(encoding="utf-8")
+    return html.replace("/*CSS*/", css, 1).replace("/*JS*/", js, 1)
+
+
+@router.get("/setup", summary="The guided setup review page (HTML)")
+def page() -> Response[Any]:
+    caller()
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type="text/html; charset=utf-8",
+        body=_page(),
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": (
+                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline';"
+                " connect-src 'self'; frame-ancestors 'none'"
+            ),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/setup/state", summary="Progress of the caller's setup, per resource type")
+def state() -> Response[Any]:
+    return _json(service().state(caller().tenant_id))
+
+
+@router.get("/setup/<resource_type>/proposals", summary="A page of one group of proposals")
+def proposals(
+    resource_type: Annotated[ResourceType, Path()],
+    decision: Annotated[Literal["match", "review", "create"], Query()] = "match",
+    q: Annotated[str, Query(max_length=100)] = "",
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response[Any]:
+    page = service().list_proposals(caller().tenant_id, resource_type, decision, q, cursor, limit)
+    return _json(
+        {
+            "items": [p.model_dump() for p in page.items],
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+@router.get("/setup/<resource_type>/candidates", summary="Search home records to link to")
+def candidates(
+    resource_type: Annotated[ResourceType, Path()],
+    q: Annotated[str, Query(max_length=100)] = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> Response[Any]:
+    found = service().candidates(caller().tenant_id, resource_type, q, limit)
+    return _json({"items": found})
+
+
+@router.put(
+    "/setup/<resource_type>/proposals/<external_id>",
+    summary="Choose the home record for one ERP record, or create a new one",
+)
+def edit(
+    resource_type: Annotated[ResourceType, Path()],
+    external_id: Annotated[str, Path(max_length=200)],
+    body: Annotated[ProposalEdit, Body()],
+) -> Response[Any]:
+    principal = editor()
+    resolution = Resolution(action=body.action, internal_id=body.internal_id)
+    proposal = service().edit(
+        principal.tenant_id, resource_type, external_id, resolution, body.version
+    )
+    logger.info("proposal edited", extra={"resource_type": resource_type, "action": body.action})
+    return _json(proposal.model_dump())
+
+
+@router.post(
+    "/setup/<resource_type>/accept-confident",
+    summary="Confirm every match scoring at least the threshold",
+)
+def accept_confident(
+    resource_type: Annotated[ResourceType, Path()],
+    body: Annotated[AcceptConfident | None, Body()] = None,
+) -> Response[Any]:
+    threshold = (body or AcceptConfident()).threshold
+    accepted = service().accept_confident(editor().tenant_id, resource_type, threshold)
+    return _json({"accepted": accepted, "threshold": threshold})
+
+
+@router.post("/setup/<resource_type>/submit", summary="Apply this type's decisions")
+def submit(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
+    result = service().submit(editor().tenant_id, resource_type)
+    return _json(result, HTTPStatus.ACCEPTED)

@@ -1,0 +1,54 @@
+"""Errors a domain service raises when a request cannot be honoured.
+
+Services know nothing about HTTP; each error carries a stable machine-readable `code` and
+the HTTP status the API edge (`syncbridge.api.resolver`) turns it into. Subclass the one
+that fits (e.g. `class ConnectionNotFound(NotFound): code = "connection_not_found"`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every expected failure; the message is safe to show to the caller."""
+
+    code: ClassVar[str] = "domain_error"
+    http_status: ClassVar[int] = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    http_status = 422
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    http_status = 403
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409
+
+
+class UpstreamUnavailable(DomainError):
+    """An external system (ERP, sensor platform) failed or throttled us; retry later."""
+
+    code = "upstream_unavailable"
+    http_status = 503

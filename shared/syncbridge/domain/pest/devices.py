@@ -1,0 +1,221 @@
+"""Device lifecycle and DevEUI assignment, with both systems kept in step.
+
+Our record (DEVICES_TABLE) changes first, under optimistic locking; then Microshare (the
+cluster, by read-modify-write in the adapter) and the ERP point are updated. A side that is
+down leaves its step in `pending_sync`, and `retry_pending` (run by every scheduled
+incident sync and after each change) finishes it later. Every change is audited with who,
+when, old and new.
+
+DevEUI assignment is two-step: `propose` validates, normalises and reserves the DevEUI
+(a conditional write on a per-tenant uniqueness item, so two devices can never hold it),
+`confirm` makes it the device's DevEUI and pushes it to Microshare and the ERP barcode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from syncbridge.domain.pest.config import PestConfig
+from syncbridge.domain.pest.deveui import InvalidDevEui, is_default, normalize_deveui
+from syncbridge.domain.pest.errors import (
+    Conflict,
+    DeviceNotFound,
+    DuplicateDevEui,
+    InvalidInput,
+    PestError,
+)
+from syncbridge.domain.pest.lifecycle import check_transition
+from syncbridge.domain.pest.models import AuditEntry, Device, DeviceStatus, ProvisionState
+from syncbridge.domain.pest.ports import AuditLog, DeviceStore, ErpPort, IotPort, PestStore
+
+IOT_STATUS = "iot:status"
+ERP_STATUS = "erp:status"
+IOT_DEVEUI = "iot:deveui"
+ERP_BARCODE = "erp:barcode"
+SYNC_ORDER = (IOT_STATUS, IOT_DEVEUI, ERP_STATUS, ERP_BARCODE)
+
+
+class DeviceService:
+    def __init__(
+        self,
+        devices: DeviceStore,
+        audit: AuditLog,
+        store: PestStore,
+        erp: ErpPort,
+        iot: IotPort,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.devices = devices
+        self.audit = audit
+        self.store = store
+        self.erp = erp
+        self.iot = iot
+        self.clock = clock
+        self.last_errors: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- reads
+    def get(self, tenant: str, device_id: str) -> Device:
+        device = self.devices.get(tenant, device_id)
+        if device is None:
+            raise DeviceNotFound(f"no device {device_id!r}", device_id=device_id)
+        return device
+
+    def list(self, tenant: str) -> list[Device]:
+        return sorted(self.devices.list(tenant), key=lambda d: d.point_ref)
+
+    def history(self, tenant: str, device_id: str) -> list[AuditEntry]:
+        self.get(tenant, device_id)
+        return self.audit.history(tenant, device_id)
+
+    # ---------------------------------------------------------------- lifecycle
+    def transition(
+        self, tenant: str, device_id: str, target: DeviceStatus, actor: str, config: PestConfig
+    ) -> Device:
+        device = self.get(tenant, device_id)
+        if device.status is target:
+            return device
+        check_transition(device, target)
+        old = device.status
+        pending = [*device.pending_sync, IOT_STATUS]
+        if config.mirror_status:
+            pending.append(ERP_STATUS)
+        device = self.devices.save(
+            device.model_copy(
+                update={
+                    "status": target,
+                    "pending_sync": _unique(pending),
+                    "updated_at": self.clock(),
+                }
+            )
+        )
+        self._audit(device, actor, "status_changed", "status", old.value, target.value)
+        return self.sync_sides(device)
+
+    # ---------------------------------------------------------------- DevEUI
+    def propose_deveui(self, tenant: str, device_id: str, raw: str, actor: str) -> Device:
+        try:
+            deveui = normalize_deveui(raw)
+        except InvalidDevEui as exc:
+            raise InvalidInput(str(exc), field="deveui") from None
+        if is_default(deveui):
+            raise InvalidInput("the default DevEUI marks unassigned hardware", field="deveui")
+        device = self.get(tenant, device_id)
+        if deveui == device.deveui:
+            raise Conflict(f"device {device_id} already has DevEUI {deveui}")
+        self._check_not_used_elsewhere(tenant, device, deveui)
+        self.devices.reserve_deveui(tenant, deveui, device.device_id)
+        previous = device.proposed_deveui
+        try:
+            device = self.devices.save(
+                device.model_copy(update={"proposed_deveui": deveui, "updated_at": self.clock()})
+            )
+        except PestError:
+            self.devices.release_deveui(tenant, deveui, device.device_id)
+            raise
+        if previous and previous != deveui:
+            self.devices.release_deveui(tenant, previous, device.device_id)
+        self._audit(device, actor, "deveui_proposed", "proposed_deveui", previous, deveui)
+        return device
+
+    def confirm_deveui(self, tenant: str, device_id: str, actor: str) -> Device:
+        device = self.get(tenant, device_id)
+        proposed = device.proposed_deveui
+        if not proposed:
+            raise Conflict(f"device {device_id} has no proposed DevEUI to confirm")
+        old = device.deveui
+        device = self.devices.save(
+            device.model_copy(
+                update={
+                    "deveui": proposed,
+                    "proposed_deveui": None,
+                    "pending_sync": _unique([*device.pending_sync, IOT_DEVEUI, ERP_BARCODE]),
+                    "updated_at": self.clock(),
+                }
+            )
+        )
+        if not is_default(old):
+            self.devices.release_deveui(tenant, old, device.device_id)
+        self._audit(device, actor, "deveui_confirmed", "deveui", old, proposed)
+        return self.sync_sides(device)
+
+    def _check_not_used_elsewhere(self, tenant: str, device: Device, deveui: str) -> None:
+        """Also refuse DevEUIs the systems already hold for another point (pre-existing data)."""
+        owner = self.devices.owner_of(tenant, deveui)
+        if owner and owner != device.device_id:
+            raise DuplicateDevEui(f"DevEUI {deveui} is already used by device {owner}")
+        for iot_dev in self.store.get_iot_devices(tenant):
+            if iot_dev.deveui == deveui and (iot_dev.point_ref or "") != device.point_ref:
+                raise DuplicateDevEui(
+                    f"DevEUI {deveui} is already used in Microshare by point {iot_dev.point_ref}"
+                )
+        for point in self.store.list_points(tenant):
+            if point.id == device.point_id or not point.barcode:
+                continue
+            try:
+                taken = normalize_deveui(point.barcode)
+            except InvalidDevEui:
+                continue
+            if taken == deveui:
+                raise DuplicateDevEui(
+                    f"DevEUI {deveui} is already the barcode of ERP point {point.id}"
+                )
+
+    # ---------------------------------------------------------------- both sides
+    def sync_sides(self, device: Device) -> Device:
+        """Push each pending step to its system; steps that fail stay pending for a retry."""
+        done: list[str] = []
+        errors: dict[str, str] = {}
+        for step in [s for s in SYNC_ORDER if s in device.pending_sync]:
+            try:
+                self._push(device, step)
+                done.append(step)
+            except PestError as exc:
+                errors[step] = str(exc)
+        self.last_errors = errors
+        if not done:
+            return device
+        latest = self.get(device.tenant_id, device.device_id)
+        remaining = [s for s in latest.pending_sync if s not in done]
+        return self.devices.save(
+            latest.model_copy(update={"pending_sync": remaining, "updated_at": self.clock()})
+        )
+
+    def _push(self, device: Device, step: str) -> None:
+        if step.startswith("iot:") and device.provision is ProvisionState.INTENT:
+            raise Conflict(f"device {device.device_id} is not in Microshare yet (create-devices)")
+        if step == IOT_STATUS:
+            self.iot.update_device(device.rec_type, device.point_ref, status=device.status.value)
+        elif step == IOT_DEVEUI:
+            self.iot.update_device(device.rec_type, device.point_ref, deveui=device.deveui)
+        elif step == ERP_STATUS:
+            self.erp.write_point_fields(device.point_id, {"device_status": device.status.value})
+        elif step == ERP_BARCODE:
+            self.erp.write_point_fields(device.point_id, {"barcode": device.deveui})
+
+    def retry_pending(self, tenant: str) -> dict[str, int]:
+        """Finish the steps earlier calls could not (a side was down)."""
+        retried = finished = 0
+        for device in self.devices.list(tenant):
+            if not device.pending_sync:
+                continue
+            retried += 1
+            try:
+                if not self.sync_sides(device).pending_sync:
+                    finished += 1
+            except Conflict:
+                continue
+        return {"retried": retried, "finished": finished}
+
+    def _audit(
+        self, device: Device, actor: str, action: str, field: str, old: str | None, new: str | None
+    ) -> None:
+        self.audit.append(
+            device.tenant_id,
+            device.device_id,
+            AuditEntry(at=self.clock(), actor=actor, action=action, field=field, old=old, new=new),
+        )
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

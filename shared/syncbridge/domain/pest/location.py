@@ -1,0 +1,95 @@
+"""Turn an inspection point's name and codes into named location parts, per tenant config.
+
+Patterns are grouped by the field they read; for each field the first pattern that matches
+contributes its parts, and earlier fields win over later ones. A point that yields no
+complete location gets a reason instead; nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from syncbridge.domain.pest.config import LocationConfig, LocationPattern
+from syncbridge.domain.pest.models import ParsedLocation, ParseOutcome, Point
+
+
+@lru_cache(maxsize=256)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+def _field_text(point: Point, field: str) -> str | None:
+    value = getattr(point, field, None) if field in Point.model_fields else point.extra.get(field)
+    if value in (None, False, ""):
+        return None
+    return str(value).strip()
+
+
+def _apply(pattern: LocationPattern, text: str) -> dict[str, str] | None:
+    if pattern.regex:
+        match = _compiled(pattern.regex).fullmatch(text)
+        if not match:
+            return None
+        return {k: v.strip() for k, v in match.groupdict().items() if v and v.strip()}
+    tokens = text.split(pattern.delimiter or "", maxsplit=len(pattern.parts) - 1)
+    if len(tokens) != len(pattern.parts):
+        return None
+    return {name: token.strip() for name, token in zip(pattern.parts, tokens, strict=True) if name}
+
+
+def parse_location(point: Point, config: LocationConfig) -> ParseOutcome:
+    """The parsed location of `point`, or the reason it could not be parsed."""
+    parts: dict[str, str] = {}
+    fields: list[str] = []
+    for pattern in config.patterns:
+        if pattern.field not in fields:
+            fields.append(pattern.field)
+    for field in fields:
+        candidates = [p for p in config.patterns if p.field == field]
+        optional = all(p.optional for p in candidates)
+        text = _field_text(point, field)
+        if text is None:
+            if optional:
+                continue
+            return ParseOutcome(error=f"{field} is empty")
+        for pattern in candidates:
+            found = _apply(pattern, text)
+            if found is not None:
+                for key, value in found.items():
+                    parts.setdefault(key, value)
+                break
+        else:
+            if optional:
+                continue
+            names = ", ".join(p.name for p in candidates)
+            return ParseOutcome(error=f"{field} {text!r} matches no pattern ({names})")
+
+    if "point_ref" not in parts and point.default_code:
+        parts["point_ref"] = point.default_code.strip()
+
+    token = parts.get("site")
+    if token is not None:
+        entry = {k.casefold(): v for k, v in config.site_lookup.items()}.get(token.casefold())
+        if entry is not None:
+            parts["site"] = entry.name
+            if entry.building and "building" not in parts:
+                parts["building"] = entry.building
+        elif config.strict_sites:
+            return ParseOutcome(error=f"site {token!r} is not in the site lookup")
+    elif config.default_site:
+        parts["site"] = config.default_site
+
+    missing = [name for name in config.required if not parts.get(name)]
+    if missing:
+        return ParseOutcome(error=f"missing part(s): {', '.join(missing)}")
+    return ParseOutcome(
+        location=ParsedLocation(
+            site=parts.get("site", ""),
+            building=parts.get("building", ""),
+            area=parts.get("area", ""),
+            point_ref=parts.get("point_ref", ""),
+            zone=parts.get("zone", ""),
+            method=parts.get("method", ""),
+        )
+    )

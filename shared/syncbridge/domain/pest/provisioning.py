@@ -1,0 +1,287 @@
+"""Create the missing devices: Microshare first, then the ERP point, one point at a time.
+
+Each point walks a small state machine kept in DEVICES_TABLE:
+
+    (none) --record intent--> intent --device in cluster--> iot_created --ERP written--> done
+
+The intent is written (conditionally) before any side effect, and each step is skipped when
+already done, so a run that died halfway is finished by the next one and nothing is created
+twice: the IoT step first looks for a device already carrying the point's reference in
+`location[3]` (a previous run may have added it and died before recording so).
+
+Barcode choice: Odoo's `barcode` is unique per company, so the shared default DevEUI
+`00-00-00-00-00-00-00-00` cannot be written to several points. By default create-devices
+writes only the device status to the ERP and the barcode is written when the real DevEUI
+is confirmed (`DeviceService.confirm_deveui`); a tenant may opt for a per-point placeholder
+(`PENDING-<point id>`) instead, which is unique and cleared on confirmation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from syncbridge.domain.pest.config import PestConfig
+from syncbridge.domain.pest.discovery import DiscoveryService, Inventory
+from syncbridge.domain.pest.errors import PestError
+from syncbridge.domain.pest.models import (
+    DEFAULT_DEVEUI,
+    AuditEntry,
+    Device,
+    DeviceStatus,
+    DeviceTemplate,
+    IotDevice,
+    PointView,
+    ProvisionState,
+)
+from syncbridge.domain.pest.ports import AuditLog, DeviceStore, ErpPort, IotPort
+
+CLAIM_SECONDS = 120
+
+Action = Literal["create", "resume", "skip"]
+Outcome = Literal["created", "resumed", "skipped", "failed", "busy", "not_found", "planned"]
+
+
+class PlannedDevice(BaseModel):
+    point_id: str
+    point_ref: str | None = None
+    action: Action
+    reason: str | None = None
+    state: ProvisionState | None = None
+    template: DeviceTemplate | None = None
+
+
+class DeviceResult(BaseModel):
+    point_id: str
+    device_id: str | None = None
+    outcome: Outcome
+    state: ProvisionState | None = None
+    failed_step: str | None = None
+    error: str | None = None
+
+
+class CreateDevicesResult(BaseModel):
+    dry_run: bool
+    plan: list[PlannedDevice] = Field(default_factory=list)
+    results: list[DeviceResult] = Field(default_factory=list)
+    summary: dict[str, int] = Field(default_factory=dict)
+
+
+def placeholder_barcode(point_id: str) -> str:
+    return f"PENDING-{point_id}"
+
+
+class ProvisioningService:
+    def __init__(
+        self,
+        discovery: DiscoveryService,
+        devices: DeviceStore,
+        audit: AuditLog,
+        erp: ErpPort,
+        iot: IotPort,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.discovery = discovery
+        self.devices = devices
+        self.audit = audit
+        self.erp = erp
+        self.iot = iot
+        self.clock = clock
+
+    def plan(
+        self, tenant: str, config: PestConfig, inventory: Inventory, point_ids: list[str] | None
+    ) -> list[PlannedDevice]:
+        """What a run would do for each requested (or every unmapped) point."""
+        views = {v.point.id: v for v in inventory.views}
+        ours = {d.point_id: d for d in self.devices.list(tenant)}
+        wanted = point_ids if point_ids is not None else list(views)
+        plan: list[PlannedDevice] = []
+        for pid in wanted:
+            view = views.get(pid)
+            if view is None:
+                plan.append(PlannedDevice(point_id=pid, action="skip", reason="unknown point"))
+                continue
+            plan.append(self._plan_one(view, ours.get(pid), config, explicit=point_ids is not None))
+        return [p for p in plan if p.action != "skip" or point_ids is not None]
+
+    @staticmethod
+    def _plan_one(
+        view: PointView, own: Device | None, config: PestConfig, *, explicit: bool
+    ) -> PlannedDevice:
+        ref = view.point.default_code
+        if own is not None and own.provision is not ProvisionState.DONE:
+            return PlannedDevice(
+                point_id=view.point.id,
+                point_ref=ref,
+                action="resume",
+                state=own.provision,
+                template=DeviceTemplate(rec_type=own.rec_type, location=own.location),
+            )
+        if own is not None or view.mapped:
+            return PlannedDevice(
+                point_id=view.point.id, point_ref=ref, action="skip", reason="already has a device"
+            )
+        if not view.point.active:
+            return PlannedDevice(
+                point_id=view.point.id, point_ref=ref, action="skip", reason="point is archived"
+            )
+        if view.location is None:
+            return PlannedDevice(
+                point_id=view.point.id,
+                point_ref=ref,
+                action="skip",
+                reason=f"location not parsed: {view.parse_error}",
+            )
+        return PlannedDevice(
+            point_id=view.point.id,
+            point_ref=ref,
+            action="create",
+            template=DeviceTemplate(rec_type=config.rec_type, location=view.location.as_list()),
+        )
+
+    def create_devices(
+        self,
+        tenant: str,
+        config: PestConfig,
+        actor: str,
+        *,
+        point_ids: list[str] | None = None,
+        dry_run: bool = False,
+    ) -> CreateDevicesResult:
+        inventory = self.discovery.inventory(tenant, config)
+        plan = self.plan(tenant, config, inventory, point_ids)
+        result = CreateDevicesResult(dry_run=dry_run, plan=plan)
+        if dry_run:
+            result.summary = _count(p.action for p in plan)
+            return result
+        touched_iot = False
+        for item in plan:
+            if item.action == "skip":
+                outcome: Outcome = "not_found" if item.reason == "unknown point" else "skipped"
+                result.results.append(
+                    DeviceResult(point_id=item.point_id, outcome=outcome, error=item.reason)
+                )
+                continue
+            res = self._provision(tenant, config, actor, item)
+            touched_iot = touched_iot or res.state is not ProvisionState.INTENT
+            result.results.append(res)
+        if touched_iot:
+            self.discovery.invalidate(tenant, "iot")
+            self.discovery.invalidate(tenant, "erp")
+        result.summary = _count(r.outcome for r in result.results)
+        return result
+
+    def _provision(
+        self, tenant: str, config: PestConfig, actor: str, item: PlannedDevice
+    ) -> DeviceResult:
+        assert item.template is not None and item.point_ref is not None
+        now = self.clock()
+        device = Device(
+            tenant_id=tenant,
+            device_id=item.point_id,
+            point_id=item.point_id,
+            point_ref=item.point_ref,
+            rec_type=item.template.rec_type,
+            location=item.template.location,
+            deveui=DEFAULT_DEVEUI,
+            status=DeviceStatus.PENDING,
+            provision=ProvisionState.INTENT,
+            created_at=now,
+            updated_at=now,
+        )
+        fresh = self.devices.create(device)
+        if fresh:
+            self.audit.append(
+                tenant,
+                device.device_id,
+                AuditEntry(
+                    at=now,
+                    actor=actor,
+                    action="provision_intent",
+                    field="provision",
+                    old=None,
+                    new=ProvisionState.INTENT.value,
+                ),
+            )
+        owner = uuid.uuid4().hex
+        if not self.devices.try_claim(tenant, item.point_id, owner, CLAIM_SECONDS):
+            return DeviceResult(point_id=item.point_id, device_id=item.point_id, outcome="busy")
+        step = "read"
+        try:
+            current = self.devices.get(tenant, item.point_id)
+            assert current is not None
+            if current.provision is ProvisionState.INTENT:
+                step = "iot"
+                existing = {
+                    (d.point_ref or "").casefold() for d in self.iot.list_devices(current.rec_type)
+                }
+                if current.point_ref.casefold() not in existing:
+                    self.iot.add_device(
+                        current.rec_type,
+                        IotDevice(
+                            deveui=current.deveui,
+                            location=current.location,
+                            status=current.status.value,
+                            rec_type=current.rec_type,
+                        ),
+                    )
+                current = self._advance(current, ProvisionState.IOT_CREATED, actor)
+            if current.provision is ProvisionState.IOT_CREATED:
+                step = "erp"
+                fields: dict[str, str | None] = {}
+                if config.mirror_status:
+                    fields["device_status"] = current.status.value
+                if current.has_real_deveui:
+                    fields["barcode"] = current.deveui
+                elif config.pending_barcode == "placeholder":
+                    fields["barcode"] = placeholder_barcode(current.point_id)
+                if fields:
+                    self.erp.write_point_fields(current.point_id, fields)
+                current = self._advance(current, ProvisionState.DONE, actor)
+        except PestError as exc:
+            latest = self.devices.get(tenant, item.point_id)
+            return DeviceResult(
+                point_id=item.point_id,
+                device_id=item.point_id,
+                outcome="failed",
+                state=latest.provision if latest else None,
+                failed_step=step,
+                error=str(exc),
+            )
+        finally:
+            self.devices.release_claim(tenant, item.point_id, owner)
+        return DeviceResult(
+            point_id=item.point_id,
+            device_id=item.point_id,
+            outcome="created" if item.action == "create" else "resumed",
+            state=current.provision,
+        )
+
+    def _advance(self, device: Device, state: ProvisionState, actor: str) -> Device:
+        old = device.provision
+        device = device.model_copy(update={"provision": state, "updated_at": self.clock()})
+        saved = self.devices.save(device)
+        self.audit.append(
+            device.tenant_id,
+            device.device_id,
+            AuditEntry(
+                at=self.clock(),
+                actor=actor,
+                action="provision",
+                field="provision",
+                old=old.value,
+                new=state.value,
+            ),
+        )
+        return saved
+
+
+def _count(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts

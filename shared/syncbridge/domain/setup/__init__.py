@@ -1,0 +1,1 @@
+"""The guided setup: import -> match -> review -> apply, one resource type after another."""

@@ -1,0 +1,120 @@
+"""Apply a submitted resource type: write mappings, create home records, start the next type.
+
+Idempotent: a record created for an ERP record gets an id derived from (tenant, ERP, type,
+external id), and the home platform never creates an id twice; mappings are conditional
+puts that accept the same value again; audit entries have deterministic ids. Only the
+`applying -> done` write is conditional on the state, and a redelivery after it only
+re-sends the next type's import (the importer ignores duplicates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from syncbridge.adapters.home import HomePlatform
+from syncbridge.observability import logger
+
+from .models import ApplyMessage, ImportMessage, Setup, next_type, proposal_scope
+from .ports import AuditLog, MappingRepository, MessageQueue, ProposalRepository, SetupRepository
+from .records import home_fields
+
+ApplyOutcome = Literal["applied", "already_applied", "not_applying", "no_setup"]
+
+
+def home_id_for(tenant_id: str, erp: str, resource_type: str, external_id: str) -> str:
+    """The id of the home record created for an ERP record: the same on every retry."""
+    digest = hashlib.sha256(f"{tenant_id}|{erp}|{resource_type}|{external_id}".encode())
+    return f"{erp}-{digest.hexdigest()[:20]}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class ApplyService:
+    setups: SetupRepository
+    proposals: ProposalRepository
+    home: HomePlatform
+    mappings: MappingRepository
+    audit: AuditLog
+    import_queue: MessageQueue
+    now: Callable[[], str] = field(default=_now)
+
+    def handle(self, msg: ApplyMessage) -> ApplyOutcome:
+        setup = self.setups.get(msg.tenant_id, msg.connection_id)
+        if setup is None:
+            return "no_setup"
+        status = setup.progress(msg.resource_type).status
+        if status == "done":
+            self._start_next(setup, msg)
+            return "already_applied"
+        if status != "applying" or setup.run_id != msg.run_id:
+            logger.warning("apply skipped", extra={"status": status})
+            return "not_applying"
+
+        rtype = msg.resource_type
+        counts = {"linked": 0, "created": 0, "conflicts": 0}
+        entries: list[dict[str, Any]] = []
+        scope = proposal_scope(msg.tenant_id, msg.connection_id, rtype)
+        for proposal in self.proposals.iter_all(scope):
+            if proposal.resolution.action == "create":
+                record_id = home_id_for(msg.tenant_id, msg.erp, rtype, proposal.external_id)
+                self.home.create(
+                    msg.tenant_id,
+                    rtype,
+                    home_fields(rtype, proposal.external),
+                    record_id=record_id,
+                )
+                kind = "created"
+            else:
+                record_id = proposal.resolution.internal_id or ""
+                kind = "linked"
+            written = self.mappings.put(
+                msg.tenant_id, msg.erp, rtype, proposal.external_id, record_id, source="setup"
+            )
+            if not written:
+                kind = "conflicts"
+                logger.warning(
+                    "mapping already points elsewhere; left unchanged",
+                    extra={"external_id": proposal.external_id},
+                )
+            counts[kind] += 1
+            entries.append(
+                {
+                    "entry_id": f"SETUP#{msg.run_id}#{rtype}#{proposal.external_id}",
+                    "at": self.now(),
+                    "actor": "setup",
+                    "action": {"created": "create", "linked": "link"}.get(kind, "conflict"),
+                    "erp": msg.erp,
+                    "resource_type": rtype,
+                    "external_id": proposal.external_id,
+                    "internal_id": record_id,
+                    "decision": proposal.decision,
+                    "score": proposal.score,
+                }
+            )
+        self.audit.record(msg.tenant_id, entries)
+        self.setups.transition(msg.tenant_id, msg.connection_id, rtype, "done", applied=counts)
+        logger.info("setup type applied", extra={"resource_type": rtype, "applied": counts})
+        self._start_next(setup, msg)
+        return "applied"
+
+    def _start_next(self, setup: Setup, msg: ApplyMessage) -> None:
+        following = next_type(msg.resource_type)
+        if following is None:
+            self.setups.complete(msg.tenant_id, msg.connection_id)
+            return
+        self.import_queue.send(
+            ImportMessage(
+                tenant_id=msg.tenant_id,
+                connection_id=msg.connection_id,
+                erp=setup.erp,
+                resource_type=following,
+                run_id=setup.run_id,
+            )
+        )

@@ -1,0 +1,100 @@
+"""Composition root of the guided setup: wires DynamoDB/SQS/Ekos adapters into the services.
+
+Handlers call these factories once per warm Lambda; tests build the services directly
+with fakes instead. Imports are local so the API function never loads the Ekos client or
+the matching engine it does not use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .applier import ApplyService
+from .importer import ImportService
+from .matching import MatchService
+from .models import ImportMessage
+from .ports import RecordSource
+from .review import ReviewService
+
+
+def _home() -> Any:
+    from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
+
+    return DynamoHomePlatform()
+
+
+class EkosRecordSource:
+    """`RecordSource` over the Ekos adapter: pages of contract-shaped dicts."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def iter_pages(self, resource: str, updated_since: str | None = None):
+        for page in self.client.iter_pages(resource, updated_since=updated_since, page_size=200):
+            yield [record.model_dump(mode="json") for record in page.records]
+
+
+def ekos_source(msg: ImportMessage) -> RecordSource:
+    """The Ekos client of the message's connection (tokens from the Connections table)."""
+    from syncbridge.adapters.ekos.bootstrap import ekos_client
+
+    return EkosRecordSource(ekos_client(msg.tenant_id, msg.connection_id))
+
+
+def import_service() -> ImportService:
+    from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
+    from syncbridge.store.staging import DynamoStagingRepository
+
+    return ImportService(
+        setups=DynamoSetupRepository(),
+        staging=DynamoStagingRepository(),
+        source_for=ekos_source,
+        match_queue=SqsQueue("MATCH_QUEUE_URL"),
+    )
+
+
+def match_service() -> MatchService:
+    from syncbridge.store.mappings import DynamoMappingRepository
+    from syncbridge.store.proposals import DynamoProposalRepository
+    from syncbridge.store.setup import DynamoSetupRepository
+    from syncbridge.store.staging import DynamoStagingRepository
+
+    from .matchers import default_matcher
+
+    return MatchService(
+        setups=DynamoSetupRepository(),
+        staging=DynamoStagingRepository(),
+        proposals=DynamoProposalRepository(),
+        home=_home(),
+        mappings=DynamoMappingRepository(),
+        matcher=default_matcher(),
+    )
+
+
+def review_service() -> ReviewService:
+    from syncbridge.store.mappings import DynamoMappingRepository
+    from syncbridge.store.proposals import DynamoProposalRepository
+    from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
+
+    return ReviewService(
+        setups=DynamoSetupRepository(),
+        proposals=DynamoProposalRepository(),
+        home=_home(),
+        mappings=DynamoMappingRepository(),
+        apply_queue=SqsQueue("APPLY_QUEUE_URL"),
+    )
+
+
+def apply_service() -> ApplyService:
+    from syncbridge.store.mappings import DynamoMappingRepository
+    from syncbridge.store.proposals import DynamoProposalRepository
+    from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository, SqsQueue
+
+    return ApplyService(
+        setups=DynamoSetupRepository(),
+        proposals=DynamoProposalRepository(),
+        home=_home(),
+        mappings=DynamoMappingRepository(),
+        audit=DynamoAuditLog(),
+        import_queue=SqsQueue("IMPORT_QUEUE_URL"),
+    )

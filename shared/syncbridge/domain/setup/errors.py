@@ -1,0 +1,31 @@
+"""Why a setup request was refused (each maps to an HTTP status at the API edge)."""
+
+from __future__ import annotations
+
+from syncbridge.domain.errors import Conflict, NotFound
+
+
+class SetupNotFound(NotFound):
+    code = "setup_not_found"
+
+
+class ProposalNotFound(NotFound):
+    code = "proposal_not_found"
+
+
+class ProposalChanged(Conflict):
+    """Someone else changed the proposal since the page loaded it."""
+
+    code = "proposal_changed"
+
+
+class NotInReview(Conflict):
+    code = "not_in_review"
+
+
+class UnconfirmedProposals(Conflict):
+    code = "unconfirmed_proposals"
+
+
+class DuplicateLinks(Conflict):
+    code = "duplicate_links"

@@ -1,0 +1,153 @@
+"""Matchers behind the `Matcher` port: the matching engine, or an exact-key stand-in.
+
+The engine (`syncbridge.matching.match_records`, NumPy layer) is used whenever the
+package exports it; `ExactKeyMatcher` keeps the setup working where it does not (and
+in unit tests). Both produce the CLI contract's decisions: match / review / create,
+one-to-one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+from syncbridge.observability import logger
+
+from .models import MatchOutcome, Profile
+from .ports import Matcher
+
+PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
+    "location": (
+        "name",
+        "address",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "phone",
+        "website",
+        "lat",
+        "lon",
+    ),
+    "product": ("name", "brand", "sku", "description", "price", "category"),
+    "batch": ("lot_code", "product_id", "name", "produced_at", "quantity"),
+}
+"""The fields of each profile in the matching contract; everything else stays home."""
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _norm(value: Any) -> str:
+    return _NON_ALNUM.sub("", str(value).lower()) if value not in (None, "") else ""
+
+
+def profile_record(record: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """`record` reduced to its id and the profile's non-empty contract fields."""
+    out: dict[str, Any] = {"id": str(record["id"])}
+    for name in PROFILE_FIELDS[profile]:
+        value = record.get(name)
+        if value is not None and value != "":
+            out[name] = value
+    return out
+
+
+class ExactKeyMatcher:
+    """Links records whose normalized business key is equal; nothing fuzzy.
+
+    Strong key (location: name + postal code; product: SKU; batch: lot code + product)
+    -> `match` with score 1.0. Weak key (name only; lot code only) -> `review` at 0.6.
+    Otherwise `create`. First come, first served keeps the assignment one-to-one.
+    """
+
+    def match(
+        self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
+    ) -> list[MatchOutcome]:
+        strong: dict[str, str] = {}
+        weak: dict[str, str] = {}
+        for rec in internal:
+            s, w = self._keys(rec, profile)
+            if s:
+                strong.setdefault(s, str(rec["id"]))
+            if w:
+                weak.setdefault(w, str(rec["id"]))
+        used: set[str] = set()
+        outcomes: list[MatchOutcome] = []
+        for rec in external:
+            s, w = self._keys(rec, profile)
+            ext_id = str(rec["id"])
+            hit = strong.get(s) if s else None
+            if hit and hit not in used:
+                used.add(hit)
+                outcomes.append(
+                    MatchOutcome(
+                        external_id=ext_id,
+                        internal_id=hit,
+                        score=1.0,
+                        decision="match",
+                        explanation={"key": 1.0},
+                    )
+                )
+                continue
+            hit = weak.get(w) if w else None
+            if hit and hit not in used:
+                used.add(hit)
+                outcomes.append(
+                    MatchOutcome(
+                        external_id=ext_id,
+                        internal_id=hit,
+                        score=0.6,
+                        decision="review",
+                        explanation={"name": 1.0, "key": 0.0},
+                    )
+                )
+                continue
+            outcomes.append(MatchOutcome(external_id=ext_id, score=0.0, decision="create"))
+        return outcomes
+
+    @staticmethod
+    def _keys(rec: dict[str, Any], profile: Profile) -> tuple[str, str]:
+        if profile == "location":
+            name = _norm(rec.get("name"))
+            postal = _norm(rec.get("postal_code"))
+            return (f"{name}|{postal}" if name and postal else "", name)
+        if profile == "product":
+            return (_norm(rec.get("sku")), _norm(rec.get("name")))
+        lot, product = _norm(rec.get("lot_code")), _norm(rec.get("product_id"))
+        return (f"{lot}|{product}" if lot and product else "", lot)
+
+
+class EngineMatcher:
+    """The matching engine's library call (`syncbridge.matching.match_records`)."""
+
+    def __init__(self, match_records: Any, options_type: Any) -> None:
+        self._match_records = match_records
+        self._options_type = options_type
+
+    def match(
+        self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
+    ) -> list[MatchOutcome]:
+        if not external:
+            return []
+        result = self._match_records(
+            [profile_record(r, profile) for r in internal],
+            [profile_record(r, profile) for r in external],
+            self._options_type(profile=profile),
+        )
+        decisions = getattr(result, "decisions", result)
+        return [
+            MatchOutcome.model_validate(d if isinstance(d, dict) else d.model_dump())
+            for d in decisions
+        ]
+
+
+def default_matcher() -> Matcher:
+    """The engine when the matching package exports it, else the exact-key stand-in."""
+    try:
+        engine = importlib.import_module("syncbridge.matching")
+        match_records = engine.match_records
+        options_type = importlib.import_module("syncbridge.matching.models").MatchOptions
+    except (ImportError, AttributeError) as exc:
+        logger.warning("matching engine unavailable; using exact keys", extra={"why": str(exc)})
+        return ExactKeyMatcher()
+    return EngineMatcher(match_records, options_type)

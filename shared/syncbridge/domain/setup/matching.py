@@ -1,0 +1,131 @@
+"""Match one staged resource type against the home platform and write proposals.
+
+Idempotent: it only runs while the type is `matching`; proposals are keyed by external id
+(a rerun overwrites, never duplicates) and the final `matching -> awaiting_review` write is
+conditional, so a redelivered message after that finds nothing to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from syncbridge.adapters.home import HomePlatform
+from syncbridge.observability import logger
+
+from .models import (
+    PROFILE_BY_TYPE,
+    MatchMessage,
+    Proposal,
+    Resolution,
+    proposal_scope,
+    staging_key,
+)
+from .ports import MappingRepository, Matcher, ProposalRepository, SetupRepository, StagingRepository
+from .records import from_erp, home_fields
+
+MatchOutcomeKind = Literal["matched", "not_matching", "no_setup"]
+
+
+@dataclass
+class MatchService:
+    setups: SetupRepository
+    staging: StagingRepository
+    proposals: ProposalRepository
+    home: HomePlatform
+    mappings: MappingRepository
+    matcher: Matcher
+
+    def handle(self, msg: MatchMessage) -> MatchOutcomeKind:
+        setup = self.setups.get(msg.tenant_id, msg.connection_id)
+        if setup is None:
+            return "no_setup"
+        progress = setup.progress(msg.resource_type)
+        if progress.status != "matching" or setup.run_id != msg.run_id:
+            logger.info("match skipped", extra={"status": progress.status})
+            return "not_matching"
+
+        rtype = msg.resource_type
+        product_ids: dict[str, str] | None = None
+        product_names: dict[str, str] | None = None
+        if rtype == "product-batches":
+            product_ids = self.mappings.external_to_internal(msg.tenant_id, msg.erp, "products")
+            product_names = {
+                r.id: str(r.fields.get("name") or "")
+                for r in self.home.iter_all(msg.tenant_id, "products")
+            }
+        already_mapped = self.mappings.external_to_internal(msg.tenant_id, msg.erp, rtype)
+        key = staging_key(msg.tenant_id, msg.connection_id, rtype, msg.run_id)
+        external = [
+            from_erp(rtype, record, product_ids, product_names)
+            for record in self.staging.iter_records(key)
+            if not record.get("deleted") and str(record.get("id")) not in already_mapped
+        ]
+        taken = set(already_mapped.values())
+        internal_records = {
+            r.id: r for r in self.home.iter_all(msg.tenant_id, rtype) if r.id not in taken
+        }
+        internal = [{"id": rid, **r.fields} for rid, r in internal_records.items()]
+        outcomes = self.matcher.match(internal, external, PROFILE_BY_TYPE[rtype])
+
+        by_id = {e["id"]: e for e in external}
+        proposals: list[Proposal] = []
+        for outcome in outcomes:
+            ext = by_id.get(outcome.external_id)
+            if ext is None:
+                continue
+            candidate = internal_records.get(outcome.internal_id or "")
+            linked = outcome.decision != "create" and candidate is not None
+            proposals.append(
+                Proposal(
+                    external_id=outcome.external_id,
+                    decision=outcome.decision if linked else "create",
+                    score=round(float(outcome.score), 4),
+                    proposed_internal_id=candidate.id if linked and candidate else None,
+                    explanation=_jsonable(outcome.explanation),
+                    external=_display(rtype, ext),
+                    internal=(
+                        {"id": candidate.id, **home_fields(rtype, candidate.fields)}
+                        if linked and candidate
+                        else None
+                    ),
+                    resolution=(
+                        Resolution(action="link", internal_id=candidate.id)
+                        if linked and candidate
+                        else Resolution(action="create")
+                    ),
+                )
+            )
+        scope = proposal_scope(msg.tenant_id, msg.connection_id, rtype)
+        self.proposals.put_many(scope, proposals)
+        counts = Counter(p.decision for p in proposals)
+        self.setups.transition(
+            msg.tenant_id,
+            msg.connection_id,
+            rtype,
+            "awaiting_review",
+            counts={d: counts.get(d, 0) for d in ("match", "review", "create")},
+        )
+        logger.info("proposals written", extra={"resource_type": rtype, "counts": dict(counts)})
+        return "matched"
+
+
+def _display(resource_type: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The external side as the page shows it: home-shaped fields plus the ERP's ids."""
+    shown = {"id": record["id"], **home_fields(resource_type, record)}
+    if record.get("erp_product_id") is not None:
+        shown["erp_product_id"] = record["erp_product_id"]
+    return shown
+
+
+def _jsonable(explanation: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in explanation.items():
+        if isinstance(value, float):
+            out[name] = round(value, 4)
+        elif value is None or isinstance(value, int | str | bool):
+            out[name] = value
+        else:
+            out[name] = str(value)
+    return out

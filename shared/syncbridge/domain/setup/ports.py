@@ -1,0 +1,134 @@
+"""The ports the setup services need; `syncbridge.store.*` implements them on DynamoDB/SQS
+and the unit tests implement them in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from .models import MatchOutcome, Page, Profile, Proposal, Setup, TypeStatus
+
+
+class SetupRepository(Protocol):
+    def get(self, tenant_id: str, connection_id: str) -> Setup | None: ...
+
+    def latest(self, tenant_id: str) -> Setup | None:
+        """The tenant's most recently started setup (what the review page shows)."""
+        ...
+
+    def start(self, setup: Setup, replace_run: str | None = None) -> Setup:
+        """Store a new setup unless one exists (then return that one). With `replace_run`,
+        replace the stored setup only if its run id is `replace_run`."""
+        ...
+
+    def begin_import(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        resource_type: str,
+        run_id: str,
+        now: int,
+        lease_seconds: int,
+    ) -> bool:
+        """pending -> importing (or take over an importing type whose lease ran out), zeroing
+        the page/record counters. False when another import holds it or it is past that."""
+        ...
+
+    def add_progress(
+        self, tenant_id: str, connection_id: str, resource_type: str, pages: int, records: int
+    ) -> None: ...
+
+    def transition(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        resource_type: str,
+        target: TypeStatus,
+        **fields: Any,
+    ) -> bool:
+        """Move the type to `target` when its status allows it; False when it does not."""
+        ...
+
+    def complete(self, tenant_id: str, connection_id: str) -> bool: ...
+
+
+class StagingRepository(Protocol):
+    def put_records(self, key: str, records: Iterable[Mapping[str, Any]]) -> int:
+        """Stage records under `key` (tenant#connection#type#run), overwriting by id."""
+        ...
+
+    def iter_records(self, key: str) -> Iterator[dict[str, Any]]: ...
+
+
+class ProposalRepository(Protocol):
+    def put_many(self, scope: str, proposals: Iterable[Proposal]) -> None: ...
+
+    def get(self, scope: str, external_id: str) -> Proposal | None: ...
+
+    def list(
+        self,
+        scope: str,
+        decision: str,
+        query: str = "",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page: ...
+
+    def iter_all(self, scope: str) -> Iterator[Proposal]: ...
+
+    def update(self, scope: str, proposal: Proposal, expected_version: int) -> Proposal:
+        """Store `proposal` with version+1 if the stored version is `expected_version`;
+        raise ProposalChanged otherwise."""
+        ...
+
+
+class MappingRepository(Protocol):
+    def put(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        external_id: str,
+        internal_id: str,
+        source: str,
+    ) -> bool:
+        """Write external -> internal. True when written or already so; False when the
+        external id is mapped to another internal id (never overwritten here)."""
+        ...
+
+    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None: ...
+
+    def external_to_internal(self, tenant_id: str, erp: str, resource_type: str) -> dict[str, str]: ...
+
+    def internal_ids(self, tenant_id: str, erp: str, resource_type: str) -> set[str]: ...
+
+
+class AuditLog(Protocol):
+    def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Append entries; each has a deterministic `entry_id` so a replay writes it once."""
+        ...
+
+
+class MessageQueue(Protocol):
+    def send(self, message: BaseModel) -> None: ...
+
+
+class RecordSource(Protocol):
+    """The ERP side: every page of one resource type (the Ekos adapter's `iter_pages`)."""
+
+    def iter_pages(
+        self, resource: str, updated_since: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]: ...
+
+
+class Matcher(Protocol):
+    """The matching engine's library call, reduced to what the setup needs."""
+
+    def match(
+        self,
+        internal: list[dict[str, Any]],
+        external: list[dict[str, Any]],
+        profile: Profile,
+    ) -> list[MatchOutcome]: ...

@@ -1,0 +1,222 @@
+"""What a person does on the review page: look, search, correct, accept, submit.
+
+Every call is scoped by the tenant of the caller's principal (the API passes it from the
+authorizer context, never from the request), so one tenant can only ever reach its own
+setup, proposals and home records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from syncbridge.adapters.home import HomePlatform
+from syncbridge.domain.errors import Conflict, InvalidInput
+
+from .errors import (
+    DuplicateLinks,
+    NotInReview,
+    ProposalChanged,
+    ProposalNotFound,
+    SetupNotFound,
+    UnconfirmedProposals,
+)
+from .models import (
+    DECISIONS,
+    LABELS,
+    RESOURCE_ORDER,
+    ApplyMessage,
+    Page,
+    Proposal,
+    Resolution,
+    Setup,
+    proposal_scope,
+)
+from .ports import MappingRepository, MessageQueue, ProposalRepository, SetupRepository
+from .records import home_fields
+
+CONFIDENT_THRESHOLD = 0.9
+
+
+@dataclass
+class ReviewService:
+    setups: SetupRepository
+    proposals: ProposalRepository
+    home: HomePlatform
+    mappings: MappingRepository
+    apply_queue: MessageQueue
+
+    # ------------------------------------------------------------------ reading
+    def setup_for(self, tenant_id: str) -> Setup:
+        setup = self.setups.latest(tenant_id)
+        if setup is None:
+            raise SetupNotFound("no setup has started yet: connect your ERP first")
+        return setup
+
+    def state(self, tenant_id: str) -> dict[str, Any]:
+        """Progress per type, in order, with the type the person should work on now."""
+        setup = self.setups.latest(tenant_id)
+        if setup is None:
+            return {"status": "not_started", "current_type": None, "types": []}
+        types = []
+        for rtype in RESOURCE_ORDER:
+            p = setup.progress(rtype)
+            types.append(
+                {
+                    "resource_type": rtype,
+                    "label": LABELS[rtype],
+                    "status": p.status,
+                    "pages": p.pages,
+                    "records": p.records,
+                    "counts": {d: p.counts.get(d, 0) for d in DECISIONS},
+                    "applied": p.applied,
+                    "error": p.error,
+                }
+            )
+        return {
+            "status": setup.status,
+            "erp": setup.erp,
+            "connection_id": setup.connection_id,
+            "current_type": setup.current_type,
+            "started_at": setup.started_at,
+            "completed_at": setup.completed_at,
+            "types": types,
+        }
+
+    def list_proposals(
+        self,
+        tenant_id: str,
+        resource_type: str,
+        decision: str,
+        query: str = "",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        if decision not in DECISIONS:
+            raise InvalidInput("decision must be match, review or create", field="decision")
+        setup = self.setup_for(tenant_id)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        return self.proposals.list(scope, decision, query.strip().lower(), cursor, limit)
+
+    def candidates(
+        self, tenant_id: str, resource_type: str, query: str, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Internal records a person can link to: not yet mapped, matching the search."""
+        setup = self.setup_for(tenant_id)
+        taken = self.mappings.internal_ids(tenant_id, setup.erp, resource_type)
+        found = self.home.search(tenant_id, resource_type, query, limit + len(taken))  # type: ignore[arg-type]
+        return [
+            {"id": r.id, **home_fields(resource_type, r.fields)} for r in found if r.id not in taken
+        ][:limit]
+
+    # ------------------------------------------------------------------ changing
+    def edit(
+        self,
+        tenant_id: str,
+        resource_type: str,
+        external_id: str,
+        resolution: Resolution,
+        expected_version: int,
+    ) -> Proposal:
+        """Link the external record to a chosen internal one, or mark it to be created."""
+        setup = self._in_review(tenant_id, resource_type)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        current = self.proposals.get(scope, external_id)
+        if current is None:
+            raise ProposalNotFound(f"no proposal for {external_id}", external_id=external_id)
+        internal = None
+        if resolution.action == "link":
+            if not resolution.internal_id:
+                raise InvalidInput("internal_id is required to link", field="internal_id")
+            record = self.home.get(tenant_id, resource_type, resolution.internal_id)  # type: ignore[arg-type]
+            if record is None or record.archived:
+                raise InvalidInput(
+                    f"no {resource_type} record {resolution.internal_id}", field="internal_id"
+                )
+            if resolution.internal_id in self.mappings.internal_ids(
+                tenant_id, setup.erp, resource_type
+            ):
+                raise Conflict("that record is already mapped to another ERP record")
+            internal = {"id": record.id, **home_fields(resource_type, record.fields)}
+        else:
+            resolution = Resolution(action="create")
+        changed = current.model_copy(
+            update={
+                "resolution": resolution,
+                "confirmed": True,
+                "internal": internal if resolution.action == "link" else current.internal,
+            }
+        )
+        return self.proposals.update(scope, changed, expected_version)
+
+    def accept_confident(
+        self, tenant_id: str, resource_type: str, threshold: float = CONFIDENT_THRESHOLD
+    ) -> int:
+        """Confirm every untouched `match` proposal scoring at least `threshold`."""
+        setup = self._in_review(tenant_id, resource_type)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        accepted = 0
+        for proposal in list(self.proposals.iter_all(scope)):
+            if (
+                proposal.decision == "match"
+                and not proposal.confirmed
+                and proposal.score >= threshold
+                and proposal.resolution.action == "link"
+            ):
+                try:
+                    self.proposals.update(
+                        scope, proposal.model_copy(update={"confirmed": True}), proposal.version
+                    )
+                except ProposalChanged:
+                    continue  # someone edited it meanwhile: their choice stands
+                accepted += 1
+        return accepted
+
+    def submit(self, tenant_id: str, resource_type: str) -> dict[str, Any]:
+        """Check every link is confirmed and one-to-one, then hand the type to the applier."""
+        setup = self.setup_for(tenant_id)
+        status = setup.progress(resource_type).status
+        message = ApplyMessage(
+            tenant_id=tenant_id,
+            connection_id=setup.connection_id,
+            erp=setup.erp,
+            resource_type=resource_type,  # type: ignore[arg-type]
+            run_id=setup.run_id,
+        )
+        if status == "applying":
+            self.apply_queue.send(message)  # a retried submit: the applier is idempotent
+            return {"status": "applying", "resource_type": resource_type}
+        if status != "awaiting_review":
+            raise NotInReview(f"{resource_type} is {status}, not awaiting review", status=status)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        unconfirmed = 0
+        links: Counter[str] = Counter()
+        for proposal in self.proposals.iter_all(scope):
+            if proposal.needs_confirmation:
+                unconfirmed += 1
+            if proposal.resolution.action == "link" and proposal.resolution.internal_id:
+                links[proposal.resolution.internal_id] += 1
+        if unconfirmed:
+            raise UnconfirmedProposals(
+                f"{unconfirmed} proposed links still need a decision", count=unconfirmed
+            )
+        duplicates = sorted(i for i, n in links.items() if n > 1)
+        if duplicates:
+            raise DuplicateLinks(
+                "some internal records are chosen for more than one ERP record",
+                internal_ids=duplicates[:20],
+            )
+        if not self.setups.transition(
+            tenant_id, setup.connection_id, resource_type, "applying"
+        ):
+            raise NotInReview(f"{resource_type} is no longer awaiting review")
+        self.apply_queue.send(message)
+        return {"status": "applying", "resource_type": resource_type}
+
+    def _in_review(self, tenant_id: str, resource_type: str) -> Setup:
+        setup = self.setup_for(tenant_id)
+        status = setup.progress(resource_type).status
+        if status != "awaiting_review":
+            raise NotInReview(f"{resource_type} is {status}, not awaiting review", status=status)
+        return setup

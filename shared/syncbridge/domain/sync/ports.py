@@ -1,0 +1,99 @@
+"""The small interfaces the sync services depend on.
+
+`syncbridge.store.sync` implements them on DynamoDB/SQS (on top of the setup team's
+mappings table and the home platform); unit tests implement them in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+
+class FifoQueue(Protocol):
+    def send(self, message: BaseModel, *, group_id: str, deduplication_id: str) -> None:
+        """Send durably (raise when the queue did not take it)."""
+        ...
+
+
+class MessageQueue(Protocol):
+    def send(self, message: BaseModel) -> None: ...
+
+
+class EventMappings(Protocol):
+    """The mappings the change-event applier reads and the version it advances."""
+
+    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
+        """The internal id mapped to an ERP record, if any."""
+        ...
+
+    def put(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        external_id: str,
+        internal_id: str,
+        source: str,
+    ) -> bool:
+        """Write external -> internal; False when it already points elsewhere."""
+        ...
+
+    def source_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
+        """The `occurred_at` (see `models.version_of`) of the newest change applied."""
+        ...
+
+    def advance_version(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        external_id: str,
+        version: str,
+        event_id: str,
+    ) -> bool:
+        """Store `version` iff it is newer than the stored one (conditional write)."""
+        ...
+
+
+class ScanMappings(Protocol):
+    def external_for(
+        self, tenant_id: str, erp: str, resource_type: str, internal_id: str
+    ) -> str | None:
+        """The ERP id of an internal record, if mapped."""
+        ...
+
+
+class AuditTrail(Protocol):
+    def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Append entries (each with a deterministic `entry_id`)."""
+        ...
+
+
+class SetupProgress(Protocol):
+    def type_done(self, tenant_id: str, erp: str, resource_type: str) -> bool:
+        """True once the guided setup applied this type (new ERP records may then be
+        created at home directly; before, they wait for the person's review)."""
+        ...
+
+
+class ActiveConnections(Protocol):
+    def list_active(self) -> Iterable[ConnectionRef]:
+        """Every connection of every tenant whose status is active."""
+        ...
+
+
+class SyncCursors(Protocol):
+    def get(self, tenant_id: str, connection_id: str, resource_type: str) -> str | None:
+        """The `updated_since` the next incremental read starts from."""
+        ...
+
+
+class ConnectionRef(BaseModel):
+    tenant_id: str
+    connection_id: str
+    erp: str

@@ -1,0 +1,94 @@
+"""The Ekos simulator: the brewery ERP on a loopback port, with its data and its faults.
+
+    sim = start(seed=7, client_id="sync-bridge", client_secret="s3cret",
+                redirect_uris=["http://127.0.0.1:3000/oauth/ekos/callback"])
+    sim.url                         # base URL for EKOS_BASE_URL
+    sim.register_client(cid, secret, redirect_uri)   # the local runtime's hook
+    sim.faults.add("rate_limit", path_prefix="/api/v1/products", times=2, retry_after="date")
+    sim.state.revoked_families, sim.state.received_scans(), sim.dataset.home[...]
+    sim.stop()
+
+Options: `seed`, `scale`/`sizes` (dataset size), `access_token_ttl` (seconds; short values
+exercise refresh), `auto_approve` (False shows the consent page a browser clicks through;
+True approves and "deny" refuses without a page, for non-browser tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from syncbridge.local.http import RunningServer, serve_wsgi
+from syncbridge.local.simulators.ekos.app import EkosApp
+from syncbridge.local.simulators.ekos.dataset import Dataset, generate
+from syncbridge.local.simulators.ekos.faults import Faults
+from syncbridge.local.simulators.ekos.state import State
+
+DEFAULT_CLIENT_ID = "sync-bridge"
+
+
+@dataclass
+class EkosSimulator:
+    server: RunningServer
+    app: EkosApp = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def faults(self) -> Faults:
+        return self.app.faults
+
+    @property
+    def state(self) -> State:
+        return self.app.state
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.app.state.dataset
+
+    @property
+    def auto_approve(self) -> bool | str:
+        return self.app.auto_approve
+
+    @auto_approve.setter
+    def auto_approve(self, value: bool | str) -> None:
+        self.app.auto_approve = value
+
+    def register_client(
+        self, client_id: str, client_secret: str, redirect_uris: list[str] | str
+    ) -> None:
+        """Register our OAuth client: the local runtime calls this once it has created the
+        Ekos client secret in Secrets Manager and knows the API's callback URL."""
+        self.state.register_client(client_id, client_secret, redirect_uris)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start(
+    port: int = 0,
+    *,
+    seed: int = 7,
+    scale: float = 1.0,
+    sizes: dict[str, int] | None = None,
+    access_token_ttl: float = 3600,
+    auto_approve: bool | str = False,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    redirect_uris: list[str] | str | None = None,
+    **_ignored: object,
+) -> EkosSimulator:
+    """Start the simulator. A client is pre-registered when `client_secret` is given
+    (or `EKOS_SIM_CLIENT_SECRET` is set); otherwise call `register_client` later."""
+    state = State(generate(seed, sizes=sizes, scale=scale), access_token_ttl=access_token_ttl)
+    secret = client_secret or os.environ.get("EKOS_SIM_CLIENT_SECRET")
+    if secret:
+        uris = redirect_uris or os.environ.get("EKOS_SIM_REDIRECT_URIS", "").split() or []
+        state.register_client(client_id or DEFAULT_CLIENT_ID, secret, uris)
+    app = EkosApp(state, Faults(), auto_approve=auto_approve)
+    return EkosSimulator(serve_wsgi(app, port=port, name="ekos"), app)
+
+
+__all__ = ["EkosSimulator", "generate", "start"]

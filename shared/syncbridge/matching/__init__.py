@@ -1,0 +1,77 @@
+"""Sync Bridge matching engine: which external (ERP) records are ones we already hold.
+
+Library use (the matcher Lambda calls this)::
+
+    from syncbridge.matching import match_records, MatchOptions
+
+    result = match_records(internal_records, external_records, MatchOptions(profile="location"))
+    for d in result.decisions:          # exactly one MatchDecision per external record
+        d.external_id, d.internal_id, d.decision, d.score, d.explanation
+    result.stats                        # MatchStats: strategy, estimated_bytes, peak_bytes, ...
+
+Records are dicts (or pydantic models) with a string ``id`` and the profile's fields
+(see ``profiles.SPECS`` and ``../shared/contracts/matching-cli.md``). Bad input raises
+``InputError`` (its message names the record). ``MatchOptions.memory_limit_mb`` defaults to
+the Lambda's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``) or 3,008 MB.
+
+Command line: ``python -m syncbridge.matching --internal F --external F --profile P --out F
+[--stats F] [--memory-limit-mb N]``.
+
+Pipeline (one module each): ``standardize`` keys -> ``sides`` (interned numpy columns) ->
+``blocking`` (planned from block-size histograms) -> ``memory`` (estimate, strategy) ->
+``scoring`` (Fellegi–Sunter weights, rapidfuzz, haversine) -> ``assign`` (greedy /
+exact) -> decisions with per-field evidence (``engine``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from syncbridge.matching.models import (
+    PROFILES,
+    MatchDecision,
+    MatchOptions,
+    MatchResult,
+    MatchStats,
+)
+from syncbridge.matching.records import InputError
+
+__all__ = [
+    "PROFILES",
+    "InputError",
+    "MatchDecision",
+    "MatchOptions",
+    "MatchResult",
+    "MatchStats",
+    "match_records",
+]
+
+
+def match_records(
+    internal: Iterable[object],
+    external: Iterable[object],
+    options: MatchOptions | None = None,
+) -> MatchResult:
+    """Match external records against internal ones; one decision per external record."""
+    from syncbridge.matching.engine import DECISIONS, run
+    from syncbridge.matching.profiles import SPECS
+    from syncbridge.matching.records import load_records
+
+    started = time.perf_counter()
+    options = options or MatchOptions()
+    spec = SPECS[options.profile]
+    raw_i = load_records(internal, spec, "internal")
+    raw_e = load_records(external, spec, "external")
+    out = run(raw_i, raw_e, options, started)
+    decisions = [
+        MatchDecision(
+            external_id=out.external_ids[k],
+            internal_id=out.internal_ids[p] if p >= 0 else None,
+            score=round(float(out.score[k]), 4),
+            decision=DECISIONS[d],  # type: ignore[arg-type]
+            explanation=out.explanations[k],
+        )
+        for k, (p, d) in enumerate(zip(out.partner.tolist(), out.decision.tolist(), strict=True))
+    ]
+    return MatchResult(decisions=decisions, stats=out.stats)

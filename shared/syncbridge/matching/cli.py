@@ -1,0 +1,103 @@
+"""Command line, exactly per ../shared/contracts/matching-cli.md.
+
+Exit 0 on success; exit 2 with ONE line on stderr for bad input (file:line: reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import orjson
+
+from syncbridge.matching.models import PROFILES, MatchOptions, default_memory_limit_mb
+from syncbridge.matching.records import InputError
+
+PROGRESS_MIN_RECORDS = 50_000
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"syncbridge.matching: {message}\n")
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _OneLineParser(prog="python -m syncbridge.matching", description=__doc__)
+    p.add_argument("--internal", required=True, help="JSONL of records we already hold")
+    p.add_argument("--external", required=True, help="JSONL of records from the ERP")
+    p.add_argument("--profile", required=True, help="|".join(PROFILES))
+    p.add_argument("--out", required=True, help="JSONL: one decision per external record")
+    p.add_argument("--stats", help="JSON file for run statistics")
+    p.add_argument("--memory-limit-mb", type=int, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
+    args = _parser().parse_args(argv)
+    if args.profile not in PROFILES:
+        sys.stderr.write(
+            f"syncbridge.matching: unknown profile {args.profile!r} "
+            f"(expected one of {', '.join(PROFILES)})\n"
+        )
+        return 2
+    limit = args.memory_limit_mb if args.memory_limit_mb is not None else default_memory_limit_mb()
+    if limit <= 0:
+        sys.stderr.write("syncbridge.matching: --memory-limit-mb must be positive\n")
+        return 2
+
+    from syncbridge.matching.engine import DECISIONS, run
+    from syncbridge.matching.profiles import SPECS
+    from syncbridge.matching.records import load_jsonl
+
+    spec = SPECS[args.profile]
+    try:
+        raw_i = load_jsonl(args.internal, spec)
+        raw_e = load_jsonl(args.external, spec)
+    except InputError as exc:
+        sys.stderr.write(f"{_one_line(str(exc))}\n")
+        return 2
+    options = MatchOptions(
+        profile=args.profile,
+        memory_limit_mb=limit,
+        progress=not args.quiet and raw_e.n + raw_i.n >= PROGRESS_MIN_RECORDS,
+    )
+    out = run(raw_i, raw_e, options, started)
+    try:
+        _write(args.out, out, DECISIONS)
+        if args.stats:
+            stats = out.stats.model_copy(update={"seconds": round(time.perf_counter() - started, 3)})
+            with open(args.stats, "wb") as fh:
+                fh.write(orjson.dumps(stats.model_dump(), option=orjson.OPT_INDENT_2))
+    except OSError as exc:
+        sys.stderr.write(f"syncbridge.matching: cannot write output: {_one_line(str(exc))}\n")
+        return 2
+    return 0
+
+
+def _write(path: str, out, decisions: tuple[str, ...]) -> None:
+    ext_ids, int_ids = out.external_ids, out.internal_ids
+    dumps = orjson.dumps
+    with open(path, "wb", buffering=1 << 20) as fh:
+        for k, (p, d, s) in enumerate(
+            zip(out.partner.tolist(), out.decision.tolist(), out.score.tolist(), strict=True)
+        ):
+            fh.write(
+                dumps(
+                    {
+                        "external_id": ext_ids[k],
+                        "internal_id": int_ids[p] if p >= 0 else None,
+                        "score": round(s, 4),
+                        "decision": decisions[d],
+                        "explanation": out.explanations[k],
+                    }
+                )
+            )
+            fh.write(b"\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

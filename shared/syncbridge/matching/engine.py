@@ -1,0 +1,276 @@
+"""The engine: standardize -> block -> estimate -> score -> assign -> decide.
+
+`run` takes two already-loaded sides (see `records`) and returns an `EngineOutput`
+holding numpy arrays (one entry per external record) plus the statistics; the library
+API and the CLI both turn that into their own output, so a million decisions never
+become a million pydantic objects on the CLI path.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from syncbridge.matching import assign, blocking, memory
+from syncbridge.matching.models import MatchOptions, MatchStats
+from syncbridge.matching.records import RawSide
+from syncbridge.matching.scoring import Scorer, explanation, probability
+from syncbridge.matching.sides import Prepared, prepare
+
+_LOGIT_EPS = 1e-12
+
+
+@dataclass
+class EngineOutput:
+    external_ids: list[str]
+    internal_ids: list[str]
+    partner: np.ndarray  # internal index per external, -1 = none
+    score: np.ndarray  # float per external
+    decision: np.ndarray  # 0 create, 1 review, 2 match
+    explanations: list[dict]
+    stats: MatchStats
+
+
+DECISIONS = ("create", "review", "match")
+
+
+class _Progress:
+    """tqdm on stderr when asked for and available; silent otherwise."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, file=sys.stderr, unit="step", leave=False)
+            except ImportError:  # pragma: no cover - tqdm is a dev/CLI extra
+                self.bar = None
+
+    def step(self, label: str, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.set_description(label)
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _LOGIT_EPS, 1 - _LOGIT_EPS)
+    return np.log(p) - np.log1p(-p)
+
+
+def run(
+    internal: RawSide, external: RawSide, options: MatchOptions, started: float | None = None
+) -> EngineOutput:
+    t0 = started if started is not None else time.perf_counter()
+    timings: dict[str, float] = {}
+
+    @contextmanager
+    def timed(name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - t, 3)
+
+    profile = options.profile
+    with timed("prepare"):
+        prep = prepare(internal, external, profile)
+    n_i, n_e = prep.internal.n, prep.external.n
+    internal.columns.clear()
+    external.columns.clear()
+    with timed("plan_blocks"):
+        plans = blocking.plan_blocks(prep, profile, options.max_block_pairs)
+    raw_pairs = sum(p.pairs for p in plans)
+    by_pass = {p.name: p.pairs for p in plans}
+    skipped = sum(p.skipped_keys for p in plans)
+    with timed("fit_scorer"):
+        scorer = Scorer(prep, profile)
+        _calibrate(scorer, plans, n_i, n_e, raw_pairs)
+    plan = memory.choose(
+        raw_pairs,
+        memory.current_rss(),
+        memory.peak_rss(),
+        options.memory_limit_mb * 1024 * 1024,
+        options.force_strategy,
+    )
+    progress = _Progress(options.progress, plan.shards + 3)
+    progress.step("planned")
+
+    shard_bounds = _shard_bounds(plans, n_e, plan.shards)
+    kept_e: list[np.ndarray] = []
+    kept_i: list[np.ndarray] = []
+    kept_s: list[np.ndarray] = []
+    taken_i = np.zeros(n_i, dtype=bool)
+    chosen_parts: list[np.ndarray] = []
+    candidate_pairs = 0
+    t_pairs = time.perf_counter()
+    for lo, hi in shard_bounds:
+        codes = blocking.generate_pairs(plans, n_i, lo, hi if hi < n_e else None)
+        candidate_pairs += len(codes)
+        se, si, ss = _score_codes(scorer, codes, n_i, options.possible_threshold)
+        del codes
+        if plan.strategy == "local_greedy":
+            ch = assign.greedy(se, si, ss, n_e, n_i, taken_i=taken_i)
+            taken_i[si[ch]] = True
+            chosen_parts.append(ch)
+        kept_e.append(se)
+        kept_i.append(si)
+        kept_s.append(ss)
+        progress.step("scored")
+    timings["pairs_and_scoring"] = round(time.perf_counter() - t_pairs, 3)
+    del plans
+    e = np.concatenate(kept_e) if kept_e else np.zeros(0, np.int32)
+    i = np.concatenate(kept_i) if kept_i else np.zeros(0, np.int32)
+    s = np.concatenate(kept_s) if kept_s else np.zeros(0)
+    del kept_e, kept_i, kept_s
+
+    with timed("assign"):
+        strategy = plan.strategy
+        n_comp, comp = assign.components(e, i, n_e, n_i)
+        exact_solved = 0
+        if strategy == "local_greedy":
+            chosen = np.concatenate(chosen_parts) if chosen_parts else np.zeros(0, bool)
+        else:
+            chosen = assign.greedy(e, i, s, n_e, n_i)
+            weight = _logit(s) - float(_logit(np.array([options.possible_threshold]))[0])
+            max_nodes = options.exact_max_nodes
+            if strategy == "exact":
+                max_nodes = max(max_nodes, 2000)
+            exact_solved = assign.solve_exact(e, i, weight, chosen, comp, max_nodes)
+        rival = assign.rivals(e, i, s, chosen, n_e, n_i)
+    progress.step("assigned")
+
+    with timed("decide"):
+        partner = np.full(n_e, -1, dtype=np.int64)
+        score = np.zeros(n_e)
+        partner[e[chosen]] = i[chosen]
+        score[e[chosen]] = s[chosen]
+        has = partner >= 0
+        margin = _logit(score) - _logit(np.maximum(rival, _LOGIT_EPS))
+        decision = np.zeros(n_e, dtype=np.int8)
+        review = has & (score >= options.review_threshold)
+        decision[review] = 1
+        confident = (
+            has & (score >= options.match_threshold) & (margin >= options.ambiguity_log_odds)
+        )
+        decision[confident] = 2
+        partner[decision == 0] = -1
+        explanations = _explanations(scorer, partner, score, rival, margin)
+    progress.step("decided")
+    progress.close()
+
+    peak = memory.peak_rss()
+    stats = MatchStats(
+        strategy=strategy,  # type: ignore[arg-type]
+        estimated_bytes=plan.estimated_bytes,
+        peak_bytes=peak,
+        candidate_pairs=candidate_pairs,
+        scored_pairs=candidate_pairs,
+        seconds=round(time.perf_counter() - t0, 3),
+        external_records=n_e,
+        internal_records=n_i,
+        profile=profile,
+        memory_limit_mb=options.memory_limit_mb,
+        kept_pairs=len(e),
+        shards=len(shard_bounds),
+        components=n_comp,
+        exact_components=exact_solved,
+        matches=int((decision == 2).sum()),
+        reviews=int((decision == 1).sum()),
+        creates=int((decision == 0).sum()),
+        blocking_pairs_by_pass=by_pass,
+        skipped_block_keys=skipped,
+        timings=timings,
+        baseline_bytes=plan.baseline_bytes,
+        raw_block_pairs=raw_pairs,
+    )
+    return EngineOutput(
+        external.ids, internal.ids, partner, score, decision, explanations, stats
+    )
+
+
+PRIOR_SAMPLE_PAIRS = 300_000
+
+
+def _calibrate(
+    scorer: Scorer, plans: list[blocking.BlockPlan], n_i: int, n_e: int, raw_pairs: int
+) -> None:
+    """Calibrate the match prior on the candidates of a slice of the externals."""
+    share = min(1.0, PRIOR_SAMPLE_PAIRS / max(raw_pairs, 1))
+    hi = max(1, int(n_e * share))
+    codes = blocking.generate_pairs(plans, n_i, 0, hi if hi < n_e else None)
+    e, i = blocking.split_pairs(codes[: PRIOR_SAMPLE_PAIRS * 2], n_i)
+    del codes
+    scorer.calibrate_prior(e, i, hi)
+
+
+def _shard_bounds(
+    plans: list[blocking.BlockPlan], n_e: int, shards: int
+) -> list[tuple[int, int]]:
+    """External index ranges with roughly equal raw pair counts."""
+    if shards <= 1 or n_e == 0:
+        return [(0, n_e)]
+    per_ext = np.zeros(n_e, dtype=np.int64)
+    for p in plans:
+        per_ext += p.pairs_per_external(n_e)
+    cum = np.cumsum(per_ext)
+    total = int(cum[-1]) if len(cum) else 0
+    targets = [total * k / shards for k in range(1, shards)]
+    cuts = np.searchsorted(cum, targets, side="right").tolist()
+    bounds, lo = [], 0
+    for c in [*cuts, n_e]:
+        c = min(max(c, lo), n_e)
+        if c > lo:
+            bounds.append((lo, c))
+            lo = c
+    if lo < n_e:
+        bounds.append((lo, n_e))
+    return bounds or [(0, n_e)]
+
+
+def _score_codes(
+    scorer: Scorer, codes: np.ndarray, n_i: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    out_e, out_i, out_s = [], [], []
+    for start in range(0, len(codes), memory.SCORE_CHUNK):
+        chunk = codes[start : start + memory.SCORE_CHUNK]
+        e, i = blocking.split_pairs(chunk, n_i)
+        p, _ = scorer.score(e, i)
+        keep = p >= threshold
+        out_e.append(e[keep])
+        out_i.append(i[keep])
+        out_s.append(p[keep])
+    if not out_e:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
+    return np.concatenate(out_e), np.concatenate(out_i), np.concatenate(out_s)
+
+
+def _explanations(
+    scorer: Scorer, partner: np.ndarray, score: np.ndarray, rival: np.ndarray, margin: np.ndarray
+) -> list[dict]:
+    n_e = len(partner)
+    out: list[dict] = [{} for _ in range(n_e)]
+    ext = np.flatnonzero(partner >= 0)
+    if len(ext):
+        feats = scorer.features(ext.astype(np.int32), partner[ext].astype(np.int32))
+        rival_l = rival[ext].tolist()
+        for k, ei in enumerate(ext.tolist()):
+            ex = explanation(feats, k)
+            if rival_l[k] > 0:
+                ex["runner_up_score"] = round(rival_l[k], 4)
+            out[ei] = ex
+    lone = np.flatnonzero((partner < 0) & (rival > 0))
+    for ei in lone.tolist():
+        out[ei] = {"best_candidate_score": round(float(rival[ei]), 4)}
+    del score, margin
+    return out
+
+
+__all__ = ["DECISIONS", "EngineOutput", "Prepared", "probability", "run"]

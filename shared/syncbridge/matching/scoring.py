@@ -1,0 +1,442 @@
+"""Vectorized pair scoring: Fellegi–Sunter log-likelihood weights, calibrated per run.
+
+Each comparison puts a pair into a level (0 = a side is missing: no evidence). A level
+carries the weight ln(m / u): m = P(level | same entity) is a documented prior about how
+records of the same thing drift; u = P(level | different entities) is measured on the
+data of this run, from random pairs (so "same city" counts for little in a one-city
+dataset and a lot in a world-wide one), and for exact agreement on a value from that
+value's frequency (term frequency: sharing "facebook.com" says less than sharing a rare
+domain). The score is the posterior probability sigmoid(prior log-odds + sum of
+weights), with the prior from the expected number of matches among all n*m pairs.
+
+Geographic evidence (distance, address, postal code, city) is strongly correlated, so it
+is folded into one `place` comparison instead of being counted four times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from syncbridge.matching.sides import Prepared, Side
+
+EXPECTED_MATCH_SHARE = 0.5
+"""Prior: about half the records of the smaller side have a partner."""
+U_SAMPLE_PAIRS = 200_000
+TF_SELF_SMOOTHING = 0.2
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A field's levels 1..k with their m probabilities; `tf` names the TF-adjusted column."""
+
+    name: str
+    m: tuple[float, ...]
+    tf: str | None = None  # column whose value frequency replaces u at level 1
+
+
+@dataclass
+class PairFeatures:
+    levels: dict[str, np.ndarray]  # int8 level per comparison
+    evidence: dict[str, np.ndarray]  # float32 raw similarity / distance, NaN = missing
+    tf_values: dict[str, np.ndarray]  # internal value id per pair, for TF weights
+    tf_u: dict[str, np.ndarray] = field(default_factory=dict)  # per-pair u at level 1
+
+
+def _similarity(a: np.ndarray, b: np.ndarray, scorer: Callable = fuzz.ratio) -> np.ndarray:
+    """rapidfuzz batch similarity in [0, 1]; 0 where either string is empty."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float32)
+    sim = process.cpdist(a, b, scorer=scorer, dtype=np.float32, workers=-1)
+    sim *= np.float32(0.01)
+    return sim
+
+
+def name_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Ratio of the sorted distinctive tokens; token-set ratio (x0.9) rescues sub/supersets.
+
+    "4 stitch" vs "4 stitch taproom" gets 0.9, not the 0.67 plain ratio gives.
+    """
+    sim = _similarity(a, b)
+    low = np.flatnonzero(sim < 0.9)
+    if len(low):
+        alt = _similarity(a[low], b[low], fuzz.token_set_ratio) * np.float32(0.9)
+        sim[low] = np.maximum(sim[low], alt)
+    empty = _empty(a) | _empty(b)
+    sim[empty] = np.nan
+    return sim
+
+
+def _empty(a: np.ndarray) -> np.ndarray:
+    return np.fromiter((not s for s in a), dtype=bool, count=len(a))
+
+
+def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(lon2 - lon1)
+    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return (2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))).astype(np.float32)
+
+
+def _eq(ids_e: np.ndarray, ids_i: np.ndarray) -> np.ndarray:
+    """Equality evidence: 1 equal, 0 different, NaN when either is missing."""
+    out = (ids_e == ids_i).astype(np.float32)
+    out[(ids_e < 0) | (ids_i < 0)] = np.nan
+    return out
+
+
+def _bin_levels(value: np.ndarray, cuts: list[tuple[float, int]], default: int) -> np.ndarray:
+    """Level per value: first cut with value >= threshold wins; NaN -> 0."""
+    out = np.full(len(value), default, dtype=np.int8)
+    assigned = np.zeros(len(value), dtype=bool)
+    for threshold, level in cuts:
+        hit = ~assigned & (value >= threshold)
+        out[hit] = level
+        assigned |= hit
+    out[np.isnan(value)] = 0
+    return out
+
+
+def _eq_levels(ev: np.ndarray) -> np.ndarray:
+    out = np.where(ev == 1.0, 1, 2).astype(np.int8)
+    out[np.isnan(ev)] = 0
+    return out
+
+
+# ---------------------------------------------------------------- location
+
+
+LOCATION = (
+    # name: core equal, >=.92, >=.80, >=.60, lower (renames keep ~4%)
+    Comparison("name", (0.80, 0.08, 0.05, 0.03, 0.04), tf="name_core"),
+    # place: same spot, nearby, same postal area, same town, elsewhere (moves ~4%)
+    Comparison("place", (0.80, 0.07, 0.05, 0.04, 0.04)),
+    Comparison("phone", (0.94, 0.06), tf="phone"),
+    Comparison("website", (0.92, 0.08), tf="website"),
+)
+
+
+def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
+    E, I = prep.external, prep.internal
+    name = name_similarity(E.text["name_core"][e], I.text["name_core"][i])
+    name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
+    name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
+    name_lv[name_exact & (name_lv > 0)] = 1
+
+    dist = haversine_m(E.num["lat"][e], E.num["lon"][e], I.num["lat"][i], I.num["lon"][i])
+    addr_e, addr_i = E.text["address"][e], I.text["address"][i]
+    addr = _similarity(addr_e, addr_i)
+    addr[_empty(addr_e) | _empty(addr_i)] = np.nan
+    postal = _eq(E.cat["postal_code"][e], I.cat["postal_code"][i])
+    postal3 = _eq(E.cat["postal3"][e], I.cat["postal3"][i])
+    city = _eq(E.cat["city"][e], I.cat["city"][i])
+    with np.errstate(invalid="ignore"):
+        addr_clash = addr < 0.6
+        lv1 = (addr >= 0.95) | ((dist < 100) & ~addr_clash)
+        lv2 = (dist < 1000) | (addr >= 0.8)
+        lv3 = (postal == 1) | (dist < 5000)
+        lv4 = (city == 1) | (dist < 25000) | (postal3 == 1)
+    known = ~(np.isnan(dist) & np.isnan(addr) & np.isnan(postal) & np.isnan(city))
+    place = np.select([lv1, lv2, lv3, lv4], [1, 2, 3, 4], 5).astype(np.int8)
+    place[~known] = 0
+
+    phone = _eq(E.cat["phone"][e], I.cat["phone"][i])
+    web = _eq(E.cat["website"][e], I.cat["website"][i])
+    return PairFeatures(
+        levels={
+            "name": name_lv, "place": place, "phone": _eq_levels(phone),
+            "website": _eq_levels(web),
+        },
+        evidence={
+            "name": name, "distance_m": dist, "address": addr, "postal_code": postal,
+            "city": city, "phone": phone, "website": web,
+        },
+        tf_values={
+            "name_core": I.cat["name_core"][i], "phone": I.cat["phone"][i],
+            "website": I.cat["website"][i],
+        },
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- product
+
+PRODUCT = (
+    # shop titles differ in wording: similarity spreads wide even for the same item
+    Comparison("name", (0.10, 0.25, 0.25, 0.20, 0.20), tf="name_core"),
+    # model numbers: a shared one, one contained in another, both present but disjoint
+    Comparison("model", (0.80, 0.10, 0.10), tf="*"),
+    Comparison("sku", (0.95, 0.05), tf="sku"),
+    Comparison("brand", (0.90, 0.10), tf="brand"),
+    # price within 10 %, within 35 %, further apart
+    Comparison("price", (0.60, 0.30, 0.10)),
+)
+
+
+def _models_shared(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], e: np.ndarray, i: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: shared model ids, whether both have any, internal count of the rarest shared."""
+    ea, fa = a
+    ib, fb = b
+    ne, ni = np.diff(ea)[e], np.diff(ib)[i]
+    both = (ne > 0) & (ni > 0)
+    shared = np.zeros(len(e), dtype=np.int32)
+    model_df = np.bincount(fb, minlength=int(max(fa.max(initial=0), fb.max(initial=0))) + 1)
+    rarest = np.full(len(e), np.iinfo(np.int64).max, dtype=np.int64)
+    idx = np.flatnonzero(both)
+    if len(idx):
+        # explode external models of each pair, test membership in the internal set
+        cnt = ne[idx]
+        pair_rep = np.repeat(idx, cnt)
+        starts = ea[e[idx]]
+        from syncbridge.matching.blocking import _ranges
+
+        m_e = fa[_ranges(starts, cnt)].astype(np.int64)
+        # internal models as (pair, model) codes, sorted
+        cnt_i = ni[idx]
+        pair_rep_i = np.repeat(idx, cnt_i)
+        m_i = fb[_ranges(ib[i[idx]], cnt_i)].astype(np.int64)
+        big = np.int64(max(int(fa.max(initial=0)), int(fb.max(initial=0))) + 1)
+        codes_i = np.sort(pair_rep_i.astype(np.int64) * big + m_i)
+        codes_e = pair_rep.astype(np.int64) * big + m_e
+        pos = np.searchsorted(codes_i, codes_e)
+        pos[pos >= len(codes_i)] = 0
+        hit = codes_i[pos] == codes_e
+        shared = np.bincount(pair_rep[hit], minlength=len(e)).astype(np.int32)
+        np.minimum.at(rarest, pair_rep[hit], model_df[m_e[hit]])
+    return shared, both, rarest
+
+
+def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
+    E, I = prep.external, prep.internal
+    name = name_similarity(E.text["name_core"][e], I.text["name_core"][i])
+    name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
+    name_lv = _bin_levels(name, [(0.90, 2), (0.75, 3), (0.60, 4)], 5)
+    name_lv[name_exact & (name_lv > 0)] = 1
+
+    shared, both, rarest = _models_shared(E.lists["models"], I.lists["models"], e, i)
+    model_u = (np.maximum(np.minimum(rarest, I.n) - 1.0, 0.0) + TF_SELF_SMOOTHING) / I.n
+    # a model code of one side appearing inside the other's name ("A590" in "A590IS")
+    contained = np.zeros(len(e), dtype=bool)
+    cand = np.flatnonzero(both & (shared == 0))
+    if len(cand):
+        contained[cand] = _model_contained(prep, e[cand], i[cand])
+    model_lv = np.where(shared > 0, 1, np.where(contained, 2, 3)).astype(np.int8)
+    model_lv[~both] = 0
+    model_ev = np.where(shared > 0, 1.0, np.where(contained, 0.5, 0.0)).astype(np.float32)
+    model_ev[~both] = np.nan
+
+    sku = _eq(E.cat["sku"][e], I.cat["sku"][i])
+    brand = _eq(E.cat["brand"][e], I.cat["brand"][i])
+    pe, pi = E.num["price"][e], I.num["price"][i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = (np.minimum(pe, pi) / np.maximum(pe, pi)).astype(np.float32)
+    ratio[~((pe > 0) & (pi > 0))] = np.nan
+    price_lv = _bin_levels(ratio, [(0.9, 1), (0.65, 2)], 3)
+    return PairFeatures(
+        levels={
+            "name": name_lv, "model": model_lv, "sku": _eq_levels(sku),
+            "brand": _eq_levels(brand), "price": price_lv,
+        },
+        evidence={"name": name, "model": model_ev, "sku": sku, "brand": brand, "price": ratio},
+        tf_values={
+            "name_core": I.cat["name_core"][i], "sku": I.cat["sku"][i],
+            "brand": I.cat["brand"][i],
+        },
+        tf_u={"model": model_u},
+    )  # fmt: skip
+
+
+def _model_contained(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+    words = prep.model_words
+    E, I = prep.external, prep.internal
+    out = np.zeros(len(e), dtype=bool)
+    (ea, fa), (ib, fb) = E.lists["models"], I.lists["models"]
+    for k in range(len(e)):
+        me = [words[t] for t in fa[ea[e[k]] : ea[e[k] + 1]]]
+        mi = [words[t] for t in fb[ib[i[k]] : ib[i[k] + 1]]]
+        out[k] = any(
+            (len(x) >= 4 and len(y) >= 4) and (x in y or y in x) for x in me for y in mi
+        )
+    return out
+
+
+# ---------------------------------------------------------------- batch
+
+BATCH = (
+    Comparison("lot_code", (0.90, 0.10), tf="lot_code"),
+    Comparison("product_id", (0.95, 0.05), tf="product_id"),
+    Comparison("name", (0.70, 0.15, 0.07, 0.04, 0.04), tf="name_core"),
+    # produced the same day, within 2 days, within 10 days, further apart
+    Comparison("produced_at", (0.75, 0.15, 0.06, 0.04)),
+    # quantity within 2 %, within 20 %, further apart
+    Comparison("quantity", (0.70, 0.20, 0.10)),
+)
+
+
+def _batch(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
+    E, I = prep.external, prep.internal
+    lot = _eq(E.cat["lot_code"][e], I.cat["lot_code"][i])
+    pid = _eq(E.cat["product_id"][e], I.cat["product_id"][i])
+    name = name_similarity(E.text["name_core"][e], I.text["name_core"][i])
+    name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
+    name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
+    name_lv[name_exact & (name_lv > 0)] = 1
+    days = np.abs(E.num["produced_at"][e] - I.num["produced_at"][i]).astype(np.float32)
+    days_lv = _bin_levels(-days, [(-0.5, 1), (-2.0, 2), (-10.0, 3)], 4)
+    qe, qi = E.num["quantity"][e], I.num["quantity"][i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = (np.minimum(qe, qi) / np.maximum(qe, qi)).astype(np.float32)
+    q[(qe == qi) & np.isfinite(qe)] = 1.0
+    q_lv = _bin_levels(q, [(0.98, 1), (0.8, 2)], 3)
+    return PairFeatures(
+        levels={
+            "lot_code": _eq_levels(lot), "product_id": _eq_levels(pid), "name": name_lv,
+            "produced_at": days_lv, "quantity": q_lv,
+        },
+        evidence={
+            "lot_code": lot, "product_id": pid, "name": name, "days_apart": days,
+            "quantity": q,
+        },
+        tf_values={
+            "lot_code": I.cat["lot_code"][i], "product_id": I.cat["product_id"][i],
+            "name_core": I.cat["name_core"][i],
+        },
+    )  # fmt: skip
+
+
+PROFILE_COMPARISONS: dict[str, tuple[tuple[Comparison, ...], Callable]] = {
+    "location": (LOCATION, _location),
+    "product": (PRODUCT, _product),
+    "batch": (BATCH, _batch),
+}
+
+
+class Scorer:
+    """Scores pairs for one run; u probabilities are measured on this run's data."""
+
+    def __init__(self, prep: Prepared, profile: str, seed: int = 0) -> None:
+        self.prep = prep
+        self.comparisons, self._features = PROFILE_COMPARISONS[profile]
+        n_i, n_e = prep.internal.n, prep.external.n
+        expected = max(1.0, EXPECTED_MATCH_SHARE * min(n_i, n_e))
+        self.prior_logit = float(np.log(expected) - np.log(max(n_i * n_e - expected, 1.0)))
+        self.weights: dict[str, np.ndarray] = {}
+        self.tf_weight: dict[str, np.ndarray] = {}
+        self.u: dict[str, np.ndarray] = {}
+        self.m: dict[str, np.ndarray] = {}
+        self.match_share = EXPECTED_MATCH_SHARE
+        self._fit(seed)
+
+    def calibrate_prior(self, e: np.ndarray, i: np.ndarray, n_ext_sampled: int) -> None:
+        """Re-estimate the expected number of matches from the candidates of a sample.
+
+        Fixed point of M = sum over sampled externals of P(best candidate matches | M),
+        scaled to all externals: a dataset where most records find a strong candidate
+        earns a higher prior than one where few do. Bounded to [2 %, 100 %] of the
+        smaller side, starting from EXPECTED_MATCH_SHARE.
+        """
+        if len(e) == 0 or n_ext_sampled == 0:
+            return
+        evidence = self.logit(self.features(e, i)) - self.prior_logit
+        best = np.full(self.prep.external.n, -np.inf)
+        np.maximum.at(best, e, evidence)
+        best = best[np.isfinite(best)]
+        n_i, n_e = self.prep.internal.n, self.prep.external.n
+        small = min(n_i, n_e)
+        scale = n_e / n_ext_sampled
+        expected = EXPECTED_MATCH_SHARE * small
+        for _ in range(30):
+            prior = np.log(expected) - np.log(max(n_i * n_e - expected, 1.0))
+            new = float(probability(prior + best).sum() * scale)
+            new = float(np.clip(new, 0.02 * small, small))
+            if abs(new - expected) < 0.5:
+                expected = new
+                break
+            expected = new
+        self.prior_logit = float(np.log(expected) - np.log(max(n_i * n_e - expected, 1.0)))
+        self.match_share = expected / max(small, 1)
+
+    def _fit(self, seed: int) -> None:
+        prep = self.prep
+        rng = np.random.default_rng(seed)
+        n_i, n_e = prep.internal.n, prep.external.n
+        s = int(min(U_SAMPLE_PAIRS, max(1000, n_i * n_e)))
+        e = rng.integers(0, n_e, s).astype(np.int32)
+        i = rng.integers(0, n_i, s).astype(np.int32)
+        feats = self._features(prep, e, i)
+        for comp in self.comparisons:
+            lv = feats.levels[comp.name]
+            k = len(comp.m)
+            counts = np.bincount(lv, minlength=k + 1)[1:].astype(np.float64)
+            total = max(counts.sum(), 1.0)
+            u = np.maximum(counts, 0.5) / (total + 0.5 * k)
+            m = np.asarray(comp.m, dtype=np.float64)
+            self.u[comp.name] = np.concatenate([[1.0], u])
+            self.m[comp.name] = np.concatenate([[1.0], m])
+            w = np.zeros(k + 1)
+            w[1:] = np.log(m) - np.log(u)
+            self.weights[comp.name] = w
+            if comp.tf and comp.tf != "*":
+                self.tf_weight[comp.name] = self._tf(comp, m[0])
+
+    def _tf(self, comp: Comparison, m1: float) -> np.ndarray:
+        """Weight of exact agreement on each value: ln(m / u_v).
+
+        u_v is the share of the *other* internal records holding v (leave-one-out: the
+        candidate itself is not evidence that v is common), smoothed so a value held by
+        one record is very strong but not infinite evidence.
+        """
+        ids = self.prep.internal.cat[comp.tf]
+        return np.log(m1) - np.log(tf_share(ids))
+
+    def features(self, e: np.ndarray, i: np.ndarray) -> PairFeatures:
+        return self._features(self.prep, e, i)
+
+    def logit(self, feats: PairFeatures) -> np.ndarray:
+        total = np.full(len(next(iter(feats.levels.values()))), self.prior_logit)
+        for comp in self.comparisons:
+            lv = feats.levels[comp.name]
+            w = self.weights[comp.name][lv]
+            if comp.name in feats.tf_u:
+                m1 = self.m[comp.name][1]
+                tfw = np.log(m1) - np.log(feats.tf_u[comp.name])
+                w = np.where(lv == 1, tfw, w)
+            elif comp.tf:
+                vals = feats.tf_values[comp.tf]
+                exact = (lv == 1) & (vals >= 0)
+                tfw = self.tf_weight[comp.name][np.maximum(vals, 0)]
+                w = np.where(exact, tfw, w)
+            total += w
+        return total
+
+    def score(self, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, PairFeatures]:
+        feats = self.features(e, i)
+        return probability(self.logit(feats)), feats
+
+
+def tf_share(ids: np.ndarray) -> np.ndarray:
+    """Leave-one-out share of internal records holding each value id."""
+    size = max(int(ids.max(initial=-1)) + 1, 1)
+    valid = ids[ids >= 0]
+    counts = np.bincount(valid, minlength=size).astype(np.float64)
+    return (np.maximum(counts - 1.0, 0.0) + TF_SELF_SMOOTHING) / max(len(valid), 1)
+
+
+def probability(logit: np.ndarray) -> np.ndarray:
+    return (1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))).astype(np.float64)
+
+
+def explanation(feats: PairFeatures, k: int) -> dict[str, float]:
+    """Per-field evidence of pair k; missing fields are left out."""
+    out: dict[str, float] = {}
+    for key, arr in feats.evidence.items():
+        v = float(arr[k])
+        if v == v:  # not NaN
+            out[key] = round(v, 1) if key in ("distance_m", "days_apart") else round(v, 3)
+    return out

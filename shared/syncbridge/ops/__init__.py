@@ -1,0 +1,1 @@
+"""Operator tools (replaying dead-letter queues, ...), usable on AWS and locally."""

@@ -1,0 +1,334 @@
+"""Composition root of the pest-control flows: real adapters and stores wired into services.
+
+Handlers (`functions/pest_api`, `functions/incident_sync`) call `context_for(tenant)`;
+tests build `PestContext` themselves from fakes. Credentials come from Secrets Manager
+(`ODOO_SECRET_ARN`, `MICROSHARE_SECRET_ARN`) through Powertools' cached `get_secret`; a
+secret may hold one set of credentials, or `{"tenants": {"<tenant>": {...}}}` for several.
+They are handed to the adapters as `SecretStr` and never logged.
+
+The bridges translate the adapters' typed errors into the domain's: unreachable or
+refusing systems become `SourceUnavailable` (served as `stale` where a snapshot exists),
+business-rule refusals become `Conflict`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from syncbridge.domain.pest.config import PestConfig, default_config
+from syncbridge.domain.pest.devices import DeviceService
+from syncbridge.domain.pest.discovery import DiscoveryService
+from syncbridge.domain.pest.errors import Conflict, PointNotFound, SourceUnavailable
+from syncbridge.domain.pest.incidents import IncidentService
+from syncbridge.domain.pest.models import Alert, IncidentDraft, IotDevice, Point
+from syncbridge.domain.pest.ports import ErpPort, IotPort
+from syncbridge.domain.pest.provisioning import ProvisioningService
+from syncbridge.observability import logger
+from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
+from syncbridge.store.pest import DynamoPestStore
+
+SECRET_MAX_AGE_SECONDS = 300
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------------- secrets
+def load_secret(env_var: str, tenant: str) -> dict[str, Any]:
+    """The credentials for `tenant` from the secret whose ARN is in `env_var` (cached)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    arn = os.environ.get(env_var)
+    if not arn:
+        raise SourceUnavailable(env_var.removesuffix("_SECRET_ARN").lower(), "no secret configured")
+    try:
+        value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
+    except Exception as exc:  # the error text may name the ARN, never the secret's value
+        logger.warning(
+            "secret unavailable", extra={"env_var": env_var, "error": type(exc).__name__}
+        )
+        raise SourceUnavailable(
+            env_var.removesuffix("_SECRET_ARN").lower(), "secret unavailable"
+        ) from None
+    if not isinstance(value, dict):
+        raise SourceUnavailable(env_var.removesuffix("_SECRET_ARN").lower(), "secret is not JSON")
+    tenants = value.get("tenants")
+    if isinstance(tenants, dict):
+        if tenant not in tenants:
+            raise SourceUnavailable(
+                env_var.removesuffix("_SECRET_ARN").lower(), "no credentials for tenant"
+            )
+        return dict(tenants[tenant])
+    return value
+
+
+@contextmanager
+def _erp_errors() -> Iterator[None]:
+    from syncbridge.adapters.erp import ErpConflict, ErpError, ErpNotFound
+
+    try:
+        yield
+    except ErpConflict as exc:
+        raise Conflict(f"the ERP refused the change: {exc}") from None
+    except ErpNotFound as exc:
+        raise PointNotFound(str(exc)) from None
+    except ErpError as exc:
+        raise SourceUnavailable("erp", f"{type(exc).__name__}: {exc}") from None
+
+
+# ------------------------------------------------------------------------- ERP bridge
+class ErpBridge:
+    """`ErpPort` over any `syncbridge.adapters.erp.ErpAdapter`."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.adapter = adapter
+
+    def list_inspection_points(self, since: datetime | None) -> list[Point]:
+        with _erp_errors():
+            return [
+                Point(
+                    id=p.id,
+                    name=p.name,
+                    default_code=p.reference,
+                    description=p.description,
+                    barcode=p.barcode,
+                    active=p.active,
+                    write_date=p.write_date,
+                    status=p.device_status,
+                    extra={"location_text": p.location_text, "category": p.category},
+                )
+                for p in self.adapter.list_inspection_points(since, include_archived=True)
+            ]
+
+    def list_point_ids(self) -> set[str]:
+        with _erp_errors():
+            return set(self.adapter.list_point_ids(include_archived=True))
+
+    def write_point_fields(self, point_id: str, fields: dict[str, Any]) -> None:
+        from syncbridge.adapters.erp import PointFields
+
+        with _erp_errors():
+            self.adapter.write_point_fields(point_id, PointFields(**fields))
+
+    def create_incident(self, draft: IncidentDraft) -> str:
+        from syncbridge.adapters.erp import IncidentDraft as ErpIncidentDraft
+
+        with _erp_errors():
+            ref = self.adapter.create_incident(
+                ErpIncidentDraft(
+                    title=draft.title[:250],
+                    description=draft.description,
+                    point_id=draft.point_id,
+                    point_reference=draft.point_ref,
+                    dedupe_key=draft.dedupe_key,
+                    occurred_at=draft.occurred_at,
+                    tags=draft.tags,
+                )
+            )
+            return ref.id
+
+    def append_to_incident(self, incident_id: str, note: str) -> bool:
+        add_note = getattr(self.adapter, "add_incident_note", None)
+        if add_note is None:
+            return False
+        with _erp_errors():
+            add_note(incident_id, note)
+        return True
+
+
+# ------------------------------------------------------------------------- IoT bridge
+@contextmanager
+def _iot_errors() -> Iterator[None]:
+    from syncbridge.adapters import microshare
+
+    unavailable = tuple(
+        getattr(microshare, name)
+        for name in ("MicroshareUnavailable", "MicroshareAuthError", "MicroshareError")
+        if hasattr(microshare, name)
+    )
+    conflict = getattr(microshare, "MicroshareConflict", None)
+    try:
+        yield
+    except Exception as exc:
+        if conflict is not None and isinstance(exc, conflict):
+            raise Conflict(f"Microshare refused the change: {exc}") from None
+        if unavailable and isinstance(exc, unavailable):
+            raise SourceUnavailable("iot", f"{type(exc).__name__}: {exc}") from None
+        raise
+
+
+class IotBridge:
+    """`IotPort` over the Microshare adapter."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.adapter = adapter
+
+    def list_devices(self, rec_type: str) -> list[IotDevice]:
+        with _iot_errors():
+            return [
+                IotDevice(
+                    deveui=d.id,
+                    location=list(d.location),
+                    status=d.status,
+                    cluster_id=getattr(d, "cluster_id", None),
+                    rec_type=rec_type,
+                )
+                for d in self.adapter.list_devices(rec_type)
+            ]
+
+    def add_device(self, rec_type: str, device: IotDevice) -> None:
+        with _iot_errors():
+            self.adapter.add_device(
+                rec_type, deveui=device.deveui, location=device.location, status=device.status
+            )
+
+    def update_device(
+        self,
+        rec_type: str,
+        point_ref: str,
+        *,
+        deveui: str | None = None,
+        status: str | None = None,
+    ) -> None:
+        with _iot_errors():
+            self.adapter.update_device(rec_type, point_ref, deveui=deveui, status=status)
+
+    def list_alerts(self, rec_type: str, since: datetime | None) -> list[Alert]:
+        with _iot_errors():
+            return [
+                Alert(
+                    id=a.id,
+                    created=a.created,
+                    rec_type=rec_type,
+                    event=a.event,
+                    deveui=a.device_id,
+                    location=list(a.location),
+                )
+                for a in self.adapter.list_alerts(rec_type, since=since)
+            ]
+
+
+# ------------------------------------------------------------------------- factories
+def build_erp(tenant: str, config: PestConfig) -> ErpPort:
+    """The tenant's ERP adapter (kind and settings from its config, secrets from SM)."""
+    from syncbridge.adapters.erp import build_erp_adapter
+
+    secret = load_secret("ODOO_SECRET_ARN", tenant)
+    settings = {k: v for k, v in secret.items() if k not in ("api_key", "password", "base_url")}
+    settings.update(config.erp_settings)
+    credentials = {k: secret[k] for k in ("api_key", "password") if secret.get(k)}
+    base_url = secret.get("base_url") or os.environ.get("ODOO_BASE_URL", "")
+    try:
+        adapter = build_erp_adapter(
+            {
+                "kind": config.erp_kind,
+                "base_url": base_url,
+                "settings": settings,
+                "credentials": credentials,
+            }
+        )
+    except (ValueError, TypeError) as exc:
+        raise SourceUnavailable("erp", f"ERP adapter misconfigured: {type(exc).__name__}") from None
+    return ErpBridge(adapter)
+
+
+def build_iot(tenant: str, config: PestConfig) -> IotPort:
+    from syncbridge.adapters.microshare import MicroshareAdapter
+
+    secret = load_secret("MICROSHARE_SECRET_ARN", tenant)
+    return IotBridge(
+        MicroshareAdapter.from_secret(
+            secret,
+            api_url=secret.get("api_url") or os.environ.get("MICROSHARE_API_URL", ""),
+            auth_url=secret.get("auth_url") or os.environ.get("MICROSHARE_AUTH_URL", ""),
+        )
+    )
+
+
+class LazyPort:
+    """Builds the real port on first use, so a missing credential only fails its calls
+    (as `SourceUnavailable`) and the other system's operations go on."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._port: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._port is None:
+            self._port = self._factory()
+        return getattr(self._port, name)
+
+
+@dataclass
+class PestContext:
+    tenant: str
+    config: PestConfig
+    store: Any
+    devices: Any
+    audit: Any
+    erp: ErpPort
+    iot: IotPort
+    clock: Callable[[], datetime] = utcnow
+
+    @property
+    def discovery(self) -> DiscoveryService:
+        return DiscoveryService(self.store, self.devices, self.erp, self.iot, self.clock)
+
+    @property
+    def provisioning(self) -> ProvisioningService:
+        return ProvisioningService(
+            self.discovery, self.devices, self.audit, self.erp, self.iot, self.clock
+        )
+
+    @property
+    def device_service(self) -> DeviceService:
+        return DeviceService(self.devices, self.audit, self.store, self.erp, self.iot, self.clock)
+
+    @property
+    def incidents(self) -> IncidentService:
+        return IncidentService(self.store, self.devices, self.erp, self.iot, self.clock)
+
+
+_lock = threading.Lock()
+_ports: dict[tuple[str, str, int], Any] = {}
+
+
+def _cached_port(kind: str, tenant: str, config: PestConfig, factory: Callable[[], Any]) -> Any:
+    """One adapter per tenant and config version per container (keeps tokens warm)."""
+    key = (kind, tenant, config.version)
+    with _lock:
+        if key not in _ports:
+            _ports[key] = LazyPort(factory)
+        return _ports[key]
+
+
+def reset_ports() -> None:
+    """Forget cached adapters (tests switch simulators between cases)."""
+    with _lock:
+        _ports.clear()
+
+
+def tenant_config(store: DynamoPestStore, tenant: str) -> PestConfig:
+    return store.get_config(tenant) or default_config()
+
+
+def context_for(tenant: str) -> PestContext:
+    """Everything a handler needs for one tenant, on the real stores and adapters."""
+    store = DynamoPestStore()
+    config = tenant_config(store, tenant)
+    return PestContext(
+        tenant=tenant,
+        config=config,
+        store=store,
+        devices=DynamoDeviceStore(),
+        audit=DynamoDeviceAudit(),
+        erp=_cached_port("erp", tenant, config, lambda: build_erp(tenant, config)),
+        iot=_cached_port("iot", tenant, config, lambda: build_iot(tenant, config)),
+    )

@@ -1,0 +1,145 @@
+"""Matcher proposals awaiting review (`PROPOSALS_TABLE`).
+
+pk `TENANT#<t>#CONN#<c>#TYPE#<type>`, sk `P#<decision>#<external id>`: the matcher's
+decision is part of the key so the page lists one group (match / review / create) with a
+key-range query, paginated server-side. The person's choice lives in the item and never
+moves it between groups. Each item has a `version` for conditional updates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from syncbridge import aws
+from syncbridge.domain.setup import cursor as cursors
+from syncbridge.domain.setup.errors import ProposalChanged
+from syncbridge.domain.setup.models import DECISIONS, Page, Proposal
+
+MAX_SCANNED_PER_PAGE = 2000
+"""A filtered page stops after reading this many items (and returns a cursor)."""
+
+
+def _sk(decision: str, external_id: str) -> str:
+    return f"P#{decision}#{external_id}"
+
+
+def _search_text(proposal: Proposal) -> str:
+    values = [proposal.external_id, *(str(v) for v in proposal.external.values() if v)]
+    if proposal.internal:
+        values += [str(v) for v in proposal.internal.values() if v]
+    return " ".join(values).lower()
+
+
+class DynamoProposalRepository:
+    """`ProposalRepository` on DynamoDB."""
+
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = aws.table("PROPOSALS_TABLE")
+        return self._table
+
+    def _item(self, scope: str, proposal: Proposal) -> dict[str, Any]:
+        return {
+            "pk": scope,
+            "sk": _sk(proposal.decision, proposal.external_id),
+            "external_id": proposal.external_id,
+            "decision": proposal.decision,
+            "version": proposal.version,
+            "search": _search_text(proposal),
+            "proposal_json": proposal.model_dump_json(),
+        }
+
+    @staticmethod
+    def _proposal(item: dict[str, Any]) -> Proposal:
+        return Proposal.model_validate(json.loads(item["proposal_json"]))
+
+    def put_many(self, scope: str, proposals: Iterable[Proposal]) -> None:
+        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for proposal in proposals:
+                batch.put_item(Item=self._item(scope, proposal))
+
+    def get(self, scope: str, external_id: str) -> Proposal | None:
+        keys = [{"pk": scope, "sk": _sk(d, external_id)} for d in DECISIONS]
+        name = self.table.name
+        response = aws.resource("dynamodb").batch_get_item(
+            RequestItems={name: {"Keys": keys, "ConsistentRead": True}}
+        )
+        items = response.get("Responses", {}).get(name, [])
+        return self._proposal(items[0]) if items else None
+
+    def list(
+        self,
+        scope: str,
+        decision: str,
+        query: str = "",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": scope, ":prefix": f"P#{decision}#"},
+        }
+        if query:
+            kwargs["FilterExpression"] = "contains(#search, :q)"
+            kwargs["ExpressionAttributeNames"] = {"#search": "search"}
+            kwargs["ExpressionAttributeValues"][":q"] = query
+        next_key = cursors.decode(cursor)
+        items: list[Proposal] = []
+        scanned = 0
+        while True:
+            if next_key:
+                kwargs["ExclusiveStartKey"] = next_key
+            kwargs["Limit"] = max(limit * 4, 100) if query else limit - len(items)
+            page = self.table.query(**kwargs)
+            scanned += page.get("ScannedCount", 0)
+            found = page.get("Items", [])
+            for index, item in enumerate(found):
+                items.append(self._proposal(item))
+                if len(items) == limit:
+                    exhausted = index == len(found) - 1 and "LastEvaluatedKey" not in page
+                    position = None if exhausted else {"pk": item["pk"], "sk": item["sk"]}
+                    return Page(items=items, next_cursor=cursors.encode(position))
+            next_key = page.get("LastEvaluatedKey")
+            if next_key is None:
+                return Page(items=items, next_cursor=None)
+            if scanned >= MAX_SCANNED_PER_PAGE:
+                return Page(items=items, next_cursor=cursors.encode(next_key))
+
+    def iter_all(self, scope: str) -> Iterator[Proposal]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": scope},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                yield self._proposal(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def update(self, scope: str, proposal: Proposal, expected_version: int) -> Proposal:
+        stored = proposal.model_copy(update={"version": expected_version + 1})
+        try:
+            self.table.put_item(
+                Item=self._item(scope, stored),
+                ConditionExpression="attribute_exists(pk) AND version = :v",
+                ExpressionAttributeValues={":v": expected_version},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ProposalChanged(
+                    "the proposal changed since the page loaded it; reload and try again",
+                    external_id=proposal.external_id,
+                ) from None
+            raise
+        return stored

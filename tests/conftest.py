@@ -1,0 +1,34 @@
+"""Fixtures every test area may use.
+
+`local_runtime`: the whole product as `template.yaml` declares it, running on this machine
+(moto, simulators, the local API Gateway, queue pollers), one per test module. Schedules
+do not fire by themselves (call `local_runtime.fire_schedule(...)`), and failed queue
+records are retried at once, so queue tests are fast. See `syncbridge.local.runtime`:
+
+    def test_health(local_runtime):
+        response = httpx.get(local_runtime.base_url + "/health")
+        local_runtime.send_message("ImportQueue", {...}); local_runtime.wait_idle()
+        local_runtime.table_name("MappingsTable"); local_runtime.journal[-1].result
+
+Module scope (not session): other tests use `moto.mock_aws`, which resets moto's state
+when it starts, so a runtime must not outlive its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def local_runtime() -> Iterator[object]:
+    from syncbridge.local.runtime import LocalRuntime
+
+    with LocalRuntime.start(
+        REPO_ROOT / "template.yaml", schedules=False, retry_delay=0, poll_wait=1
+    ) as runtime:
+        yield runtime

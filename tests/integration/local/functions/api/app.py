@@ -1,0 +1,34 @@
+"""Test API on the shared resolver: validation, domain errors and an unexpected crash."""
+
+from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel, Field
+
+from syncbridge.api.resolver import make_resolver
+from syncbridge.domain.errors import Conflict
+from syncbridge.observability import logger
+
+app = make_resolver()
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1)
+    quantity: int
+
+
+@app.post("/items")
+def create_item(item: Item) -> dict:
+    if item.name == "taken":
+        raise Conflict("an item with that name exists", name=item.name)
+    return {"created": item.model_dump()}
+
+
+@app.get("/boom")
+def boom() -> dict:
+    raise ValueError("secret internals in /some/file.py")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event, context):
+    if event["path"] == "/crash":
+        raise RuntimeError("the handler itself crashed")
+    return app.resolve(event, context)

@@ -1,0 +1,78 @@
+"""Generated cases: well-formed, one-to-one gold, partner-less records on both sides."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.cases import synthetic_size
+from benchmarks.synthetic import SHARED_SHARE, ensure_case, generate
+
+
+def read(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_given_a_size_when_generated_then_gold_is_one_to_one_and_ids_are_known(tmp_path):
+    case = generate(tmp_path / "c", 2_000, seed=7)
+
+    internal, external, gold = read(case.internal), read(case.external), read(case.gold)
+
+    assert len(internal) == len(external) == 2_000
+    assert len(gold) == round(2_000 * SHARED_SHARE)
+    internal_ids, external_ids = {r["id"] for r in internal}, {r["id"] for r in external}
+    assert len(internal_ids) == len(external_ids) == 2_000
+    assert {g["external_id"] for g in gold} <= external_ids
+    assert {g["internal_id"] for g in gold} <= internal_ids
+    assert len({g["internal_id"] for g in gold}) == len(gold)
+    meta = json.loads((case.directory / "case.json").read_text())
+    assert meta["profile"] == "location"
+    assert meta["externals_without_partner"] == 2_000 - len(gold)
+
+
+def test_given_the_external_side_then_it_carries_noise_and_missing_fields(tmp_path):
+    case = generate(tmp_path / "c", 2_000, seed=7)
+    internal = {r["id"]: r for r in read(case.internal)}
+    external = {r["id"]: r for r in read(case.external)}
+    pairs = [(external[g["external_id"]], internal[g["internal_id"]]) for g in read(case.gold)]
+
+    renamed = sum(e.get("name") != k.get("name") for e, k in pairs)
+    without_phone = sum("phone" not in e for e, _ in pairs)
+    without_coordinates = sum("lat" not in e for e, _ in pairs)
+
+    assert 0.2 < renamed / len(pairs) < 0.7
+    assert without_phone > 0
+    assert without_coordinates > 0
+
+
+def test_given_the_same_seed_then_the_files_are_identical(tmp_path):
+    first = generate(tmp_path / "a", 500, seed=3)
+    second = generate(tmp_path / "b", 500, seed=3)
+
+    assert first.external.read_bytes() == second.external.read_bytes()
+    assert first.gold.read_bytes() == second.gold.read_bytes()
+
+
+def test_given_a_cached_case_then_it_is_not_generated_again(tmp_path):
+    first = ensure_case(tmp_path, 300)
+    stamp = first.internal.stat().st_mtime_ns
+
+    second = ensure_case(tmp_path, 300)
+
+    assert second.directory == first.directory
+    assert second.internal.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("synthetic-50k", 50_000),
+        ("synthetic-1m", 1_000_000),
+        ("synthetic-250", 250),
+        ("brewery-drift", None),
+        ("synthetic-", None),
+    ],
+)
+def test_synthetic_case_names_give_their_size(name, size):
+    assert synthetic_size(name) == size

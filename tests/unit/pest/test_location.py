@@ -1,0 +1,116 @@
+"""Location parsing: configurable patterns, site lookup, unparseable points reported."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from syncbridge.domain.pest.config import LocationConfig, LocationPattern, SiteEntry, default_config
+from syncbridge.domain.pest.location import parse_location
+from syncbridge.domain.pest.models import Point
+
+
+def test_default_config_parses_the_golden_crust_format():
+    # Given a Golden Crust point
+    point = Point(
+        id="1",
+        name="Golden Crust Manchester / Manchester Production / Flour Storage Silo A",
+        description="Internal / Bait/Lured",
+        default_code="ERP024_025_01",
+    )
+    # When it is parsed with the default config
+    outcome = parse_location(point, default_config().location)
+    # Then every part lands where Microshare's meta.location expects it
+    assert outcome.error is None
+    assert outcome.location.as_list() == [
+        "Golden Crust Manchester",
+        "Manchester Production",
+        "Flour Storage Silo A",
+        "ERP024_025_01",
+        "Internal",
+        "Bait/Lured",
+    ]
+
+
+def test_unparseable_point_gets_a_reason():
+    point = Point(id="9", name="Random product", description="x", default_code="R1")
+    outcome = parse_location(point, default_config().location)
+    assert outcome.location is None
+    assert "matches no pattern" in outcome.error and "Random product" in outcome.error
+
+
+def test_empty_required_field_is_reported():
+    point = Point(id="9", name="A / B / C", description=None, default_code="R1")
+    outcome = parse_location(point, default_config().location)
+    assert outcome.error == "description is empty"
+
+
+def test_regex_pattern_with_site_lookup_for_another_tenant():
+    # Given a tenant whose names look like "MAN-02|Bakery|Silo 3" and codes carry the zone
+    config = LocationConfig(
+        patterns=[
+            LocationPattern(
+                name="pipe",
+                field="name",
+                regex=r"(?P<site>[A-Z]+)-(?P<building>\d+)\|(?P<area>[^|]+)\|(?P<method>.+)",
+            ),
+            LocationPattern(
+                name="code", field="default_code", regex=r"(?P<point_ref>P\d+)-(?P<zone>IN|EX)"
+            ),
+        ],
+        site_lookup={"MAN": SiteEntry(name="Manchester Works", building="Main")},
+    )
+    point = Point(id="1", name="MAN-02|Bakery|Snap", default_code="P17-IN")
+    # When parsed
+    outcome = parse_location(point, config)
+    # Then the site code is looked up and the code pattern contributes point_ref and zone
+    assert outcome.location.as_list() == ["Manchester Works", "02", "Bakery", "P17", "IN", "Snap"]
+
+
+def test_unknown_site_is_an_error_when_sites_are_strict():
+    config = LocationConfig(
+        patterns=[LocationPattern(name="d", field="name", delimiter="/", parts=["site", "area"])],
+        site_lookup={"GCM": SiteEntry(name="Golden Crust Manchester")},
+    )
+    outcome = parse_location(Point(id="1", name="XYZ/Silo", default_code="R"), config)
+    assert outcome.error == "site 'XYZ' is not in the site lookup"
+    ok = parse_location(Point(id="2", name="gcm/Silo", default_code="R"), config)
+    assert ok.location.site == "Golden Crust Manchester"
+
+
+def test_missing_required_part_is_reported():
+    config = LocationConfig(
+        patterns=[LocationPattern(name="d", field="name", delimiter="/", parts=["site", "area"])],
+        strict_sites=False,
+    )
+    outcome = parse_location(Point(id="1", name="Site/Silo", default_code=None), config)
+    assert outcome.error == "missing part(s): point_ref"
+
+
+def test_optional_pattern_may_be_absent():
+    config = LocationConfig(
+        patterns=[
+            LocationPattern(name="d", field="name", delimiter="/", parts=["site", "area"]),
+            LocationPattern(
+                name="z", field="description", delimiter="/", parts=["zone"], optional=True
+            ),
+        ],
+        strict_sites=False,
+    )
+    outcome = parse_location(Point(id="1", name="S/A", default_code="R"), config)
+    assert outcome.location.as_list() == ["S", "", "A", "R", "", ""]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"regex": "(?P<nope>x)"}, "unknown group"),
+        ({"regex": "("}, "invalid regex"),
+        ({"regex": "x", "delimiter": "/", "parts": ["site"]}, "exactly one"),
+        ({"delimiter": "/"}, "needs `parts`"),
+        ({"regex": "abc"}, "names no group"),
+    ],
+)
+def test_bad_patterns_are_refused(kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        LocationPattern(name="p", **kwargs)

@@ -1,0 +1,101 @@
+"""create-devices: dry run, idempotency, failure halfway through and resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncbridge.domain.pest.models import ProvisionState
+
+TENANT = "golden-crust"
+
+
+def test_dry_run_returns_the_plan_and_changes_nothing(world):
+    result = world.provisioning.create_devices(TENANT, world.config, "ops", dry_run=True)
+    assert result.dry_run and result.summary == {"create": 9}
+    assert len(world.iot.devices) == 2 and world.devices.devices == {}
+    assert result.plan[0].template.location[3] == "ERP024_025_03"
+
+
+def test_create_devices_creates_nine_pending_devices_once(world):
+    result = world.provisioning.create_devices(TENANT, world.config, "ops")
+    assert result.summary == {"created": 9}
+    assert len(world.iot.devices) == 11
+    new = [d for d in world.iot.devices if d.deveui == "00-00-00-00-00-00-00-00"]
+    assert len(new) == 9 and all(d.status == "pending" for d in new)
+    assert {d.location[3] for d in new} == {f"ERP024_025_{n:02d}" for n in range(3, 12)}
+    # the ERP point's status follows; barcodes stay empty (unique per company)
+    assert world.erp.points["3"].status == "pending" and world.erp.points["3"].barcode is None
+    # running again does nothing
+    world.clock.advance(seconds=120)
+    again = world.provisioning.create_devices(TENANT, world.config, "ops")
+    assert again.results == [] and len(world.iot.devices) == 11
+    assert all(d.provision is ProvisionState.DONE for d in world.devices.list(TENANT))
+
+
+def test_failure_halfway_is_finished_by_a_retry_without_duplicates(world):
+    # Given the IoT platform fails on the 4th device and the ERP on the 2nd status write
+    world.iot.outage.failures["add_device"] = 0
+    calls = {"n": 0}
+    real_add = world.iot.add_device
+
+    def flaky_add(rec_type, device):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            from syncbridge.domain.pest.errors import SourceUnavailable
+
+            raise SourceUnavailable("iot", "boom")
+        real_add(rec_type, device)
+
+    world.iot.add_device = flaky_add
+    world.erp.outage.fail("write_point_fields", times=1)
+    # When create-devices runs
+    first = world.provisioning.create_devices(TENANT, world.config, "ops")
+    # Then it reports the failures with the step they stopped at
+    failed = [r for r in first.results if r.outcome == "failed"]
+    assert {(r.failed_step, r.state) for r in failed} == {
+        ("iot", ProvisionState.INTENT),
+        ("erp", ProvisionState.IOT_CREATED),
+    }
+    assert first.summary["created"] == 7
+    # When it runs again
+    world.clock.advance(seconds=120)
+    plan = world.provisioning.create_devices(TENANT, world.config, "ops", dry_run=True)
+    assert plan.summary == {"resume": 2}
+    second = world.provisioning.create_devices(TENANT, world.config, "ops")
+    # Then only the missing steps are done, and nothing exists twice
+    assert second.summary == {"resumed": 2}
+    refs = [d.point_ref for d in world.iot.devices]
+    assert len(refs) == len(set(refs)) == 11
+    assert all(d.provision is ProvisionState.DONE for d in world.devices.list(TENANT))
+
+
+def test_crash_after_iot_write_before_recording_does_not_duplicate(world):
+    # Given a run that added the device to Microshare but died before recording it
+    world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3"], dry_run=True)
+    real_advance = world.provisioning._advance
+    world.provisioning._advance = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash"))
+    with pytest.raises(RuntimeError):
+        world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3"])
+    world.provisioning._advance = real_advance
+    world.devices.claims.clear()  # the crashed run's lease expired
+    assert world.devices.get(TENANT, "3").provision is ProvisionState.INTENT
+    # When retried
+    world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3"])
+    # Then the existing Microshare device is recognised, not added again
+    assert [d.point_ref for d in world.iot.devices].count("ERP024_025_03") == 1
+    assert world.devices.get(TENANT, "3").provision is ProvisionState.DONE
+
+
+def test_explicit_point_ids_report_unknown_and_mapped_points(world):
+    result = world.provisioning.create_devices(
+        TENANT, world.config, "ops", point_ids=["1", "4", "nope"]
+    )
+    outcomes = {r.point_id: r.outcome for r in result.results}
+    assert outcomes == {"1": "skipped", "4": "created", "nope": "not_found"}
+
+
+def test_placeholder_barcode_policy_writes_unique_barcodes(world):
+    world.config.pending_barcode = "placeholder"
+    world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3", "4"])
+    assert world.erp.points["3"].barcode == "PENDING-3"
+    assert world.erp.points["4"].barcode == "PENDING-4"
