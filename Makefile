@@ -5,6 +5,53 @@
 	PYENV_VERSION=3.12.1 python -m venv .venv 2>/dev/null || python3.12 -m venv .venv
 	.venv/bin/pip install -r requirements-dev.txt
 
+# ---------------------------------------------------------------- foundation targets
+# `make demo` and `make test` each build everything they need on a fresh machine.
+PYTHON312_BIN := $(shell dirname "$$(PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null || command -v python3.12)")
+SAM := PATH="$(PYTHON312_BIN):$$PATH" .venv/bin/sam
+
+.PHONY: venv demo serve test lint validate build chromium clean
+
+# The virtualenv with every requirement, re-installed when a requirements file changes.
+.venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt
+	.venv/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: .venv/.installed
+
+# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+# Start the local runtime (moto, simulators, API, queues, schedules) and run the demo steps.
+# DEMO_ARGS passes options through, e.g. make demo DEMO_ARGS=--keep-serving
+demo: venv chromium
+	PYTHONPATH=shared .venv/bin/python -m syncbridge.local demo $(DEMO_ARGS)
+
+# Run the local runtime until Ctrl-C (prints `ready <url>`).
+serve: venv
+	PYTHONPATH=shared .venv/bin/python -m syncbridge.local serve $(SERVE_ARGS)
+
+# The whole test suite (exit code 5, "no tests collected", is not a failure).
+test: venv chromium
+	.venv/bin/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+lint: venv
+	.venv/bin/ruff check .
+
+validate: venv
+	$(SAM) validate --lint
+
+# Build every function and layer (needs python3.12 on PATH: pyenv's is used).
+build: venv
+	$(SAM) build
+
+clean:
+	rm -rf .aws-sam .pytest_cache .ruff_cache
+
 # Matching benchmark: every case, ours beside the peers; rewrites the README section.
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--cases brewery-drift".
 .PHONY: bench bench-quick

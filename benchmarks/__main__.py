@@ -29,6 +29,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cases", help="comma-separated case names (default: all)")
     parser.add_argument("--quick", action="store_true", help="real cases + synthetic-50k only")
     parser.add_argument("--skip-peers", action="store_true", help="ours and the baseline only")
+    parser.add_argument("--skip-ours", action="store_true", help="peers and baseline only")
     parser.add_argument("--peers", help="comma-separated subset of: recordlinkage,splink")
     parser.add_argument("--readme", action="store_true", help="rewrite README.md's section")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")
@@ -43,6 +44,13 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip the engine's evaluator (it re-runs the engine to report blocking recall)",
     )
+    parser.add_argument(
+        "--generator",
+        choices=cases.GENERATORS,
+        default=None,
+        help="synthetic data source (default: the engine's syncbridge.matching.synthetic "
+        "when present, else benchmarks/synthetic.py)",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     peers = args.peers.split(",") if args.peers else None
@@ -52,6 +60,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _case_note(case: cases.Case) -> str:
+    meta = case.meta
+    origin = meta.get("generator") or meta.get("source", "")
+    internal, external = meta.get("internal_records"), meta.get("external_records")
+    sizes = f"{internal:,} internal, {external:,} external" if internal and external else ""
+    relabelled = "; ids relabelled and lines shuffled by the harness" if meta.get("ids") else ""
+    return f"- {case.name} ({case.profile}, {sizes}): {origin}{relabelled}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     names = args.cases.split(",") if args.cases else cases.default_case_names(args.quick)
@@ -59,11 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no cases: {cases.REAL_CASES_DIR} is absent and none were named", file=sys.stderr)
         return 2
     chosen = systems.selected(args.skip_peers, args.peers.split(",") if args.peers else None)
+    if args.skip_ours:
+        chosen = [system for system in chosen if not system.is_ours]
     if not systems.engine_present():
         print(f"note: {systems.ENGINE_MAIN} is absent; running without 'ours'", file=sys.stderr)
     results: list[RunResult] = []
     try:
-        resolved = list(cases.resolve(names))
+        resolved = list(cases.resolve(names, generator=args.generator))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -88,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             results.append(result)
     host = report.machine()
-    path = report.write_results(results, host, args.results_dir)
-    print(report.markdown(results, host))
+    notes = [_case_note(case) for case in resolved]
+    path = report.write_results(results, host, args.results_dir, notes)
+    print(report.markdown(results, host, notes))
     print(f"written: {path} and {path.with_suffix('.json')}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host)
+        report.update_readme(README, results, host, notes)
         print(f"updated: {README}", file=sys.stderr)
     return 0
 

@@ -3,8 +3,14 @@ generated location cases (`synthetic-50k`, `synthetic-100k`, `synthetic-1m`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +19,9 @@ from typing import Literal
 from benchmarks import synthetic
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+ENGINE_GENERATOR = REPO_ROOT / "shared" / "syncbridge" / "matching" / "synthetic.py"
+GENERATORS = ("engine", "benchmarks")
+ENGINE_SEED = 7
 REAL_CASES_DIR = REPO_ROOT.parent / "shared" / "bench" / "cases"
 CACHE_DIR = REPO_ROOT / ".bench"
 SYNTHETIC_SIZES = {"synthetic-50k": 50_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
@@ -47,6 +56,41 @@ class Case:
         return str(self.meta["profile"])
 
 
+def child_env() -> dict[str, str]:
+    """Environment for the commands the harness runs: the engine's package importable."""
+    env = dict(os.environ)
+    paths = [str(REPO_ROOT / "shared"), str(REPO_ROOT), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    return env
+
+
+def default_generator() -> str:
+    """The engine's generator when it has one (one shared notion of the scale data),
+    otherwise the harness's own (`benchmarks/synthetic.py`)."""
+    return "engine" if ENGINE_GENERATOR.is_file() else "benchmarks"
+
+
+def ensure_engine_case(cache: Path, size: int, seed: int = ENGINE_SEED) -> Path:
+    """A case from `python -m syncbridge.matching.synthetic` (run as a command), with its
+    ids relabelled and lines shuffled; cached per version of the generator's source."""
+    fingerprint = hashlib.sha256(ENGINE_GENERATOR.read_bytes()).hexdigest()[:10]
+    directory = cache / f"engine-{fingerprint}-{size}-{seed}"
+    if (directory / "case.json").exists():
+        return directory
+    with tempfile.TemporaryDirectory(dir=cache.parent if cache.parent.exists() else None) as raw:
+        command = [sys.executable, "-m", "syncbridge.matching.synthetic", raw]
+        command += ["--size", str(size), "--seed", str(seed)]
+        subprocess.run(command, env=child_env(), cwd=REPO_ROOT, check=True)
+        staging = directory.with_name(directory.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        synthetic.relabel(Path(raw), staging)
+        meta = json.loads((staging / "case.json").read_text())
+        meta["generator"] = f"python -m syncbridge.matching.synthetic --size {size} --seed {seed}"
+        (staging / "case.json").write_text(json.dumps(meta, indent=2) + "\n")
+        staging.rename(directory)
+    return directory
+
+
 def real_case_names(cases_dir: Path = REAL_CASES_DIR) -> list[str]:
     if not cases_dir.is_dir():
         return []
@@ -68,9 +112,13 @@ def default_case_names(quick: bool, cases_dir: Path = REAL_CASES_DIR) -> list[st
 
 
 def resolve(
-    names: list[str], cases_dir: Path = REAL_CASES_DIR, cache: Path = CACHE_DIR
+    names: list[str],
+    cases_dir: Path = REAL_CASES_DIR,
+    cache: Path = CACHE_DIR,
+    generator: str | None = None,
 ) -> Iterator[Case]:
     """Yield each named case, generating synthetic ones on first use."""
+    generator = generator or default_generator()
     real = set(real_case_names(cases_dir))
     for name in names:
         if name in real:
@@ -81,8 +129,12 @@ def resolve(
             raise ValueError(
                 f"unknown case {name!r}: not in {cases_dir} and not synthetic-<N>[k|m]"
             )
-        generated = synthetic.ensure_case(cache / "synthetic", size)
-        yield Case(name, "synthetic", generated.directory)
+        print(f"preparing {name} ({generator} generator) ...", file=sys.stderr, flush=True)
+        if generator == "engine":
+            directory = ensure_engine_case(cache / "synthetic", size)
+        else:
+            directory = synthetic.ensure_case(cache / "synthetic", size).directory
+        yield Case(name, "synthetic", directory)
 
 
 def read_ids(path: Path) -> list[str]:

@@ -201,7 +201,9 @@ def targets(results: list[RunResult]) -> list[str]:
     return lines
 
 
-def markdown(results: list[RunResult], host: dict[str, object]) -> str:
+def markdown(
+    results: list[RunResult], host: dict[str, object], case_notes: list[str] | None = None
+) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in host["packages"].items())  # type: ignore[union-attr]
     notes = [
         f"Machine: {host['cpu']}, {host['cores']} cores, {host['ram_gb']} GB RAM, "
@@ -215,6 +217,8 @@ def markdown(results: list[RunResult], host: dict[str, object]) -> str:
         " contract (strict check) is `invalid` and scores nothing; `timeout`/`oom` are runs"
         " stopped at the per-run limits.",
     ]
+    if case_notes:
+        notes += ["", "Cases:", "", *case_notes]
     sources = sorted({r.blocking_recall_source for r in results if r.blocking_recall_source})
     if sources:
         notes += [
@@ -231,9 +235,14 @@ def markdown(results: list[RunResult], host: dict[str, object]) -> str:
     return "\n".join(notes) + "\n"
 
 
-def write_results(results: list[RunResult], host: dict[str, object], directory: Path) -> Path:
+def write_results(
+    results: list[RunResult],
+    host: dict[str, object],
+    directory: Path,
+    case_notes: list[str] | None = None,
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    text = markdown(results, host)
+    text = markdown(results, host, case_notes)
     (directory / "latest.md").write_text("# Benchmark results\n\n" + text)
     payload = {"machine": host, "runs": [r.as_dict() for r in results]}
     (directory / "latest.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
@@ -251,7 +260,13 @@ def replace_section(readme_text: str, body: str) -> str:
     return f"{prefix}## Benchmarks\n\n{block}\n"
 
 
-def update_readme(path: Path, results: Iterable[RunResult], host: dict[str, object]) -> None:
+def update_readme(
+    path: Path,
+    results: Iterable[RunResult],
+    host: dict[str, object],
+    case_notes: list[str] | None = None,
+) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     body = "`make bench` (full) or `make bench-quick`; details in `benchmarks/README.md`.\n\n"
-    path.write_text(replace_section(text, body + markdown(list(results), host)), encoding="utf-8")
+    section = body + markdown(list(results), host, case_notes)
+    path.write_text(replace_section(text, section), encoding="utf-8")

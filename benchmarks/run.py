@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from benchmarks.cases import CACHE_DIR, REPO_ROOT, Case, read_gold, read_ids
+from benchmarks.cases import CACHE_DIR, REPO_ROOT, Case, child_env, read_gold, read_ids
 from benchmarks.measure import run_measured
 from benchmarks.score import score_run
 from benchmarks.systems import System
@@ -46,13 +45,6 @@ class RunResult:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    paths = [str(REPO_ROOT / "shared"), str(REPO_ROOT), env.get("PYTHONPATH", "")]
-    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    return env
 
 
 def _stats_fields(result: RunResult, stats_path: Path) -> None:

@@ -355,6 +355,45 @@ def generate(directory: Path, records_per_side: int, seed: int = 20261123) -> Sy
     return SyntheticCase(directory, records_per_side)
 
 
+def relabel(source: Path, target: Path, seed: int = 20261123) -> None:
+    """Copy a generated case with fresh random ids and shuffled lines, so that neither ids
+    nor order say anything about the answer (the rule of ../shared/bench/README.md)."""
+    rng = random.Random(seed)
+    sides = {}
+    for side, prefix in (("internal", "k"), ("external", "e")):
+        lines = (source / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()
+        records = [json.loads(line) for line in lines if line.strip()]
+        new_ids = _ids(rng, prefix, len(records))
+        mapping = {}
+        for record, new_id in zip(records, new_ids, strict=True):
+            mapping[str(record["id"])] = new_id
+            record["id"] = new_id
+        rng.shuffle(records)
+        sides[side] = (records, mapping)
+    target.mkdir(parents=True, exist_ok=True)
+    for side, (records, _) in sides.items():
+        _write(target / f"{side}.jsonl", records)
+    gold_lines = (source / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    gold = [json.loads(line) for line in gold_lines if line.strip()]
+    rng.shuffle(gold)
+    with (target / "gold.jsonl").open("w", encoding="utf-8") as handle:
+        for pair in gold:
+            row = {
+                "external_id": sides["external"][1][str(pair["external_id"])],
+                "internal_id": sides["internal"][1][str(pair["internal_id"])],
+            }
+            handle.write(json.dumps(row) + "\n")
+    meta = json.loads((source / "case.json").read_text())
+    meta.update(
+        internal_records=len(sides["internal"][0]),
+        external_records=len(sides["external"][0]),
+        gold_pairs=len(gold),
+        externals_without_partner=len(sides["external"][0]) - len(gold),
+        ids="relabelled and shuffled by benchmarks/synthetic.py",
+    )
+    (target / "case.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
 def ensure_case(cache: Path, records_per_side: int, seed: int = 20261123) -> SyntheticCase:
     """The case for this size, generated on first use and kept in `cache`."""
     directory = cache / f"v{GENERATOR_VERSION}-{records_per_side}-{seed}"

@@ -1,4 +1,8 @@
-"""API Gateway REQUEST authorizer: our OAuth server's tokens -> Allow + principal context."""
+"""API Gateway REQUEST authorizer: our OAuth server's tokens -> Allow + principal context.
+
+A missing, unknown, expired or revoked token raises `Unauthorized` (API Gateway answers
+401); it is raised outside the traced section, since a refusal is an answer, not an error.
+"""
 
 from __future__ import annotations
 
@@ -17,21 +21,23 @@ def store() -> OAuthStore:
     return OAuthStore()
 
 
+@tracer.capture_method
+def decide(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The Allow policy with the principal's context, or None to refuse."""
+    try:
+        return authorize_request(store(), event)
+    except Unauthorized:
+        return None
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    try:
-        result = authorize_request(store(), event)
-    except Unauthorized:
+    result = decide(event)
+    if result is None:
         logger.info("request not authorized", extra={"method_arn": event.get("methodArn")})
         metrics.add_metric(name="AuthorizerDenied", unit="Count", value=1)
-        raise
-    logger.info(
-        "request authorized",
-        extra={
-            "tenant_id": result["context"]["tenant_id"],
-            "client_id": result["context"]["client_id"],
-        },
-    )
+        raise Unauthorized()
+    ctx = result["context"]
+    logger.info("request authorized", extra={"tenant_id": ctx["tenant_id"], "client_id": ctx["client_id"]})
     return result

@@ -7,6 +7,7 @@ and acknowledged; throttling/outages raise, so only that record is retried (then
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any
 
@@ -19,9 +20,9 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
-from syncbridge.domain.connections import bootstrap
+from syncbridge.adapters.ekos import bootstrap
 from syncbridge.domain.sync.models import UnitScanMessage
-from syncbridge.domain.sync.outbound import push_unit_scan
+from syncbridge.domain.sync.outbound import ScanSink, push_unit_scan
 from syncbridge.observability import logger, metrics, tracer
 from syncbridge.store.mappings import DynamoMappingRepository
 from syncbridge.store.setup import DynamoAuditLog
@@ -44,11 +45,16 @@ def audit() -> DynamoAuditLog:
     return DynamoAuditLog()
 
 
-def record_handler(record: ScanRecord) -> str:
-    message = record.body
+def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
+    """The ERP client acting for the scan's tenant and connection (closed after use)."""
     if message.erp != "ekos":
         raise ValueError(f"no outbound adapter for ERP {message.erp!r}")
-    with bootstrap.ekos_client(message.tenant_id, message.connection_id) as ekos:
+    return bootstrap.ekos_client(message.tenant_id, message.connection_id)
+
+
+def record_handler(record: ScanRecord) -> str:
+    message = record.body
+    with erp_client(message) as ekos:
         outcome = push_unit_scan(message, mappings(), lambda _m: ekos, audit())
     metrics.add_metric(name=f"Scans_{outcome}", unit="Count", value=1)
     return outcome

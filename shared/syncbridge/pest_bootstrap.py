@@ -146,48 +146,84 @@ class ErpBridge:
 # ------------------------------------------------------------------------- IoT bridge
 @contextmanager
 def _iot_errors() -> Iterator[None]:
-    from syncbridge.adapters import microshare
-
-    unavailable = tuple(
-        getattr(microshare, name)
-        for name in ("MicroshareUnavailable", "MicroshareAuthError", "MicroshareError")
-        if hasattr(microshare, name)
+    from syncbridge.adapters.microshare import (
+        MicroshareConflict,
+        MicroshareError,
+        MicroshareNotFound,
     )
-    conflict = getattr(microshare, "MicroshareConflict", None)
+
     try:
         yield
-    except Exception as exc:
-        if conflict is not None and isinstance(exc, conflict):
-            raise Conflict(f"Microshare refused the change: {exc}") from None
-        if unavailable and isinstance(exc, unavailable):
-            raise SourceUnavailable("iot", f"{type(exc).__name__}: {exc}") from None
-        raise
+    except MicroshareConflict as exc:
+        if exc.retryable:
+            raise SourceUnavailable("iot", str(exc)) from None
+        raise Conflict(f"Microshare refused the change: {exc}") from None
+    except MicroshareNotFound as exc:
+        raise Conflict(f"Microshare: {exc}") from None
+    except MicroshareError as exc:  # unavailable, auth refused, other HTTP failures
+        raise SourceUnavailable("iot", f"{type(exc).__name__}: {exc}") from None
 
 
 class IotBridge:
-    """`IotPort` over the Microshare adapter."""
+    """`IotPort` over `syncbridge.adapters.microshare.MicroshareClient`.
 
-    def __init__(self, adapter: Any) -> None:
-        self.adapter = adapter
+    New devices go into the cluster that already holds devices of the same site (else the
+    first cluster of the type; a cluster is created when there is none). Changes go through
+    the client's re-read-merge-verify `update_devices`, matched by `location[3]`.
+    """
+
+    NEW_CLUSTER_NAME = "Sync Bridge devices"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
 
     def list_devices(self, rec_type: str) -> list[IotDevice]:
-        with _iot_errors():
-            return [
-                IotDevice(
-                    deveui=d.id,
-                    location=list(d.location),
-                    status=d.status,
-                    cluster_id=getattr(d, "cluster_id", None),
-                    rec_type=rec_type,
-                )
-                for d in self.adapter.list_devices(rec_type)
-            ]
+        from syncbridge.domain.pest.models import DEFAULT_DEVEUI
 
-    def add_device(self, rec_type: str, device: IotDevice) -> None:
         with _iot_errors():
-            self.adapter.add_device(
-                rec_type, deveui=device.deveui, location=device.location, status=device.status
+            devices = []
+            for cluster in self.client.list_clusters(rec_type):
+                for d in cluster.devices:
+                    devices.append(
+                        IotDevice(
+                            deveui=DEFAULT_DEVEUI if d.unassigned else (d.deveui or d.id),
+                            location=list(d.meta.location),
+                            status=d.status or "pending",
+                            cluster_id=cluster.id,
+                            rec_type=rec_type,
+                        )
+                    )
+            return devices
+
+    def _cluster_for(self, rec_type: str, *, site: str | None = None, reference: str | None = None):
+        clusters = list(self.client.list_clusters(rec_type))
+        if reference is not None:
+            return next(
+                (c for c in clusters if any(d.reference == reference for d in c.devices)), None
             )
+        same_site = [c for c in clusters if any(d.meta.location[:1] == [site] for d in c.devices)]
+        return (same_site or clusters or [None])[0]
+
+    def add_devices(self, rec_type: str, devices: list[IotDevice]) -> None:
+        from syncbridge.adapters.microshare import Device, DeviceMatch, DeviceMeta, UpsertDevice
+
+        if not devices:
+            return
+        new = [
+            (
+                Device(id=d.deveui, meta=DeviceMeta(location=d.location), status=d.status),
+                DeviceMatch(reference=d.point_ref) if d.point_ref else None,
+            )
+            for d in devices
+        ]
+        with _iot_errors():
+            site = devices[0].location[0] if devices[0].location else None
+            cluster = self._cluster_for(rec_type, site=site)
+            if cluster is None:
+                self.client.create_cluster(rec_type, self.NEW_CLUSTER_NAME, [d for d, _ in new])
+                return
+            changes = [UpsertDevice(device, match) for device, match in new]
+            self.client.update_devices(rec_type, cluster.id, changes)
 
     def update_device(
         self,
@@ -197,21 +233,33 @@ class IotBridge:
         deveui: str | None = None,
         status: str | None = None,
     ) -> None:
+        from syncbridge.adapters.microshare import AssignDevEui, DeviceMatch, SetDeviceStatus
+
         with _iot_errors():
-            self.adapter.update_device(rec_type, point_ref, deveui=deveui, status=status)
+            cluster = self._cluster_for(rec_type, reference=point_ref)
+            if cluster is None:
+                raise Conflict(f"Microshare has no device at reference {point_ref}")
+            changes: list[Any] = []
+            if deveui:
+                changes.append(AssignDevEui(reference=point_ref, deveui=deveui))
+            if status:
+                changes.append(SetDeviceStatus(DeviceMatch(reference=point_ref), status))
+            if changes:
+                self.client.update_devices(rec_type, cluster.id, changes)
 
     def list_alerts(self, rec_type: str, since: datetime | None) -> list[Alert]:
         with _iot_errors():
             return [
                 Alert(
                     id=a.id,
-                    created=a.created,
+                    created=a.created_at,
                     rec_type=rec_type,
-                    event=a.event,
-                    deveui=a.device_id,
-                    location=list(a.location),
+                    event=a.kind or "unknown",
+                    deveui=a.deveui,
+                    location=a.location,
                 )
-                for a in self.adapter.list_alerts(rec_type, since=since)
+                for a in self.client.list_alerts(rec_type)
+                if since is None or a.created_at >= since
             ]
 
 
@@ -240,16 +288,20 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
 
 
 def build_iot(tenant: str, config: PestConfig) -> IotPort:
-    from syncbridge.adapters.microshare import MicroshareAdapter
+    from syncbridge.adapters.microshare import MicroshareClient
 
     secret = load_secret("MICROSHARE_SECRET_ARN", tenant)
-    return IotBridge(
-        MicroshareAdapter.from_secret(
-            secret,
-            api_url=secret.get("api_url") or os.environ.get("MICROSHARE_API_URL", ""),
-            auth_url=secret.get("auth_url") or os.environ.get("MICROSHARE_AUTH_URL", ""),
+    credentials = {k: secret[k] for k in ("username", "password", "client_id") if k in secret}
+    try:
+        client = MicroshareClient.from_secret(
+            secret.get("api_url") or os.environ.get("MICROSHARE_API_URL", ""),
+            secret.get("auth_url") or os.environ.get("MICROSHARE_AUTH_URL", ""),
+            credentials,
+            settle_seconds=float(os.environ.get("MICROSHARE_SETTLE_SECONDS", "1.0")),
         )
-    )
+    except ValueError:
+        raise SourceUnavailable("iot", "Microshare credentials incomplete") from None
+    return IotBridge(client)
 
 
 class LazyPort:
@@ -319,9 +371,19 @@ def tenant_config(store: DynamoPestStore, tenant: str) -> PestConfig:
     return store.get_config(tenant) or default_config()
 
 
+_registered: set[tuple[str, str]] = set()
+
+
 def context_for(tenant: str) -> PestContext:
-    """Everything a handler needs for one tenant, on the real stores and adapters."""
+    """Everything a handler needs for one tenant, on the real stores and adapters.
+
+    The tenant joins the registry the scheduled incident sync iterates (once per container).
+    """
     store = DynamoPestStore()
+    key = (os.environ.get("PEST_TABLE", ""), tenant)
+    if key not in _registered:
+        store.register_tenant(tenant)
+        _registered.add(key)
     config = tenant_config(store, tenant)
     return PestContext(
         tenant=tenant,

@@ -180,6 +180,10 @@ class ErpAdapter(Protocol):
         """The incident opened earlier for `dedupe_key`, if any."""
         ...
 
+    def add_incident_note(self, incident_id: str, note: str) -> None:
+        """Append a note to an open incident (a trap firing again joins its incident)."""
+        ...
+
     def find_category(self, name: str = DEFAULT_CATEGORY) -> str:
         """The id of the category called `name`; `ErpNotFound` when there is none."""
         ...

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 STATE_FILE = Path(
-    os.environ.get("SYNCBRIDGE_LOCAL_STATE") or Path(tempfile.gettempdir()) / "syncbridge-local.json"
+    os.environ.get("SYNCBRIDGE_LOCAL_STATE")
+    or Path(tempfile.gettempdir()) / "syncbridge-local.json"
 )
 
 
@@ -41,14 +42,27 @@ def _runtime_args(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template to run")
     parser.add_argument("--port", type=int, default=0, help="API port (0: any free port)")
-    parser.add_argument("--schedule-speedup", type=float, default=None,
-                        help="run schedules N times faster than the wall clock")
-    parser.add_argument("--retry-delay", type=int, default=2,
-                        help="seconds before a failed queue record is retried")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="template parameter override (repeatable)")
-    parser.add_argument("--log-level", default=os.environ.get("SYNCBRIDGE_LOCAL_LOG"),
-                        help="runtime log level on stderr (serve: INFO, demo: WARNING)")
+    parser.add_argument(
+        "--schedule-speedup",
+        type=float,
+        default=None,
+        help="run schedules N times faster than the wall clock",
+    )
+    parser.add_argument(
+        "--retry-delay", type=int, default=2, help="seconds before a failed queue record is retried"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameter override (repeatable)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("SYNCBRIDGE_LOCAL_LOG"),
+        help="runtime log level on stderr (serve: INFO, demo: WARNING)",
+    )
 
 
 def _write_state(runtime: Any) -> None:
@@ -109,7 +123,11 @@ def serve(args: argparse.Namespace, stdout: TextIO) -> int:
 def demo(args: argparse.Namespace, stdout: TextIO) -> int:
     from syncbridge.local.demo import run_demo
 
-    print("starting the local runtime (moto, simulators, API, queues, schedules)...", file=stdout, flush=True)
+    print(
+        "starting the local runtime (moto, simulators, API, queues, schedules)...",
+        file=stdout,
+        flush=True,
+    )
     runtime = _start(args, 60.0, {"LogLevel": "WARNING"})
     try:
         _write_state(runtime)
@@ -135,8 +153,10 @@ def replay(args: argparse.Namespace, stdout: TextIO) -> int:
     try:
         state = json.loads(Path(args.state).read_text())
     except OSError:
-        print(f"no running local runtime (state file {args.state} missing); start `serve` first",
-              file=sys.stderr)
+        print(
+            f"no running local runtime (state file {args.state} missing); start `serve` first",
+            file=sys.stderr,
+        )
         return 2
     queues = state["queues"]
     if args.queue not in queues:
@@ -165,16 +185,20 @@ def replay(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m syncbridge.local", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m syncbridge.local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     _runtime_args(commands.add_parser("serve", help="run until interrupted"))
     demo_parser = commands.add_parser("demo", help="run the demo scenario")
     _runtime_args(demo_parser)
     demo_parser.add_argument("--keep-serving", action="store_true")
     replay_parser = commands.add_parser("replay", help="replay a dead-letter queue")
-    replay_parser.add_argument("--queue", required=True,
-                               help="logical id of the queue (or of its DLQ), e.g. ImportQueue")
+    replay_parser.add_argument(
+        "--queue", required=True, help="logical id of the queue (or of its DLQ), e.g. ImportQueue"
+    )
     replay_parser.add_argument("--state", default=str(STATE_FILE))
     args = parser.parse_args(argv)
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 
 
-class _OverlayEnviron(os._Environ):  # type: ignore[name-defined]  # noqa: SLF001
+class _OverlayEnviron(os._Environ):  # type: ignore[name-defined]
     """`os.environ` with a thread-local layer on top (values are str; None means unset)."""
 
     def __init__(self, base: os._Environ) -> None:  # type: ignore[name-defined]
@@ -78,7 +78,7 @@ def install() -> None:
     """Replace `os.environ` with the thread-aware mapping (idempotent)."""
     with _lock:
         if not isinstance(os.environ, _OverlayEnviron):
-            os.environ = _OverlayEnviron(os.environ)
+            os.environ = _OverlayEnviron(os.environ)  # noqa: B003 - same data, wrapped
 
 
 @contextmanager

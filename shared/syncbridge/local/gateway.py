@@ -103,18 +103,24 @@ class RouteMatch:
 
 
 def match_route(routes: list[Route], method: str, path: str) -> RouteMatch | list[str]:
-    """The best route for `method path`, or the methods the path allows (empty: unknown)."""
+    """The route for `method path`, or the methods its resource allows (empty: unknown path).
+
+    Like API Gateway, the most specific *resource* (path template) that matches is chosen
+    first; a method it does not declare is refused even if a less specific one would take it.
+    """
     path = normalize_path(path)
-    allowed: list[str] = []
-    for route in sorted(routes, key=lambda r: (r.specificity, r.method == "ANY")):
+    for route in sorted(routes, key=lambda r: r.specificity):
         params = route.match(path)
         if params is None:
             continue
-        if route.allows(method):
-            return RouteMatch(route, params)
-        if route.method not in allowed:
-            allowed.append(route.method)
-    return allowed
+        resource = [r for r in routes if r.path == route.path]
+        chosen = next((r for r in resource if r.method == method), None) or next(
+            (r for r in resource if r.method == "ANY"), None
+        )
+        if chosen is not None:
+            return RouteMatch(chosen, params)
+        return sorted({r.method for r in resource})
+    return []
 
 
 # ------------------------------------------------------------------ events
@@ -233,8 +239,9 @@ def http_response(result: Any) -> Response:
     return Response(data, status=int(result["statusCode"]), headers=headers)
 
 
-def json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-               **extra: Any) -> Response:
+def json_error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     body = json.dumps({"error": {"code": code, "message": message, **extra}})
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
@@ -336,7 +343,9 @@ class Gateway:
                     f"{request.method} is not allowed on {request.path}; use {allow}",
                     headers={"Allow": allow},
                 ), "-"
-            return json_error(404, "not_found", f"no route for {request.method} {request.path}"), "-"
+            return json_error(
+                404, "not_found", f"no route for {request.method} {request.path}"
+            ), "-"
         route = found.route
         request_id = str(uuid.uuid4())
         authorizer_context = None

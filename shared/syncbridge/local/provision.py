@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncbridge.local.template import ACCOUNT_ID, REGION, Resolver, Template, TemplateError, references
+from syncbridge.local.template import (
+    ACCOUNT_ID,
+    REGION,
+    Resolver,
+    Template,
+    TemplateError,
+    references,
+)
 
 log = logging.getLogger("syncbridge.local")
 

@@ -73,7 +73,7 @@ def sqs_event(messages: list[dict[str, Any]], queue: QueueInfo) -> dict[str, Any
                 "messageAttributes": _lambda_message_attributes(
                     message.get("MessageAttributes", {})
                 ),
-                "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),  # noqa: S324
+                "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue.arn,
                 "awsRegion": REGION,
@@ -179,7 +179,9 @@ class QueuePoller:
         try:
             result = self.invoke(mapping.function_id, sqs_event(messages, queue))
         except Exception:
-            log.exception("%s failed a batch of %d from %s", mapping.function_id, len(ids), queue.logical_id)
+            log.exception(
+                "%s failed a batch of %d from %s", mapping.function_id, len(ids), queue.logical_id
+            )
             failed = set(ids)
         else:
             failed = failed_message_ids(result, ids, mapping.report_batch_item_failures)
@@ -188,7 +190,9 @@ class QueuePoller:
         for chunk in _chunks(done):
             self.sqs.delete_message_batch(
                 QueueUrl=queue.url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
+                ],
             )
         for chunk in _chunks(retry):
             self.sqs.change_message_visibility_batch(
@@ -209,7 +213,9 @@ class QueuePoller:
                 len(retry),
                 len(messages),
                 self.retry_delay,
-                ",".join(m.get("Attributes", {}).get("ApproximateReceiveCount", "?") for m in retry),
+                ",".join(
+                    m.get("Attributes", {}).get("ApproximateReceiveCount", "?") for m in retry
+                ),
             )
 
 

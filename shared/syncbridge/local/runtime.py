@@ -75,14 +75,18 @@ class Invocation:
         """The SQS message ids in the event (empty for other sources)."""
         if not isinstance(self.event, dict):
             return []
-        return [r.get("messageId", "") for r in self.event.get("Records", []) if isinstance(r, dict)]
+        return [
+            r.get("messageId", "") for r in self.event.get("Records", []) if isinstance(r, dict)
+        ]
 
 
 def _event_source(event: Any) -> str:
     if isinstance(event, dict):
         records = event.get("Records")
         if records and isinstance(records, list) and isinstance(records[0], dict):
-            return f"{records[0].get('eventSource', 'records')}:{records[0].get('eventSourceARN', '')}"
+            return (
+                f"{records[0].get('eventSource', 'records')}:{records[0].get('eventSourceARN', '')}"
+            )
         if "httpMethod" in event and "requestContext" in event:
             return "api"
         if event.get("type") in ("TOKEN", "REQUEST") and "methodArn" in event:
@@ -162,7 +166,11 @@ class LocalRuntime:
         self._started = True
         environment.install()
         self.moto_url = moto_server.endpoint_url()
-        base_env = {"AWS_ENDPOINT_URL": self.moto_url, "POWERTOOLS_TRACE_DISABLED": "true", **FAKE_CREDENTIALS}
+        base_env = {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            **FAKE_CREDENTIALS,
+        }
         self._exit.enter_context(environment.process_env(base_env))
         _reset_syncbridge_clients()
         self._add_layers_to_path()
@@ -205,7 +213,9 @@ class LocalRuntime:
                 poller.start()
                 self._pollers.append(poller)
         if self.options.schedules and self.schedules:
-            self._timer = ScheduleTimer(list(self.schedules.values()), self.options.schedule_speedup)
+            self._timer = ScheduleTimer(
+                list(self.schedules.values()), self.options.schedule_speedup
+            )
             self._timer.start()
 
     def stop(self) -> None:
@@ -357,7 +367,9 @@ class LocalRuntime:
             else:
                 quiet_checks = 0
             if time.monotonic() > deadline:
-                raise TimeoutError(f"runtime not idle after {timeout}s: busy={busy} queues={pending}")
+                raise TimeoutError(
+                    f"runtime not idle after {timeout}s: busy={busy} queues={pending}"
+                )
             time.sleep(0.05)
 
     # ------------------------------------------------------------ building blocks
@@ -483,14 +495,18 @@ class LocalRuntime:
                 return logical_id
         raise TemplateError(f"RestApiId {rest_api_ref!r} is not an Api of the template")
 
-    def _authorizers(self, api_id: str) -> tuple[dict[str, AuthorizerSpec], str | None, dict[str, Any]]:
+    def _authorizers(
+        self, api_id: str
+    ) -> tuple[dict[str, AuthorizerSpec], str | None, dict[str, Any]]:
         props = self._stack.resolver.resolve(self.template.api_properties(api_id))
         auth = props.get("Auth", {}) or {}
         specs = {}
         for name, config in (auth.get("Authorizers") or {}).items():
             function_id = self._function_by_arn(config.get("FunctionArn", ""))
             if function_id is None:
-                log.warning("authorizer %s: not a Lambda authorizer of this template; ignored", name)
+                log.warning(
+                    "authorizer %s: not a Lambda authorizer of this template; ignored", name
+                )
                 continue
             identity = config.get("Identity", {}) or {}
             payload = str(config.get("FunctionPayloadType", "TOKEN")).upper()
@@ -537,7 +553,9 @@ class LocalRuntime:
                 )
                 key = (route.path, route.method)
                 if key in seen:
-                    raise TemplateError(f"{route.method} {route.path} declared by {seen[key]} and {function_id}")
+                    raise TemplateError(
+                        f"{route.method} {route.path} declared by {seen[key]} and {function_id}"
+                    )
                 seen[key] = function_id
                 self.routes.append(route)
 
@@ -590,12 +608,16 @@ class LocalRuntime:
                     continue
                 props = event.get("Properties", {})
                 expression = props.get("Schedule") or props.get("ScheduleExpression")
-                payload = json.loads(props["Input"]) if props.get("Input") else {
-                    "version": "0",
-                    "detail-type": "Scheduled Event",
-                    "source": "aws.events",
-                    "detail": {},
-                }
+                payload = (
+                    json.loads(props["Input"])
+                    if props.get("Input")
+                    else {
+                        "version": "0",
+                        "detail-type": "Scheduled Event",
+                        "source": "aws.events",
+                        "detail": {},
+                    }
+                )
                 arn = self._stack.attr(function_id, "Arn")
                 self.schedules[f"{function_id}{event_name}"] = ScheduleSpec(
                     logical_id=f"{function_id}{event_name}",

@@ -98,7 +98,9 @@ class Cron:
         minute, hour, dom, month, dow, year = fields
         if dom != "?" and dow != "?":
             raise ScheduleError("cron: one of day-of-month and day-of-week must be '?'")
-        days = None if dom == "?" else (frozenset() if dom == "L" else frozenset(_values(dom, 1, 31)))
+        days = (
+            None if dom == "?" else (frozenset() if dom == "L" else frozenset(_values(dom, 1, 31)))
+        )
         nth = None
         weekdays = None
         if dow != "?":
@@ -139,7 +141,9 @@ class Cron:
                 continue
             for hour in sorted(self.hours):
                 for minute in sorted(self.minutes):
-                    candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=moment.tzinfo)
+                    candidate = datetime(
+                        day.year, day.month, day.day, hour, minute, tzinfo=moment.tzinfo
+                    )
                     if candidate >= start:
                         return candidate
         return None

@@ -45,10 +45,11 @@ def _tag(name: str) -> Callable[[yaml.Loader, yaml.Node], dict[str, Any]]:
     return construct
 
 
-for _short in (
+CFN_FUNCTIONS = (
     "Base64 Cidr FindInMap GetAtt GetAZs ImportValue Join Select Split Sub Transform "
     "And Equals If Not Or"
-).split():
+)
+for _short in CFN_FUNCTIONS.split():
     _CfnLoader.add_constructor(f"!{_short}", _tag(f"Fn::{_short}"))
 _CfnLoader.add_constructor("!Ref", _tag("Ref"))
 _CfnLoader.add_constructor("!Condition", _tag("Condition"))
@@ -56,7 +57,7 @@ _CfnLoader.add_constructor("!Condition", _tag("Condition"))
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(fh, Loader=_CfnLoader)
 
 
 # ------------------------------------------------------------------ intrinsic functions
@@ -110,7 +111,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = self._functions().get(key)
             if handler is not None:
                 return handler(arg)
@@ -126,9 +127,7 @@ class Resolver:
             "Ref": lambda a: self.ref(self.resolve(a)),
             "Fn::GetAtt": self._fn_get_att,
             "Fn::Sub": self._fn_sub,
-            "Fn::Join": lambda a: str(self.resolve(a[0])).join(
-                str(x) for x in self.resolve(a[1])
-            ),
+            "Fn::Join": lambda a: str(self.resolve(a[0])).join(str(x) for x in self.resolve(a[1])),
             "Fn::Select": lambda a: self.resolve(a[1])[int(self.resolve(a[0]))],
             "Fn::Split": lambda a: str(self.resolve(a[1])).split(self.resolve(a[0])),
             "Fn::If": lambda a: self.resolve(a[1] if self.condition(a[0]) else a[2]),
@@ -137,9 +136,9 @@ class Resolver:
             "Fn::And": lambda a: all(self.resolve(x) for x in a),
             "Fn::Or": lambda a: any(self.resolve(x) for x in a),
             "Condition": self.condition,
-            "Fn::Base64": lambda a: __import__("base64").b64encode(
-                str(self.resolve(a)).encode()
-            ).decode(),
+            "Fn::Base64": lambda a: (
+                __import__("base64").b64encode(str(self.resolve(a)).encode()).decode()
+            ),
         }
 
     def _fn_get_att(self, arg: Any) -> Any:

@@ -61,9 +61,10 @@ def match_records(
     started = time.perf_counter()
     options = options or MatchOptions()
     spec = SPECS[options.profile]
-    raw_i = load_records(internal, spec, "internal")
-    raw_e = load_records(external, spec, "external")
-    out = run(raw_i, raw_e, options, started)
+    vocabs: dict = {}
+    raw_i = load_records(internal, spec, "internal", vocabs)
+    raw_e = load_records(external, spec, "external", vocabs)
+    out = run(raw_i, raw_e, vocabs, options, started)
     decisions = [
         MatchDecision(
             external_id=out.external_ids[k],

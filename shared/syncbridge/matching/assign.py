@@ -86,19 +86,24 @@ def solve_exact(
     """Re-solve small contested components optimally, in place on `chosen`; returns count."""
     if len(e) == 0 or max_nodes < 2:
         return 0
-    order = np.argsort(comp, kind="stable")
+    n_comp = int(comp.max()) + 1
+    # greedy is already optimal where one side of a component is a single record (a
+    # star: it takes the best edge); only components with >= 2 records a side can differ
+    ext_nodes = _distinct_per_component(comp, e, n_comp)
+    int_nodes = _distinct_per_component(comp, i, n_comp)
+    contested = (ext_nodes >= 2) & (int_nodes >= 2) & (ext_nodes + int_nodes <= max_nodes)
+    if not contested.any():
+        return 0
+    sel = np.flatnonzero(contested[comp])
+    order = sel[np.argsort(comp[sel], kind="stable")]
     bounds = np.flatnonzero(np.diff(comp[order])) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [len(order)]])
     solved = 0
     for s, t in zip(starts.tolist(), ends.tolist(), strict=True):
-        if t - s < 2:
-            continue  # a lone pair: nothing contested
         idx = order[s:t]
         ue, le = np.unique(e[idx], return_inverse=True)
         ui, li = np.unique(i[idx], return_inverse=True)
-        if len(ue) + len(ui) > max_nodes or len(ue) == 1 and len(ui) == 1:
-            continue
         mat = np.zeros((len(ue), len(ui)))
         present = np.zeros((len(ue), len(ui)), dtype=bool)
         mat[le, li] = np.maximum(weight[idx], 1e-9)
@@ -110,6 +115,11 @@ def solve_exact(
         chosen[idx] = pick[le, li]
         solved += 1
     return solved
+
+
+def _distinct_per_component(comp: np.ndarray, node: np.ndarray, n_comp: int) -> np.ndarray:
+    codes = np.unique(comp.astype(np.int64) * (int(node.max()) + 1) + node)
+    return np.bincount(codes // (int(node.max()) + 1), minlength=n_comp)
 
 
 def rivals(

@@ -51,12 +51,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from syncbridge.matching.engine import DECISIONS, run
     from syncbridge.matching.profiles import SPECS
-    from syncbridge.matching.records import load_jsonl
+    from syncbridge.matching.records import load_files
 
     spec = SPECS[args.profile]
     try:
-        raw_i = load_jsonl(args.internal, spec)
-        raw_e = load_jsonl(args.external, spec)
+        raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec)
     except InputError as exc:
         sys.stderr.write(f"{_one_line(str(exc))}\n")
         return 2
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         memory_limit_mb=limit,
         progress=not args.quiet and raw_e.n + raw_i.n >= PROGRESS_MIN_RECORDS,
     )
-    out = run(raw_i, raw_e, options, started)
+    out = run(raw_i, raw_e, vocabs, options, started)
     try:
         _write(args.out, out, DECISIONS)
         if args.stats:

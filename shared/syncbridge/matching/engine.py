@@ -18,8 +18,8 @@ import numpy as np
 
 from syncbridge.matching import assign, blocking, memory
 from syncbridge.matching.models import MatchOptions, MatchStats
-from syncbridge.matching.records import RawSide
-from syncbridge.matching.scoring import Scorer, explanation, probability
+from syncbridge.matching.records import RawSide, Vocab
+from syncbridge.matching.scoring import Scorer, explanations, probability
 from syncbridge.matching.sides import Prepared, prepare
 
 _LOGIT_EPS = 1e-12
@@ -68,7 +68,11 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def run(
-    internal: RawSide, external: RawSide, options: MatchOptions, started: float | None = None
+    internal: RawSide,
+    external: RawSide,
+    vocabs: dict[str, Vocab],
+    options: MatchOptions,
+    started: float | None = None,
 ) -> EngineOutput:
     t0 = started if started is not None else time.perf_counter()
     timings: dict[str, float] = {}
@@ -81,10 +85,11 @@ def run(
 
     profile = options.profile
     with timed("prepare"):
-        prep = prepare(internal, external, profile)
+        prep = prepare(internal, external, profile, vocabs)
     n_i, n_e = prep.internal.n, prep.external.n
     internal.columns.clear()
     external.columns.clear()
+    vocabs.clear()
     with timed("plan_blocks"):
         plans = blocking.plan_blocks(prep, profile, options.max_block_pairs)
     raw_pairs = sum(p.pairs for p in plans)
@@ -196,7 +201,7 @@ def run(
     )
 
 
-PRIOR_SAMPLE_PAIRS = 300_000
+PRIOR_SAMPLE_PAIRS = 150_000
 
 
 def _calibrate(
@@ -260,11 +265,10 @@ def _explanations(
     ext = np.flatnonzero(partner >= 0)
     if len(ext):
         feats = scorer.features(ext.astype(np.int32), partner[ext].astype(np.int32))
-        rival_l = rival[ext].tolist()
-        for k, ei in enumerate(ext.tolist()):
-            ex = explanation(feats, k)
-            if rival_l[k] > 0:
-                ex["runner_up_score"] = round(rival_l[k], 4)
+        rival_l = np.round(rival[ext], 4).tolist()
+        for ei, ex, r in zip(ext.tolist(), explanations(feats), rival_l, strict=True):
+            if r > 0:
+                ex["runner_up_score"] = r
             out[ei] = ex
     lone = np.flatnonzero((partner < 0) & (rival > 0))
     for ei in lone.tolist():

@@ -73,9 +73,10 @@ def blocking_recall(case_dir: str, profile: str, options: MatchOptions | None = 
     """Share of gold pairs that blocking turns into candidate pairs."""
     options = options or MatchOptions(profile=profile)  # type: ignore[arg-type]
     spec = SPECS[profile]
-    raw_i = load_jsonl(os.path.join(case_dir, "internal.jsonl"), spec)
-    raw_e = load_jsonl(os.path.join(case_dir, "external.jsonl"), spec)
-    prep = prepare(raw_i, raw_e, profile)
+    vocabs: dict = {}
+    raw_i = load_jsonl(os.path.join(case_dir, "internal.jsonl"), spec, vocabs)
+    raw_e = load_jsonl(os.path.join(case_dir, "external.jsonl"), spec, vocabs)
+    prep = prepare(raw_i, raw_e, profile, vocabs)
     plans = blocking.plan_blocks(prep, profile, options.max_block_pairs)
     codes = blocking.generate_pairs(plans, prep.internal.n)
     gold = read_gold(os.path.join(case_dir, "gold.jsonl"))
@@ -94,9 +95,10 @@ def evaluate_case(case_dir: str, options: MatchOptions | None = None) -> dict:
     options = options or MatchOptions(profile=profile)
     spec = SPECS[profile]
     t0 = time.perf_counter()
-    raw_i = load_jsonl(os.path.join(case_dir, "internal.jsonl"), spec)
-    raw_e = load_jsonl(os.path.join(case_dir, "external.jsonl"), spec)
-    out = run(raw_i, raw_e, options, t0)
+    vocabs: dict = {}
+    raw_i = load_jsonl(os.path.join(case_dir, "internal.jsonl"), spec, vocabs)
+    raw_e = load_jsonl(os.path.join(case_dir, "external.jsonl"), spec, vocabs)
+    out = run(raw_i, raw_e, vocabs, options, t0)
     lines = [
         {
             "external_id": out.external_ids[k],

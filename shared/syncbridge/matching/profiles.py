@@ -22,9 +22,13 @@ NUM_OR_STR = (int, float, str)
 
 @dataclass(frozen=True)
 class ProfileSpec:
+    """`columns` pairs each extracted value with its storage kind (see records.SideBuilder):
+    tokens (list of str, interned), list (list of str, interned), cat (str, interned),
+    int (int, -1 missing), float (NaN missing), text (str kept for fuzzy comparison)."""
+
     name: str
     schema: dict[str, tuple[type, ...]]
-    columns: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
     extract: Callable[[dict], tuple]
 
 
@@ -40,12 +44,13 @@ def _location(rec: dict) -> tuple:
     lat, lon = _coord(g("lat"), 90.0), _coord(g("lon"), 180.0)
     if lat == 0.0 and lon == 0.0:  # "null island": a missing geocode, not a place
         lat = lon = math.nan
+    phone = std.phone_key(g("phone"))
     return (
-        " ".join(std.name_tokens(g("name"))),
+        std.name_tokens(g("name")),
         std.address(g("address")),
         std.city(g("city")),
         std.postal_code(g("postal_code")),
-        std.phone_key(g("phone")),
+        int(phone) if phone else -1,
         std.website_domain(g("website")),
         lat,
         lon,
@@ -56,7 +61,7 @@ def _product(rec: dict) -> tuple:
     g = rec.get
     name = g("name")
     return (
-        " ".join(std.name_tokens(name)),
+        std.name_tokens(name),
         std.text(g("brand")),
         std.code(g("sku")),
         std.model_numbers(name, g("sku")),
@@ -70,7 +75,7 @@ def _batch(rec: dict) -> tuple:
     return (
         std.code(g("lot_code")),
         std.code(g("product_id")),
-        " ".join(std.name_tokens(g("name"))),
+        std.name_tokens(g("name")),
         std.date_days(g("produced_at")),
         std.number(g("quantity")),
     )
@@ -83,7 +88,10 @@ SPECS: dict[str, ProfileSpec] = {
             "name": STR, "address": STR, "city": STR, "state": STR, "postal_code": CODE,
             "country": STR, "phone": CODE, "website": STR, "lat": NUM, "lon": NUM,
         },
-        ("name", "address", "city", "postal_code", "phone", "website", "lat", "lon"),
+        (
+            ("name", "tokens"), ("address", "text"), ("city", "cat"), ("postal_code", "cat"),
+            ("phone", "int"), ("website", "cat"), ("lat", "float"), ("lon", "float"),
+        ),
         _location,
     ),
     "product": ProfileSpec(
@@ -92,7 +100,10 @@ SPECS: dict[str, ProfileSpec] = {
             "name": STR, "brand": STR, "sku": CODE, "description": STR,
             "price": NUM_OR_STR, "category": STR,
         },
-        ("name", "brand", "sku", "models", "price", "description"),
+        (
+            ("name", "tokens"), ("brand", "cat"), ("sku", "cat"), ("models", "list"),
+            ("price", "float"), ("description", "text"),
+        ),
         _product,
     ),
     "batch": ProfileSpec(
@@ -101,7 +112,10 @@ SPECS: dict[str, ProfileSpec] = {
             "lot_code": CODE, "product_id": CODE, "name": STR, "produced_at": STR,
             "quantity": NUM_OR_STR,
         },
-        ("lot_code", "product_id", "name", "produced_at", "quantity"),
+        (
+            ("lot_code", "cat"), ("product_id", "cat"), ("name", "tokens"),
+            ("produced_at", "float"), ("quantity", "float"),
+        ),
         _batch,
     ),
 }  # fmt: skip

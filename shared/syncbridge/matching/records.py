@@ -2,13 +2,14 @@
 
 Bad input raises `InputError` naming the source and line: the CLI prints it as its one
 line and exits 2; the Lambda turns it into a failed batch item. Records are reduced to
-standardized columns while they are read, so raw records are never all held at once.
+standardized, interned columns while they are read (compact `array` buffers, strings
+stored once in vocabularies shared by both sides), so raw records are never held and a
+million records a side fit in a few hundred megabytes.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
+from array import array
 from dataclasses import dataclass, field
 
 import orjson
@@ -26,25 +27,81 @@ class InputError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class Vocab:
+    """String -> dense int id, shared by both sides so equal strings get equal ids."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+
+    def id(self, word: str) -> int:
+        got = self.ids.get(word)
+        if got is None:
+            got = self.ids[word] = len(self.words)
+            self.words.append(word)
+        return got
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
 @dataclass
 class RawSide:
-    """One side's ids and standardized column values (lists, one entry per record)."""
+    """One side's ids and column buffers (see ProfileSpec.columns for the kinds)."""
 
     label: str
     ids: list[str]
-    columns: dict[str, list] = field(default_factory=dict)
+    columns: dict[str, object] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
 
-class _Collector:
-    def __init__(self, spec: ProfileSpec, label: str) -> None:
+class SideBuilder:
+    """Accumulates one side, column by column, as records arrive."""
+
+    def __init__(self, spec: ProfileSpec, label: str, vocabs: dict[str, Vocab]) -> None:
         self.spec, self.label = spec, label
         self.ids: list[str] = []
-        self.rows: list[tuple] = []
-        self.first_line: dict[str, int] = {}
+        self.seen: set[str] = set()
+        self.columns: dict[str, object] = {}
+        self._appenders = []
+        for name, kind in spec.columns:
+            self._appenders.append(self._appender(name, kind, vocabs))
+
+    def _appender(self, name: str, kind: str, vocabs: dict[str, Vocab]):
+        if kind in ("tokens", "list"):
+            vocab = vocabs.setdefault(name, Vocab())
+            flat, lens = array("i"), array("i")
+            self.columns[name] = (flat, lens)
+            vid, fext, lapp = vocab.id, flat.extend, lens.append
+
+            def add_list(values: list[str]) -> None:
+                fext([vid(v) for v in values])
+                lapp(len(values))
+
+            return add_list
+        if kind == "cat":
+            vocab = vocabs.setdefault(name, Vocab())
+            buf = array("i")
+            self.columns[name] = buf
+            vid, app = vocab.id, buf.append
+
+            def add_cat(value: str) -> None:
+                app(vid(value) if value else -1)
+
+            return add_cat
+        buf_kind = {"int": "q", "float": "d"}.get(kind)
+        if buf_kind:
+            buf = array(buf_kind)
+            self.columns[name] = buf
+            return buf.append
+        if kind == "text":
+            texts: list[str] = []
+            self.columns[name] = texts
+            return texts.append
+        raise ValueError(kind)  # pragma: no cover
 
     def add(self, rec: object, line: int | None) -> None:
         if isinstance(rec, BaseModel):
@@ -54,73 +111,152 @@ class _Collector:
         rid = rec.get("id")
         if rid is None:
             raise InputError(self.label, line, "record has no 'id'")
-        if not isinstance(rid, str):
+        if type(rid) is not str:
             raise InputError(self.label, line, f"'id' must be a string, got {_kind(rid)}")
-        if rid == "":
+        if not rid:
             raise InputError(self.label, line, "'id' is empty")
-        where = line if line is not None else len(self.ids)
-        first = self.first_line.setdefault(rid, where)
-        if first != where:
-            raise InputError(self.label, line, f"duplicate id {rid!r} (first at {first})")
+        if rid in self.seen:
+            raise InputError(self.label, line, f"duplicate id {rid!r}")
         problem = type_error(rec, self.spec.schema)
         if problem:
             raise InputError(self.label, line, f"record {rid!r}: {problem}")
+        self.seen.add(rid)
         self.ids.append(rid)
-        self.rows.append(self.spec.extract(rec))
+        for appender, value in zip(self._appenders, self.spec.extract(rec), strict=True):
+            appender(value)
 
     def finish(self) -> RawSide:
         if not self.ids:
             raise InputError(self.label, None, "no records (empty input)")
-        cols = list(zip(*self.rows, strict=True))
-        self.rows = []
-        self.first_line = {}
-        return RawSide(
-            self.label, self.ids, {c: list(v) for c, v in zip(self.spec.columns, cols, strict=True)}
-        )
+        self.seen = set()
+        return RawSide(self.label, self.ids, self.columns)
 
 
 def _kind(value: object) -> str:
+    if value is None:
+        return "null"
     return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "number" if isinstance(value, int | float) else "null"
+        type(value), "number"
     )
 
 
-def load_jsonl(path: str, spec: ProfileSpec, progress: object | None = None) -> RawSide:
+def load_jsonl(
+    path: str, spec: ProfileSpec, vocabs: dict[str, Vocab], progress: object | None = None
+) -> RawSide:
     """Read one JSON Lines file. Blank lines are skipped; everything else must be a record."""
-    label = os.path.basename(path) if path else "<input>"
-    collector = _Collector(spec, path)
+    builder = SideBuilder(spec, path, vocabs)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below, errors mapped to InputError
     except OSError as exc:
         raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
+    loads, add = orjson.loads, builder.add
     with handle:
         try:
             for lineno, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
                 try:
-                    rec = orjson.loads(raw)
+                    rec = loads(raw)
                 except orjson.JSONDecodeError as exc:
+                    if not raw.strip():
+                        continue
                     raise InputError(path, lineno, f"malformed JSON: {exc}") from None
-                collector.add(rec, lineno)
-                if progress is not None and lineno % 20000 == 0:
-                    progress.update(20000)  # type: ignore[attr-defined]
+                add(rec, lineno)
+                if progress is not None and lineno % 50_000 == 0:
+                    progress.update(50_000)  # type: ignore[attr-defined]
         except OSError as exc:
             raise InputError(path, None, f"cannot read: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(path, None, f"not UTF-8: {exc}") from None
-    del label
-    return collector.finish()
+    return builder.finish()
 
 
-def load_records(records: Iterable[object], spec: ProfileSpec, label: str) -> RawSide:
-    """Validate and standardize in-memory records (dicts or pydantic models)."""
-    collector = _Collector(spec, label)
-    for index, rec in enumerate(records):
-        collector.add(rec, index)
-    return collector.finish()
+def load_records(
+    records, spec: ProfileSpec, label: str, vocabs: dict[str, Vocab]
+) -> RawSide:
+    """Validate and standardize in-memory records (dicts or pydantic models).
+
+    Errors name the record by its 1-based position: "external:3: duplicate id 'x'".
+    """
+    builder = SideBuilder(spec, label, vocabs)
+    for index, rec in enumerate(records, start=1):
+        builder.add(rec, index)
+    return builder.finish()
 
 
-def iter_lines(path: str) -> Iterator[bytes]:  # pragma: no cover - helper for tools
-    with open(path, "rb") as handle:
-        yield from handle
+PARALLEL_MIN_BYTES = 40 * 1024 * 1024
+"""Inputs at least this large are read by two processes (one file each)."""
+
+
+def load_files(path_i: str, path_e: str, spec: ProfileSpec) -> tuple[RawSide, RawSide, dict]:
+    """Read both files; large inputs in parallel (a forked reader for the external file).
+
+    The result is identical to reading sequentially: the external side's vocabulary ids
+    are re-mapped into the internal side's vocabularies in first-seen order.
+    """
+    vocabs: dict[str, Vocab] = {}
+    if not _worth_parallel(path_i, path_e):
+        return load_jsonl(path_i, spec, vocabs), load_jsonl(path_e, spec, vocabs), vocabs
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_load_in_child, args=(path_e, spec, sender), daemon=True)
+    proc.start()
+    sender.close()
+    try:
+        raw_i = load_jsonl(path_i, spec, vocabs)
+        status, *payload = receiver.recv()
+    except BaseException:
+        proc.terminate()
+        proc.join()
+        raise
+    proc.join()
+    if status == "error":
+        raise InputError(*payload)
+    ids, columns, child_words = payload
+    tables = {name: _vocab_table(vocabs.setdefault(name, Vocab()), words)
+              for name, words in child_words.items()}  # fmt: skip
+    kinds = dict(spec.columns)
+    for name, col in columns.items():
+        kind = kinds[name]
+        if kind in ("tokens", "list"):
+            flat, lens = col
+            columns[name] = (_apply(tables[name], flat), lens)
+        elif kind == "cat":
+            columns[name] = _apply(tables[name], col)
+    return raw_i, RawSide(path_e, ids, columns), vocabs
+
+
+def _worth_parallel(path_i: str, path_e: str) -> bool:
+    import os
+
+    try:
+        size = os.path.getsize(path_i) + os.path.getsize(path_e)
+    except OSError:
+        return False  # let the sequential reader report the error
+    return size >= PARALLEL_MIN_BYTES and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+
+def _load_in_child(path: str, spec: ProfileSpec, conn) -> None:
+    try:
+        vocabs: dict[str, Vocab] = {}
+        raw = load_jsonl(path, spec, vocabs)
+        words = {name: v.words for name, v in vocabs.items()}
+        conn.send(("ok", raw.ids, raw.columns, words))
+    except InputError as exc:
+        conn.send(("error", exc.source, exc.line, exc.reason))
+    finally:
+        conn.close()
+
+
+def _vocab_table(vocab: Vocab, words: list[str]):
+    import numpy as np
+
+    return np.fromiter((vocab.id(w) for w in words), dtype=np.int32, count=len(words))
+
+
+def _apply(table, buf: array):
+    import numpy as np
+
+    ids = np.frombuffer(buf, dtype=np.int32) if len(buf) else np.zeros(0, np.int32)
+    out = np.full(len(ids), -1, dtype=np.int32)
+    ok = ids >= 0
+    out[ok] = table[ids[ok]]
+    return out

@@ -25,7 +25,7 @@ from syncbridge.matching.sides import Prepared, Side
 
 EXPECTED_MATCH_SHARE = 0.5
 """Prior: about half the records of the smaller side have a partner."""
-U_SAMPLE_PAIRS = 200_000
+U_SAMPLE_PAIRS = 100_000
 TF_SELF_SMOOTHING = 0.2
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -62,17 +62,20 @@ def name_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     "4 stitch" vs "4 stitch taproom" gets 0.9, not the 0.67 plain ratio gives.
     """
     sim = _similarity(a, b)
-    low = np.flatnonzero(sim < 0.9)
+    low = np.flatnonzero((sim < 0.9) & (sim >= 0.3))
     if len(low):
         alt = _similarity(a[low], b[low], fuzz.token_set_ratio) * np.float32(0.9)
         sim[low] = np.maximum(sim[low], alt)
-    empty = _empty(a) | _empty(b)
-    sim[empty] = np.nan
     return sim
 
 
-def _empty(a: np.ndarray) -> np.ndarray:
-    return np.fromiter((not s for s in a), dtype=bool, count=len(a))
+def _text_similarity(E: Side, I: Side, col: str, e: np.ndarray, i: np.ndarray, fn) -> np.ndarray:
+    """Similarity of a text column, NaN where either side is empty (computed only where both)."""
+    out = np.full(len(e), np.nan, dtype=np.float32)
+    both = np.flatnonzero(E.has[col][e] & I.has[col][i])
+    if len(both):
+        out[both] = fn(E.text[col][e[both]], I.text[col][i[both]])
+    return out
 
 
 def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -123,15 +126,13 @@ LOCATION = (
 
 def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     E, I = prep.external, prep.internal
-    name = name_similarity(E.text["name_core"][e], I.text["name_core"][i])
+    name = _text_similarity(E, I, "name_core", e, i, name_similarity)
     name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
 
     dist = haversine_m(E.num["lat"][e], E.num["lon"][e], I.num["lat"][i], I.num["lon"][i])
-    addr_e, addr_i = E.text["address"][e], I.text["address"][i]
-    addr = _similarity(addr_e, addr_i)
-    addr[_empty(addr_e) | _empty(addr_i)] = np.nan
+    addr = _text_similarity(E, I, "address", e, i, _similarity)
     postal = _eq(E.cat["postal_code"][e], I.cat["postal_code"][i])
     postal3 = _eq(E.cat["postal3"][e], I.cat["postal3"][i])
     city = _eq(E.cat["city"][e], I.cat["city"][i])
@@ -214,7 +215,7 @@ def _models_shared(
 
 def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     E, I = prep.external, prep.internal
-    name = name_similarity(E.text["name_core"][e], I.text["name_core"][i])
+    name = _text_similarity(E, I, "name_core", e, i, name_similarity)
     name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.90, 2), (0.75, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
@@ -234,7 +235,7 @@ def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     sku = _eq(E.cat["sku"][e], I.cat["sku"][i])
     brand = _eq(E.cat["brand"][e], I.cat["brand"][i])
     pe, pi = E.num["price"][e], I.num["price"][i]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         ratio = (np.minimum(pe, pi) / np.maximum(pe, pi)).astype(np.float32)
     ratio[~((pe > 0) & (pi > 0))] = np.nan
     price_lv = _bin_levels(ratio, [(0.9, 1), (0.65, 2)], 3)
@@ -283,15 +284,16 @@ def _batch(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     E, I = prep.external, prep.internal
     lot = _eq(E.cat["lot_code"][e], I.cat["lot_code"][i])
     pid = _eq(E.cat["product_id"][e], I.cat["product_id"][i])
-    name = name_similarity(E.text["name_core"][e], I.text["name_core"][i])
+    name = _text_similarity(E, I, "name_core", e, i, name_similarity)
     name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
     days = np.abs(E.num["produced_at"][e] - I.num["produced_at"][i]).astype(np.float32)
     days_lv = _bin_levels(-days, [(-0.5, 1), (-2.0, 2), (-10.0, 3)], 4)
     qe, qi = E.num["quantity"][e], I.num["quantity"][i]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         q = (np.minimum(qe, qi) / np.maximum(qe, qi)).astype(np.float32)
+    q[~((qe > 0) & (qi > 0))] = np.nan
     q[(qe == qi) & np.isfinite(qe)] = 1.0
     q_lv = _bin_levels(q, [(0.98, 1), (0.8, 2)], 3)
     return PairFeatures(
@@ -432,11 +434,16 @@ def probability(logit: np.ndarray) -> np.ndarray:
     return (1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))).astype(np.float64)
 
 
-def explanation(feats: PairFeatures, k: int) -> dict[str, float]:
-    """Per-field evidence of pair k; missing fields are left out."""
-    out: dict[str, float] = {}
+def explanations(feats: PairFeatures) -> list[dict[str, float]]:
+    """Per-field evidence of every pair; missing (NaN) fields are left out."""
+    columns = []
     for key, arr in feats.evidence.items():
-        v = float(arr[k])
-        if v == v:  # not NaN
-            out[key] = round(v, 1) if key in ("distance_m", "days_apart") else round(v, 3)
+        digits = 1 if key in ("distance_m", "days_apart") else 3
+        columns.append((key, np.round(arr.astype(np.float64), digits).tolist()))
+    n = len(next(iter(feats.evidence.values()))) if feats.evidence else 0
+    out: list[dict[str, float]] = [{} for _ in range(n)]
+    for key, values in columns:
+        for d, v in zip(out, values, strict=True):
+            if v == v:  # not NaN
+                d[key] = v
     return out

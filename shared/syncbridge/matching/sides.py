@@ -9,11 +9,12 @@ Token lists are CSR pairs (indptr, ids).
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from syncbridge.matching.records import RawSide
+from syncbridge.matching.records import RawSide, Vocab
 from syncbridge.matching.standardize import LEGAL_WORDS, model_stem, model_suffixes
 
 COMMON_TOKEN_SHARE = 0.01
@@ -30,6 +31,7 @@ class Side:
     num: dict[str, np.ndarray] = field(default_factory=dict)  # float64, NaN missing
     text: dict[str, np.ndarray] = field(default_factory=dict)  # object arrays of str
     lists: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # CSR
+    has: dict[str, np.ndarray] = field(default_factory=dict)  # text column non-empty
 
     @property
     def n(self) -> int:
@@ -47,40 +49,51 @@ class Prepared:
     model_words: list[str] = field(default_factory=list)
 
 
-def _intern(values_a: list[str], values_b: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+def _cat(buf: array) -> np.ndarray:
+    return np.frombuffer(buf, dtype=np.int32).copy() if len(buf) else np.zeros(0, np.int32)
+
+
+def _csr(pair: tuple[array, array]) -> tuple[np.ndarray, np.ndarray]:
+    flat, lens = pair
+    indptr = np.zeros(len(lens) + 1, dtype=np.int64)
+    if len(lens):
+        np.cumsum(np.frombuffer(lens, dtype=np.int32), out=indptr[1:])
+    flat_np = np.frombuffer(flat, dtype=np.int32).copy() if len(flat) else np.zeros(0, np.int32)
+    return indptr, flat_np
+
+
+def _floats(buf: array) -> np.ndarray:
+    return np.frombuffer(buf, dtype=np.float64).copy() if len(buf) else np.zeros(0)
+
+
+def _dense_ids(buf_a: array, buf_b: array) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integers (-1 missing) -> dense ids shared by both sides, for bincount-based TF."""
+    va = np.frombuffer(buf_a, dtype=np.int64) if len(buf_a) else np.zeros(0, np.int64)
+    vb = np.frombuffer(buf_b, dtype=np.int64) if len(buf_b) else np.zeros(0, np.int64)
+    both = np.concatenate([va, vb])
+    uniq, inv = np.unique(both, return_inverse=True)
+    has_missing = len(uniq) > 0 and uniq[0] < 0
+    ids = inv.astype(np.int32) - (1 if has_missing else 0)
+    ids[both < 0] = -1
+    return ids[: len(va)], ids[len(va) :], len(uniq) - int(has_missing)
+
+
+def _remap(ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+    out = np.full(len(ids), -1, dtype=np.int32)
+    ok = ids >= 0
+    out[ok] = table[ids[ok]]
+    return out
+
+
+def _word_table(words: list[str], fn) -> tuple[np.ndarray, int]:
+    """Map each vocabulary word through `fn` to a new (interned) id; "" -> -1."""
     vocab: dict[str, int] = {}
-    get = vocab.setdefault
-
-    def ids(values: list[str]) -> np.ndarray:
-        return np.fromiter(
-            (get(v, len(vocab)) if v else -1 for v in values), dtype=np.int32, count=len(values)
-        )
-
-    a, b = ids(values_a), ids(values_b)
-    return a, b, len(vocab)
-
-
-def _intern_lists(
-    lists_a: list[list[str]], lists_b: list[list[str]]
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], list[str]]:
-    vocab: dict[str, int] = {}
-    get = vocab.setdefault
-
-    def csr(lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-        indptr = np.zeros(len(lists) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        flat = np.fromiter(
-            (get(t, len(vocab)) for x in lists for t in x), dtype=np.int32, count=int(indptr[-1])
-        )
-        return indptr, flat
-
-    a, b = csr(lists_a), csr(lists_b)
-    return a, b, list(vocab)
-
-
-def _split(values: list[str]) -> list[list[str]]:
-    return [v.split() for v in values]
+    table = np.fromiter(
+        ((vocab.setdefault(k, len(vocab)) if (k := fn(w)) else -1) for w in words),
+        dtype=np.int32,
+        count=len(words),
+    )
+    return table, len(vocab)
 
 
 def _objects(values: list[str]) -> np.ndarray:
@@ -90,18 +103,22 @@ def _objects(values: list[str]) -> np.ndarray:
 
 
 def _name_columns(
-    a: Side, b: Side, names_a: list[str], names_b: list[str], sizes: dict[str, int], per_record: int
+    a: Side,
+    b: Side,
+    ta: tuple[np.ndarray, np.ndarray],
+    tb: tuple[np.ndarray, np.ndarray],
+    vocab_words: list[str],
+    sizes: dict[str, int],
+    per_record: int,
 ) -> np.ndarray:
-    """Name token CSR, generic-token flags, sorted core names and blocking tokens."""
-    ta, tb, vocab_words = _intern_lists(_split(names_a), _split(names_b))
+    """Generic-token flags, sorted core names and blocking tokens from the token CSR."""
     nv = sizes["name_tok"] = len(vocab_words)
     df = np.bincount(np.concatenate([ta[1], tb[1]]), minlength=nv)
     total = a.n + b.n
     common = df > max(COMMON_TOKEN_MIN, COMMON_TOKEN_SHARE * total)
     a.lists["name_tok"], b.lists["name_tok"] = ta, tb
-    legal = np.array([w in _LEGAL_SET for w in vocab_words], dtype=bool)
+    legal = np.fromiter((w in _LEGAL_SET for w in vocab_words), dtype=bool, count=nv)
     for side, (indptr, flat) in ((a, ta), (b, tb)):
-        side.text["name"] = _objects(names_a if side is a else names_b)
         side.text["name_core"] = _core_names(indptr, flat, common, legal, vocab_words)
         side.lists["block_tok"] = _rarest(indptr, flat, df, common | legal, per_record)
     return common
@@ -168,55 +185,79 @@ def _rarest(
     return indptr_out, tok.astype(np.int32)
 
 
-def prepare(raw_a: RawSide, raw_b: RawSide, profile: str) -> Prepared:
-    """Intern and arrange both sides for `profile` (a = internal, b = external)."""
+def prepare(raw_a: RawSide, raw_b: RawSide, profile: str, vocabs: dict[str, Vocab]) -> Prepared:
+    """Arrange both sides for `profile` (a = internal, b = external) as numpy columns."""
     a, b = Side(raw_a.label, raw_a.ids), Side(raw_b.label, raw_b.ids)
     ca, cb = raw_a.columns, raw_b.columns
     sizes: dict[str, int] = {}
 
     def cat(col: str) -> None:
-        a.cat[col], b.cat[col], sizes[col] = _intern(ca[col], cb[col])
+        a.cat[col], b.cat[col] = _cat(ca[col]), _cat(cb[col])
+        sizes[col] = len(vocabs[col])
 
     def num(col: str) -> None:
-        a.num[col] = np.asarray(ca[col], dtype=np.float64)
-        b.num[col] = np.asarray(cb[col], dtype=np.float64)
+        a.num[col], b.num[col] = _floats(ca[col]), _floats(cb[col])
 
     def txt(col: str) -> None:
         a.text[col], b.text[col] = _objects(ca[col]), _objects(cb[col])
 
     common = _name_columns(
-        a, b, ca["name"], cb["name"], sizes, BLOCK_TOKENS_PER_RECORD[profile]
+        a, b, _csr(ca["name"]), _csr(cb["name"]), vocabs["name"].words, sizes,
+        BLOCK_TOKENS_PER_RECORD[profile],
+    )  # fmt: skip
+    core_vocab = Vocab()
+    a.cat["name_core"] = np.fromiter(
+        (core_vocab.id(x) for x in a.text["name_core"]), dtype=np.int32, count=a.n
     )
-    a.cat["name_core"], b.cat["name_core"], sizes["name_core"] = _intern(
-        a.text["name_core"].tolist(), b.text["name_core"].tolist()
+    b.cat["name_core"] = np.fromiter(
+        (core_vocab.id(x) for x in b.text["name_core"]), dtype=np.int32, count=b.n
     )
-    model_vocab: list[str] = []
+    sizes["name_core"] = len(core_vocab)
+    model_words: list[str] = []
     if profile == "location":
-        for col in ("city", "postal_code", "phone", "website"):
+        for col in ("city", "postal_code", "website"):
             cat(col)
+        a.cat["phone"], b.cat["phone"], sizes["phone"] = _dense_ids(ca["phone"], cb["phone"])
         num("lat")
         num("lon")
         txt("address")
         # house number + first street word: survives renames at the same address
-        a.cat["street"], b.cat["street"], sizes["street"] = _intern(
-            [_street_key(x) for x in ca["address"]], [_street_key(x) for x in cb["address"]]
-        )
-        a.cat["postal3"], b.cat["postal3"], sizes["postal3"] = _intern(
-            [p[:3] for p in ca["postal_code"]], [p[:3] for p in cb["postal_code"]]
-        )
+        street_vocab = Vocab()
+        for side in (a, b):
+            side.cat["street"] = np.fromiter(
+                ((street_vocab.id(k) if (k := _street_key(x)) else -1) for x in side.text["address"]),
+                dtype=np.int32,
+                count=side.n,
+            )
+        sizes["street"] = len(street_vocab)
+        table, sizes["postal3"] = _word_table(vocabs["postal_code"].words, lambda p: p[:3])
+        a.cat["postal3"] = _remap(a.cat["postal_code"], table)
+        b.cat["postal3"] = _remap(b.cat["postal_code"], table)
     elif profile == "product":
         cat("brand")
         cat("sku")
         num("price")
         txt("description")
-        a.lists["models"], b.lists["models"], model_vocab = _intern_lists(
-            ca["models"], cb["models"]
-        )
-        sizes["models"] = len(model_vocab)
-        a.lists["model_stems"], b.lists["model_stems"], stems = _intern_lists(
-            [_stems(x) for x in ca["models"]], [_stems(x) for x in cb["models"]]
-        )
-        sizes["model_stems"] = len(stems)
+        a.lists["models"], b.lists["models"] = _csr(ca["models"]), _csr(cb["models"])
+        model_words = vocabs["models"].words
+        sizes["models"] = len(model_words)
+        stem_vocab = Vocab()
+        stems_of = [[stem_vocab.id(x) for x in _stems([w])] for w in model_words]
+        for side in (a, b):
+            indptr, flat = side.lists["models"]
+            flat_l = flat.tolist()
+            per_rec = [
+                sorted({t for m in flat_l[indptr[r] : indptr[r + 1]] for t in stems_of[m]})
+                for r in range(side.n)
+            ]
+            lens = np.fromiter((len(x) for x in per_rec), dtype=np.int64, count=side.n)
+            ptr = np.zeros(side.n + 1, dtype=np.int64)
+            np.cumsum(lens, out=ptr[1:])
+            side.lists["model_stems"] = (
+                ptr,
+                np.fromiter((t for x in per_rec for t in x), dtype=np.int32, count=int(ptr[-1])),
+            )
+        sizes["model_stems"] = len(stem_vocab)
     elif profile == "batch":
         cat("lot_code")
         cat("product_id")
@@ -224,7 +265,10 @@ def prepare(raw_a: RawSide, raw_b: RawSide, profile: str) -> Prepared:
         num("quantity")
     else:  # pragma: no cover - profiles are validated before
         raise ValueError(profile)
-    return Prepared(a, b, sizes, common, model_vocab)
+    for side in (a, b):
+        for col, values in side.text.items():
+            side.has[col] = np.fromiter((bool(v) for v in values), dtype=bool, count=side.n)
+    return Prepared(a, b, sizes, common, model_words)
 
 
 def _street_key(addr: str) -> str:

@@ -75,8 +75,16 @@ def text(value: object) -> str:
 def _fold_unicode(s: str) -> str:
     s = unicodedata.normalize("NFKC", s).casefold()
     decomposed = unicodedata.normalize("NFD", s)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    out: list[str] = []
+    base_latin = False
+    for c in decomposed:
+        if unicodedata.combining(c):
+            if base_latin:
+                continue  # an accent on a Latin letter: "é" -> "e"
+        else:
+            base_latin = ord(c) < 0x0250 or 0x1E00 <= ord(c) <= 0x1EFF
+        out.append(c)  # marks elsewhere carry meaning (Japanese dakuten, Hangul, ...)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def tokens(value: object, canon: dict[str, str] | None = None) -> list[str]:

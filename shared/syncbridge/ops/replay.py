@@ -48,7 +48,9 @@ class MessageMoveTask:
             request["DestinationArn"] = destination.arn
         if self.max_per_second:
             request["MaxNumberOfMessagesPerSecond"] = self.max_per_second
-        return ReplayResult(moved=None, task=self.sqs.start_message_move_task(**request)["TaskHandle"])
+        return ReplayResult(
+            moved=None, task=self.sqs.start_message_move_task(**request)["TaskHandle"]
+        )
 
 
 class ReceiveSendDelete:
@@ -88,7 +90,9 @@ class ReceiveSendDelete:
             attributes = message.get("Attributes", {})
             request["MessageGroupId"] = attributes.get("MessageGroupId", "replay")
             # A fresh id: the original may still be inside the 5-minute deduplication window.
-            request["MessageDeduplicationId"] = f"replay-{message['MessageId']}-{time.time_ns()}"[:128]
+            request["MessageDeduplicationId"] = f"replay-{message['MessageId']}-{time.time_ns()}"[
+                :128
+            ]
         return request
 
 
@@ -101,7 +105,9 @@ def queue_ref_from_arn(sqs: Any, arn: str) -> QueueRef:
 def main(argv: list[str] | None = None) -> int:
     import boto3
 
-    parser = argparse.ArgumentParser(description="Replay an SQS dead-letter queue (StartMessageMoveTask).")
+    parser = argparse.ArgumentParser(
+        description="Replay an SQS dead-letter queue (StartMessageMoveTask)."
+    )
     parser.add_argument("--dlq-arn", required=True, help="ARN of the dead-letter queue")
     parser.add_argument("--destination-arn", help="default: the queue the messages came from")
     parser.add_argument("--max-per-second", type=int)

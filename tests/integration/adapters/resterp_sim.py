@@ -62,7 +62,7 @@ class RestErpState:
 
     def update(self, point_id: str, **vals: Any) -> None:
         with self.lock:
-            if "barcode" in vals and vals["barcode"]:
+            if vals.get("barcode"):
                 for other in self.points.values():
                     if other["id"] != point_id and other["barcode"] == vals["barcode"]:
                         raise ValueError("duplicate_barcode")
@@ -132,6 +132,12 @@ class RestErpApp:
                 key = args.get("dedupe_key")
                 items = [i for i in self.state.incidents.values() if i["dedupe_key"] == key]
                 return _json({"items": items})
+            if len(parts) == 3 and parts[0] == "incidents" and parts[2] == "notes":
+                incident = self.state.incidents.get(parts[1])
+                if incident is None or request.method != "POST":
+                    return _json({"error": "not_found"}, 404)
+                incident.setdefault("notes", []).append(request.get_json()["note"])
+                return _json({"ok": True}, 201)
             if parts == ["incidents"] and request.method == "POST":
                 body = request.get_json()
                 for incident in self.state.incidents.values():

@@ -60,7 +60,9 @@ def test_response_headers_and_multi_value_headers(http: httpx.Client) -> None:
     assert response.headers.get_list("Set-Cookie") == ["a=1", "b=2"]
 
 
-def test_literal_segments_win_over_parameters_and_proxy_paths_match_deep(http: httpx.Client) -> None:
+def test_literal_segments_win_over_parameters_and_proxy_paths_match_deep(
+    http: httpx.Client,
+) -> None:
     assert http.get("/echo/static").json()["event"]["resource"] == "/echo/static"
     event = http.get("/files/a/b/c.txt").json()["event"]
     assert event["pathParameters"] == {"proxy": "a/b/c.txt"}
@@ -90,7 +92,9 @@ def test_known_path_with_wrong_method_is_a_json_405_with_allow(http: httpx.Clien
 
 
 class TestAuthorizer:
-    def test_missing_identity_source_is_401_without_calling_the_authorizer(self, runtime, http) -> None:
+    def test_missing_identity_source_is_401_without_calling_the_authorizer(
+        self, runtime, http
+    ) -> None:
         before = sum(c.function_id == "AuthorizerFunction" for c in runtime.journal)
         response = http.get("/private")
         assert response.status_code == 401
@@ -134,7 +138,9 @@ class TestSharedResolver:
         assert error["fields"] == [{"field": "quantity", "location": "body", "type": "missing"}]
 
     def test_malformed_json_is_400(self, http) -> None:
-        response = http.post("/items", content=b"{not json", headers={"Content-Type": "application/json"})
+        response = http.post(
+            "/items", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "malformed_body"
 
@@ -147,7 +153,9 @@ class TestSharedResolver:
             "name": "taken",
         }
 
-    def test_unexpected_error_is_500_with_correlation_id_and_trace_only_in_the_log(self, http) -> None:
+    def test_unexpected_error_is_500_with_correlation_id_and_trace_only_in_the_log(
+        self, http
+    ) -> None:
         from syncbridge.observability import logger
 
         stream = io.StringIO()

@@ -45,6 +45,23 @@ def create_oauth_table(name: str = "oauth-test") -> Any:
     )
 
 
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_clients() -> Iterator[None]:
+    """boto3 clients built for this module's moto (not a runtime's endpoint); once per
+    module, since building them is the slow part of a moto test."""
+    aws.reset_clients()
+    yield
+    aws.reset_clients()
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheaper scrypt for unit tests (hashes are self-describing; production cost is unchanged)."""
+    from syncbridge.authserver import credentials
+
+    monkeypatch.setattr(credentials, "_SCRYPT_N", 2**10)
+
+
 @pytest.fixture
 def oauth_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
@@ -56,7 +73,6 @@ def oauth_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     aws.reset_clients()
     with mock_aws():
         yield create_oauth_table()
-    aws.reset_clients()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks.cases import synthetic_size
-from benchmarks.synthetic import SHARED_SHARE, ensure_case, generate
+from benchmarks.synthetic import SHARED_SHARE, ensure_case, generate, relabel
 
 
 def read(path):
@@ -76,3 +76,31 @@ def test_given_a_cached_case_then_it_is_not_generated_again(tmp_path):
 )
 def test_synthetic_case_names_give_their_size(name, size):
     assert synthetic_size(name) == size
+
+
+def test_given_a_case_with_telling_ids_when_relabelled_then_gold_still_pairs_the_same_records(
+    tmp_path,
+):
+    source = tmp_path / "raw"
+    source.mkdir()
+    internal = [{"id": f"k-{n}", "name": f"Brewery {n}"} for n in range(50)]
+    external = [{"id": f"e-{n}", "name": f"Brewery {n}"} for n in range(40)]
+    (source / "internal.jsonl").write_text("".join(json.dumps(r) + "\n" for r in internal))
+    (source / "external.jsonl").write_text("".join(json.dumps(r) + "\n" for r in external))
+    gold = [{"external_id": f"e-{n}", "internal_id": f"k-{n}"} for n in range(40)]
+    (source / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (source / "case.json").write_text(json.dumps({"profile": "location"}))
+
+    relabel(source, tmp_path / "out", seed=5)
+
+    out = tmp_path / "out"
+    names_i = {r["id"]: r["name"] for r in read(out / "internal.jsonl")}
+    names_e = {r["id"]: r["name"] for r in read(out / "external.jsonl")}
+    pairs = read(out / "gold.jsonl")
+    assert len(pairs) == 40
+    assert all(names_e[p["external_id"]] == names_i[p["internal_id"]] for p in pairs)
+    telling = sum(p["external_id"][2:] == p["internal_id"][2:] for p in pairs)
+    assert telling <= 1
+    meta = json.loads((out / "case.json").read_text())
+    assert meta["externals_without_partner"] == 0
+    assert meta["internal_records"] == 50

@@ -9,8 +9,14 @@ from syncbridge.api.principal import Principal
 
 
 def principal(tenant: str, *roles: str, subject: str = "alice") -> dict[str, str]:
+    from syncbridge.authserver.scopes import scopes_for_roles
+
     return Principal(
-        tenant_id=tenant, client_id="web", subject=subject, roles=frozenset(roles)
+        tenant_id=tenant,
+        client_id="web",
+        subject=subject,
+        roles=frozenset(roles),
+        scopes=scopes_for_roles(frozenset(roles)),
     ).to_context()
 
 

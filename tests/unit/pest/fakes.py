@@ -35,7 +35,7 @@ class FakeClock:
 
 
 class Outage:
-    """Makes named operations fail: `fail("add_device", times=1)` or `down()` for all."""
+    """Makes named operations fail: `fail("add_devices", times=1)` or `down()` for all."""
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -117,9 +117,10 @@ class FakeIot:
         self.outage.check("list_devices")
         return [d.model_copy() for d in self.devices if d.rec_type == rec_type]
 
-    def add_device(self, rec_type: str, device: IotDevice) -> None:
-        self.outage.check("add_device")
-        self.devices.append(device.model_copy(update={"rec_type": rec_type}))
+    def add_devices(self, rec_type: str, devices: list[IotDevice]) -> None:
+        self.outage.check("add_devices")
+        for device in devices:
+            self.devices.append(device.model_copy(update={"rec_type": rec_type}))
 
     def update_device(
         self, rec_type: str, point_ref: str, *, deveui: str | None = None, status: str | None = None

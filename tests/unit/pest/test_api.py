@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from syncbridge.api.routes import pest_deps, pest_guard
@@ -54,8 +57,12 @@ def test_discovery_and_gap_analysis(api):
         "deveui": "00-00-00-00-00-00-00-00",
         "status": "pending",
         "location": [
-            "Golden Crust Manchester", "Manchester Production", "Mixing Room",
-            "ERP024_025_03", "Internal", "Snap Trap",
+            "Golden Crust Manchester",
+            "Manchester Production",
+            "Mixing Room",
+            "ERP024_025_03",
+            "Internal",
+            "Snap Trap",
         ],
     }
 
@@ -71,9 +78,25 @@ def test_no_principal_is_401(api):
         ("POST", "/api/v1/erp/sync/create-devices", {"dry_run": True}, "viewer"),
         ("POST", "/api/v1/erp/incidents/sync", None, "viewer"),
         ("POST", "/api/v1/erp/devices/3/status", {"status": "active"}, "viewer"),
-        ("PUT", "/api/v1/erp/config", {"config": {"location": {"patterns": [
-            {"name": "n", "field": "name", "delimiter": "/", "parts": ["site", "area"]}]}}},
-         "operator"),
+        (
+            "PUT",
+            "/api/v1/erp/config",
+            {
+                "config": {
+                    "location": {
+                        "patterns": [
+                            {
+                                "name": "n",
+                                "field": "name",
+                                "delimiter": "/",
+                                "parts": ["site", "area"],
+                            }
+                        ]
+                    }
+                }
+            },
+            "operator",
+        ),
     ],
 )
 def test_insufficient_role_is_403(api, method, path, body, role):
@@ -83,8 +106,9 @@ def test_insufficient_role_is_403(api, method, path, body, role):
 
 
 def test_create_devices_dry_run_then_real_then_lifecycle(api):
-    plan = api("POST", "/api/v1/erp/sync/create-devices", roles=("operator",),
-               body={"dry_run": True}).json()
+    plan = api(
+        "POST", "/api/v1/erp/sync/create-devices", roles=("operator",), body={"dry_run": True}
+    ).json()
     assert plan["summary"] == {"create": 9} and plan["results"] == []
     done = api("POST", "/api/v1/erp/sync/create-devices", roles=("operator",), body={}).json()
     assert done["summary"] == {"created": 9}
@@ -92,11 +116,19 @@ def test_create_devices_dry_run_then_real_then_lifecycle(api):
     assert r.status == 409 and "default DevEUI" in r.json()["error"]["message"]
     r = api("POST", "/api/v1/erp/devices/3/deveui", roles=("operator",), body={"deveui": "zz"})
     assert r.status == 422
-    r = api("POST", "/api/v1/erp/devices/3/deveui", roles=("operator",),
-            body={"deveui": "70b3d53260001234"})
+    r = api(
+        "POST",
+        "/api/v1/erp/devices/3/deveui",
+        roles=("operator",),
+        body={"deveui": "70b3d53260001234"},
+    )
     assert r.status == 200 and r.json()["proposed_deveui"] == "70-B3-D5-32-60-00-12-34"
-    r = api("POST", "/api/v1/erp/devices/4/deveui", roles=("operator",),
-            body={"deveui": "70-B3-D5-32-60-00-12-34"})
+    r = api(
+        "POST",
+        "/api/v1/erp/devices/4/deveui",
+        roles=("operator",),
+        body={"deveui": "70-B3-D5-32-60-00-12-34"},
+    )
     assert r.status == 409 and r.json()["error"]["code"] == "duplicate_deveui"
     r = api("POST", "/api/v1/erp/devices/3/deveui/confirm", roles=("operator",))
     assert r.status == 200 and r.json()["deveui"] == "70-B3-D5-32-60-00-12-34"
@@ -105,18 +137,22 @@ def test_create_devices_dry_run_then_real_then_lifecycle(api):
     r = api("POST", "/api/v1/erp/devices/3/status", roles=("operator",), body={"status": "pending"})
     assert r.status == 409
     history = api("GET", "/api/v1/erp/devices/3/history", roles=("viewer",)).json()["entries"]
-    assert {"deveui_proposed", "deveui_confirmed", "status_changed"} <= {e["action"] for e in history}
+    assert {"deveui_proposed", "deveui_confirmed", "status_changed"} <= {
+        e["action"] for e in history
+    }
     assert all(e["actor"] == "alice" for e in history)
 
 
 def test_tenant_b_cannot_see_or_change_tenant_a(api):
     api("POST", "/api/v1/erp/sync/create-devices", roles=("operator",), body={})
     # B sees only its own three points and none of A's devices
-    b_points = api("GET", "/api/v1/erp/discovery/inspection-points", tenant="tenant-b",
-                   roles=("viewer",)).json()
+    b_points = api(
+        "GET", "/api/v1/erp/discovery/inspection-points", tenant="tenant-b", roles=("viewer",)
+    ).json()
     assert {p["id"] for p in b_points["points"]} == {"101", "102", "103"}
-    assert api("GET", "/api/v1/erp/devices", tenant="tenant-b", roles=("viewer",)).json()[
-        "count"] == 0
+    assert (
+        api("GET", "/api/v1/erp/devices", tenant="tenant-b", roles=("viewer",)).json()["count"] == 0
+    )
     # A's device ids do not exist for B: reads and writes are 404
     for method, path, body in [
         ("GET", "/api/v1/erp/devices/3", None),
@@ -165,8 +201,10 @@ def test_incident_sync_route(api):
     assert r.status == 200 and r.json()["summary"] == {"created": 1, "grouped": 1}
     incidents = api("GET", "/api/v1/erp/incidents", roles=("viewer",)).json()
     assert incidents["count"] == 1 and incidents["incidents"][0]["count"] == 2
-    assert api("GET", "/api/v1/erp/incidents", tenant="tenant-b", roles=("viewer",)).json()[
-        "count"] == 0
+    assert (
+        api("GET", "/api/v1/erp/incidents", tenant="tenant-b", roles=("viewer",)).json()["count"]
+        == 0
+    )
 
 
 def test_config_admin_roundtrip_changes_parsing(api):
@@ -195,3 +233,24 @@ def test_openapi_and_swagger_are_published(api):
     assert "CreateDevicesIn" in spec["components"]["schemas"]
     ui = api("GET", "/api/v1/erp/swagger", tenant=None)
     assert ui.status == 200 and "swagger" in ui.text.lower()
+
+
+EVENTS = sorted((Path(__file__).resolve().parents[3] / "events").glob("pest_api-*.json"))
+
+
+@pytest.mark.parametrize("path", EVENTS, ids=lambda p: p.stem)
+def test_every_sample_event_reaches_its_route(api, path):
+    from syncbridge.api.routes.pest_app import build_app
+
+    raw = json.loads(path.read_text())
+    reply = Reply(build_app().resolve(raw, None))
+    assert reply.status not in (404, 405, 500) or reply.json()["error"]["code"] not in (
+        "not_found",
+        "method_not_allowed",
+        "internal_error",
+    ), reply.text
+    assert reply.status < 500, reply.text
+
+
+def test_sample_events_exist_for_every_route():
+    assert len(EVENTS) >= 15

@@ -113,3 +113,11 @@ def test_iot_down_reports_stale(world):
     world.iot.outage.is_down = True
     result = world.incidents.sync(TENANT, world.config)
     assert result.stale and f"alerts:{RODENT}" in result.errors
+
+
+def test_no_point_snapshot_means_alerts_wait(world):
+    world.iot.alerts = [_alert(1)]
+    result = world.incidents.sync(TENANT, world.config)
+    assert result.stale and "erp" in result.errors and result.results == []
+    _prime(world)
+    assert world.incidents.sync(TENANT, world.config).summary == {"created": 1}

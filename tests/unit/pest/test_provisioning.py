@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from syncbridge.domain.pest.errors import SourceUnavailable
 from syncbridge.domain.pest.models import ProvisionState
 
 TENANT = "golden-crust"
@@ -33,40 +34,43 @@ def test_create_devices_creates_nine_pending_devices_once(world):
 
 
 def test_failure_halfway_is_finished_by_a_retry_without_duplicates(world):
-    # Given the IoT platform fails on the 4th device and the ERP on the 2nd status write
-    world.iot.outage.failures["add_device"] = 0
+    # Given three points were provisioned, then Microshare went down
+    world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3", "4", "5"])
+    world.clock.advance(seconds=120)
+    world.iot.outage.is_down = True
+    down = world.provisioning.create_devices(TENANT, world.config, "ops")
+    assert down.results == [] or all(r.outcome == "failed" for r in down.results)
+    # (the IoT snapshot is stale but the ERP snapshot still lists the gaps)
+    assert {(r.failed_step, r.state) for r in down.results} == {("iot", ProvisionState.INTENT)}
+    assert len(down.results) == 6
+    # When Microshare is back but the ERP fails on two of the status writes
+    world.iot.outage.is_down = False
+    world.clock.advance(seconds=120)
     calls = {"n": 0}
-    real_add = world.iot.add_device
+    real_write = world.erp.write_point_fields
 
-    def flaky_add(rec_type, device):
+    def flaky_write(point_id, fields):
         calls["n"] += 1
-        if calls["n"] == 4:
-            from syncbridge.domain.pest.errors import SourceUnavailable
+        if calls["n"] in (2, 4):
+            raise SourceUnavailable("erp", "boom")
+        real_write(point_id, fields)
 
-            raise SourceUnavailable("iot", "boom")
-        real_add(rec_type, device)
-
-    world.iot.add_device = flaky_add
-    world.erp.outage.fail("write_point_fields", times=1)
-    # When create-devices runs
-    first = world.provisioning.create_devices(TENANT, world.config, "ops")
-    # Then it reports the failures with the step they stopped at
-    failed = [r for r in first.results if r.outcome == "failed"]
-    assert {(r.failed_step, r.state) for r in failed} == {
-        ("iot", ProvisionState.INTENT),
-        ("erp", ProvisionState.IOT_CREATED),
-    }
-    assert first.summary["created"] == 7
-    # When it runs again
+    world.erp.write_point_fields = flaky_write
+    second = world.provisioning.create_devices(TENANT, world.config, "ops")
+    failed = [r for r in second.results if r.outcome == "failed"]
+    assert {(r.failed_step, r.state) for r in failed} == {("erp", ProvisionState.IOT_CREATED)}
+    assert len(failed) == 2 and second.summary["resumed"] == 4
+    # Then a third run finishes only what is missing, and nothing exists twice
+    world.erp.write_point_fields = real_write
     world.clock.advance(seconds=120)
     plan = world.provisioning.create_devices(TENANT, world.config, "ops", dry_run=True)
     assert plan.summary == {"resume": 2}
-    second = world.provisioning.create_devices(TENANT, world.config, "ops")
-    # Then only the missing steps are done, and nothing exists twice
-    assert second.summary == {"resumed": 2}
+    third = world.provisioning.create_devices(TENANT, world.config, "ops")
+    assert third.summary == {"resumed": 2}
     refs = [d.point_ref for d in world.iot.devices]
     assert len(refs) == len(set(refs)) == 11
     assert all(d.provision is ProvisionState.DONE for d in world.devices.list(TENANT))
+    assert all(world.erp.points[str(n)].status == "pending" for n in range(3, 12))
 
 
 def test_crash_after_iot_write_before_recording_does_not_duplicate(world):

@@ -3,7 +3,8 @@
 Device changes are read-modify-write of a whole cluster (the API has no per-device
 endpoint and a PUT replaces the cluster: last writer wins). `update_devices` therefore:
 1. re-reads the cluster and re-applies the changes to that fresh copy (merge), skipping
-   the PUT if they are already there;
+   the PUT if they are already there; a failed PUT is never resent as is (a late resend
+   of an old snapshot would erase other writers' changes): it goes back to the re-read;
 2. refuses to PUT a snapshot older than `settle_seconds / 2` (re-reads instead);
 3. PUTs, waits `settle_seconds`, re-reads and verifies every change survived; if another
    writer's stale PUT erased one, goes back to 1 (with jittered backoff).
@@ -118,6 +119,7 @@ class MicroshareClient:
         *,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         what = f"{method} {path}"
         for attempt in (1, 2):
@@ -129,7 +131,7 @@ class MicroshareClient:
                     lambda headers=headers: self._http.build_request(
                         method, self._api + path, params=params, json=body, headers=headers
                     ),
-                    self._retry,
+                    retry or self._retry,
                     idempotent=method != "POST",
                     label=f"microshare {what}",
                 )
@@ -185,19 +187,26 @@ class MicroshareClient:
         body = self._request("POST", f"/device/{_seg(rec_type)}", body=cluster.to_wire())
         return _one_cluster(body, f"new cluster {name}")
 
-    def replace_cluster(self, cluster: DeviceCluster) -> None:
-        """A raw whole-cluster PUT (last writer wins). Prefer `update_devices`."""
+    def replace_cluster(self, cluster: DeviceCluster, *, resend: bool = True) -> None:
+        """A raw whole-cluster PUT (last writer wins). Prefer `update_devices`.
+
+        With `resend=False` a failed PUT is not sent again: a delayed resend of an old
+        snapshot could erase what other writers did meanwhile."""
         if not cluster.id:
             raise MicroshareNotFound("cannot PUT a cluster without an id")
         path = f"/device/{_seg(cluster.recType)}/{_seg(cluster.id)}"
-        self._request("PUT", path, body=cluster.to_wire())
+        once = None if resend else RetryPolicy(attempts=1)
+        self._request("PUT", path, body=cluster.to_wire(), retry=once)
 
     def update_devices(
         self, rec_type: str, cluster_id: str, changes: Sequence[DeviceChange]
     ) -> DeviceCluster:
         """Apply `changes` to the cluster without losing concurrent writers' changes."""
         with self._cluster_lock(rec_type, cluster_id):
-            for attempt in range(1, self._attempts + 1):
+            attempt, stale_reads = 0, 0
+            failure: MicroshareUnavailable | None = None
+            while attempt < self._attempts:
+                self._tokens.token()  # renew first: a token fetch must not age the snapshot
                 read_at = time.monotonic()
                 current = self.get_cluster(rec_type, cluster_id)
                 devices = current.devices
@@ -206,15 +215,27 @@ class MicroshareClient:
                 for change in changes:
                     devices = change.apply(devices)
                 if self._settle and time.monotonic() - read_at > self._settle / 2:
-                    self._pause(attempt, "snapshot too old to PUT")
+                    stale_reads += 1  # a slow read: its snapshot may predate a rival PUT
+                    if stale_reads > 2 * self._attempts:
+                        break
+                    self._pause(stale_reads, "snapshot too old to PUT")
                     continue
-                self.replace_cluster(current.with_devices(devices))
+                attempt += 1
+                try:
+                    self.replace_cluster(current.with_devices(devices), resend=False)
+                except MicroshareUnavailable as exc:
+                    failure = exc  # re-read and merge again rather than resend old data
+                    self._pause(attempt, "cluster PUT failed")
+                    continue
+                failure = None
                 if self._settle:
                     time.sleep(self._settle)
                 check = self.get_cluster(rec_type, cluster_id)
                 if all(change.applied(check.devices) for change in changes):
                     return check
                 self._pause(attempt, "a concurrent writer overwrote our change")
+        if failure is not None:
+            raise failure
         raise MicroshareConflict(
             f"cluster {cluster_id} kept changing under us for {self._attempts} attempts",
             retryable=True,

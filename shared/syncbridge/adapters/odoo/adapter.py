@@ -104,6 +104,18 @@ class OdooAdapter:
         adapter._http = client if http is None else None
         return adapter
 
+    @classmethod
+    def from_secret(cls, base_url: str, secret: dict[str, str], **settings: Any) -> OdooAdapter:
+        """From the Odoo secret's JSON (`{"database", "login", "api_key"}` or `"password"`)
+        plus settings such as `protocol="xmlrpc"`."""
+        config = ErpConfig(
+            kind="odoo",
+            base_url=base_url,
+            settings={"database": secret.get("database"), "login": secret.get("login"), **settings},
+            credentials={k: secret[k] for k in ("api_key", "password") if secret.get(k)},
+        )
+        return cls.from_config(config)
+
     # --- inspection points -------------------------------------------------------------
 
     @property
@@ -261,6 +273,16 @@ class OdooAdapter:
         created = self._transport.call(model, "create", vals_list=[vals])
         new_id = created[0] if isinstance(created, list) else created
         return IncidentRef(id=str(new_id), kind=model, dedupe_key=draft.dedupe_key)
+
+    def add_incident_note(self, incident_id: str, note: str) -> None:
+        """A chatter note (`message_post`), so the incident's history shows every alert."""
+        self._transport.call(
+            self._settings.incident_model,
+            "message_post",
+            ids=[_odoo_id(incident_id)],
+            body=note,
+            message_type="comment",
+        )
 
     def _named_id(self, model: str, name: str, *, create: bool = False) -> int:
         key = (model, name)

@@ -19,6 +19,7 @@ The API it speaks (JSON everywhere, `Authorization: Bearer <api_key>`):
     POST  /incidents {title, description, point_id, point_reference, dedupe_key,
                       occurred_at, deadline, tags} -> 201 {"id", "dedupe_key"}
           | 409 {"error": "duplicate", "id"} when the dedupe key exists
+    POST  /incidents/{id}/notes {"note"}           -> 201 | 404
 
     Point = {"id", "ref", "name", "barcode", "active", "category": {"id", "name"},
              "status", "location", "notes", "updated_at"}
@@ -266,6 +267,10 @@ class RestErpAdapter:
         return IncidentRef(
             id=str(response.json()["id"]), kind="incident", dedupe_key=draft.dedupe_key
         )
+
+    def add_incident_note(self, incident_id: str, note: str) -> None:
+        path = f"/incidents/{quote(str(incident_id), safe='')}/notes"
+        self._request("POST", path, body={"note": note}, ok=(200, 201))
 
     # --- health ------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ def _public_base_url() -> str:
 
 
 @router.get("/connections/ekos/start", summary="Start connecting this tenant to Ekos (302 to Ekos)")
-def start_ekos_connection() -> Response:
+def start_ekos_connection() -> Response[str]:
     principal = _principal()
     url = bootstrap.connection_service().start_connection(
         principal.tenant_id, _public_base_url() + CALLBACK_PATH
@@ -71,7 +71,7 @@ def start_ekos_connection() -> Response:
 
 
 @router.get(CALLBACK_PATH, summary="Ekos redirects the person back here")
-def ekos_callback() -> Response:
+def ekos_callback() -> Response[str]:
     params = router.current_event.query_string_parameters or {}
     query = CallbackQuery(
         state=params.get("state"),
@@ -124,7 +124,7 @@ def list_connections() -> ConnectionList:
     )
 
 
-def _page(status: int, title: str, body: str) -> Response:
+def _page(status: int, title: str, body: str) -> Response[str]:
     doc = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} · Sync Bridge</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

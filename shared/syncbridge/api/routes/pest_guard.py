@@ -2,7 +2,8 @@
 
 Every route needs a principal (our OAuth server's token, resolved by the authorizer into
 `requestContext.authorizer`); the tenant always comes from it, never from the URL or body.
-Roles: viewer reads, operator changes devices and runs syncs, admin changes configuration.
+Roles: viewer reads, operator changes devices and runs syncs, admin changes configuration;
+the token must also carry the matching scope (pest:read, pest:write, admin).
 A per-tenant token bucket (in memory, per container) answers 429 with Retry-After.
 """
 
@@ -22,23 +23,38 @@ from syncbridge.domain.pest.ratelimit import RateLimiter
 from syncbridge.observability import metrics
 
 PUBLIC_PATHS = ("/api/v1/erp/openapi.json", "/api/v1/erp/swagger")
+ROLE_SCOPE = {"viewer": "pest:read", "operator": "pest:write", "admin": "admin"}
 
 _limiter: RateLimiter | None = None
+_limiter_env: tuple[str, str] | None = None
+
+
+def _env() -> tuple[str, str]:
+    return (
+        os.environ.get("PEST_RATE_LIMIT_PER_SECOND", "20"),
+        os.environ.get("PEST_RATE_LIMIT_BURST", "40"),
+    )
 
 
 def limiter() -> RateLimiter:
     """The container's limiter, sized by PEST_RATE_LIMIT_PER_SECOND / PEST_RATE_LIMIT_BURST."""
-    global _limiter
-    rate = float(os.environ.get("PEST_RATE_LIMIT_PER_SECOND", "20"))
-    burst = int(os.environ.get("PEST_RATE_LIMIT_BURST", "40"))
-    if _limiter is None or _limiter.rate != rate or _limiter.burst != burst:
-        _limiter = RateLimiter(rate, burst)
+    global _limiter, _limiter_env
+    env = _env()
+    if _limiter is None or env != _limiter_env:
+        _limiter = RateLimiter(float(env[0]), int(env[1]))
+        _limiter_env = env
     return _limiter
 
 
+def use_limiter(replacement: RateLimiter | None) -> None:
+    """Install a limiter (tests); None goes back to the one the environment sizes."""
+    global _limiter, _limiter_env
+    _limiter = replacement
+    _limiter_env = _env() if replacement is not None else None
+
+
 def reset_limiter() -> None:
-    global _limiter
-    _limiter = None
+    use_limiter(None)
 
 
 def require(router: Any, role: str) -> Principal:
@@ -48,6 +64,9 @@ def require(router: Any, role: str) -> Principal:
         raise Unauthorized("a bearer token is required")
     if not principal.has_role(role):
         raise Forbidden(f"this action needs the {role} role", required_role=role)
+    scope = ROLE_SCOPE[role]
+    if not principal.has_scope(scope):
+        raise Forbidden(f"this action needs a token with the {scope} scope", required_scope=scope)
     return principal
 
 

@@ -15,7 +15,9 @@ TAG = ["incidents"]
 
 
 def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
-    """Finish pending device syncs, then turn new alerts into incidents."""
+    """Refresh the point snapshot (links need it), finish pending device syncs, then turn
+    new alerts into incidents."""
+    ctx.discovery.refresh(ctx.tenant, ctx.config)
     retried = ctx.device_service.retry_pending(ctx.tenant)
     result = ctx.incidents.sync(ctx.tenant, ctx.config)
     metrics.add_metric(

@@ -98,7 +98,10 @@ class PestConfig(BaseModel):
     )
     rec_type: str = Field(default=DEFAULT_REC_TYPE, description="Microshare device cluster type.")
     alert_rec_types: list[str] = Field(
-        default_factory=lambda: ["io.microshare.event.alert.rodent"],
+        default_factory=lambda: [
+            "io.microshare.event.alert.rodent",
+            "io.microshare.event.alert.trap",
+        ],
         description="Microshare share types read for incidents.",
     )
     mirror_status: bool = Field(

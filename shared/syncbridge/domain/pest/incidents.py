@@ -77,6 +77,12 @@ class IncidentService:
 
     def sync(self, tenant: str, config: PestConfig) -> IncidentSyncResult:
         result = IncidentSyncResult(tenant_id=tenant)
+        erp_meta = self.store.get_meta(tenant, "erp")
+        if erp_meta is None or erp_meta.as_of is None:
+            # without the points no alert can be linked: leave them all for a later run
+            result.stale = True
+            result.errors["erp"] = "no inspection point snapshot yet (ERP never read)"
+            return result
         points = self.store.list_points(tenant)
         by_ref: dict[str, Point] = {}
         for point in sorted(points, key=lambda p: (not p.active, p.id)):

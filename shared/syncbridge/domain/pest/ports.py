@@ -47,7 +47,9 @@ class IotPort(Protocol):
 
     def list_devices(self, rec_type: str) -> list[IotDevice]: ...
 
-    def add_device(self, rec_type: str, device: IotDevice) -> None: ...
+    def add_devices(self, rec_type: str, devices: list[IotDevice]) -> None:
+        """Add devices in one cluster write; ones already at their `location[3]` are kept."""
+        ...
 
     def update_device(
         self,

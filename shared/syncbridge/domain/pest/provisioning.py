@@ -158,26 +158,55 @@ class ProvisioningService:
         if dry_run:
             result.summary = _count(p.action for p in plan)
             return result
-        touched_iot = False
+        work: list[PlannedDevice] = []
         for item in plan:
             if item.action == "skip":
                 outcome: Outcome = "not_found" if item.reason == "unknown point" else "skipped"
                 result.results.append(
                     DeviceResult(point_id=item.point_id, outcome=outcome, error=item.reason)
                 )
-                continue
-            res = self._provision(tenant, config, actor, item)
-            touched_iot = touched_iot or res.state is not ProvisionState.INTENT
-            result.results.append(res)
-        if touched_iot:
+            else:
+                work.append(item)
+        if work:
+            result.results.extend(self._provision(tenant, config, actor, work))
             self.discovery.invalidate(tenant, "iot")
             self.discovery.invalidate(tenant, "erp")
         result.summary = _count(r.outcome for r in result.results)
         return result
 
     def _provision(
-        self, tenant: str, config: PestConfig, actor: str, item: PlannedDevice
-    ) -> DeviceResult:
+        self, tenant: str, config: PestConfig, actor: str, items: list[PlannedDevice]
+    ) -> list[DeviceResult]:
+        """Intent for every point, then one cluster write for all of them, then the ERP."""
+        owner = uuid.uuid4().hex
+        results: dict[str, DeviceResult] = {}
+        claimed: list[Device] = []
+        for item in items:
+            self._record_intent(tenant, actor, item)
+            if not self.devices.try_claim(tenant, item.point_id, owner, CLAIM_SECONDS):
+                results[item.point_id] = DeviceResult(
+                    point_id=item.point_id, device_id=item.point_id, outcome="busy"
+                )
+                continue
+            current = self.devices.get(tenant, item.point_id)
+            assert current is not None
+            claimed.append(current)
+        try:
+            ready = self._iot_step(actor, claimed, results)
+            for device in ready:
+                self._erp_step(config, actor, device, results)
+        finally:
+            for device in claimed:
+                self.devices.release_claim(tenant, device.device_id, owner)
+        ordered = []
+        for item in items:
+            res = results[item.point_id]
+            if res.outcome not in ("failed", "busy"):
+                res.outcome = "created" if item.action == "create" else "resumed"
+            ordered.append(res)
+        return ordered
+
+    def _record_intent(self, tenant: str, actor: str, item: PlannedDevice) -> None:
         assert item.template is not None and item.point_ref is not None
         now = self.clock()
         device = Device(
@@ -193,8 +222,7 @@ class ProvisioningService:
             created_at=now,
             updated_at=now,
         )
-        fresh = self.devices.create(device)
-        if fresh:
+        if self.devices.create(device):
             self.audit.append(
                 tenant,
                 device.device_id,
@@ -207,58 +235,75 @@ class ProvisioningService:
                     new=ProvisionState.INTENT.value,
                 ),
             )
-        owner = uuid.uuid4().hex
-        if not self.devices.try_claim(tenant, item.point_id, owner, CLAIM_SECONDS):
-            return DeviceResult(point_id=item.point_id, device_id=item.point_id, outcome="busy")
-        step = "read"
-        try:
-            current = self.devices.get(tenant, item.point_id)
-            assert current is not None
-            if current.provision is ProvisionState.INTENT:
-                step = "iot"
-                existing = {
-                    (d.point_ref or "").casefold() for d in self.iot.list_devices(current.rec_type)
-                }
-                if current.point_ref.casefold() not in existing:
-                    self.iot.add_device(
-                        current.rec_type,
-                        IotDevice(
-                            deveui=current.deveui,
-                            location=current.location,
-                            status=current.status.value,
-                            rec_type=current.rec_type,
-                        ),
+
+    def _iot_step(
+        self, actor: str, claimed: list[Device], results: dict[str, DeviceResult]
+    ) -> list[Device]:
+        """Add the missing devices to Microshare (skipping ones an earlier run added)."""
+        ready = [d for d in claimed if d.provision is not ProvisionState.INTENT]
+        pending = [d for d in claimed if d.provision is ProvisionState.INTENT]
+        for rec_type in sorted({d.rec_type for d in pending}):
+            batch = [d for d in pending if d.rec_type == rec_type]
+            try:
+                existing = {(d.point_ref or "").casefold() for d in self.iot.list_devices(rec_type)}
+                missing = [d for d in batch if d.point_ref.casefold() not in existing]
+                if missing:
+                    self.iot.add_devices(
+                        rec_type,
+                        [
+                            IotDevice(
+                                deveui=d.deveui,
+                                location=d.location,
+                                status=d.status.value,
+                                rec_type=rec_type,
+                            )
+                            for d in missing
+                        ],
                     )
-                current = self._advance(current, ProvisionState.IOT_CREATED, actor)
-            if current.provision is ProvisionState.IOT_CREATED:
-                step = "erp"
-                fields: dict[str, str | None] = {}
-                if config.mirror_status:
-                    fields["device_status"] = current.status.value
-                if current.has_real_deveui:
-                    fields["barcode"] = current.deveui
-                elif config.pending_barcode == "placeholder":
-                    fields["barcode"] = placeholder_barcode(current.point_id)
+            except PestError as exc:
+                for d in batch:
+                    results[d.device_id] = DeviceResult(
+                        point_id=d.point_id,
+                        device_id=d.device_id,
+                        outcome="failed",
+                        state=ProvisionState.INTENT,
+                        failed_step="iot",
+                        error=str(exc),
+                    )
+                continue
+            ready.extend(self._advance(d, ProvisionState.IOT_CREATED, actor) for d in batch)
+        return ready
+
+    def _erp_step(
+        self, config: PestConfig, actor: str, device: Device, results: dict[str, DeviceResult]
+    ) -> None:
+        if device.provision is ProvisionState.IOT_CREATED:
+            fields: dict[str, str | None] = {}
+            if config.mirror_status:
+                fields["device_status"] = device.status.value
+            if device.has_real_deveui:
+                fields["barcode"] = device.deveui
+            elif config.pending_barcode == "placeholder":
+                fields["barcode"] = placeholder_barcode(device.point_id)
+            try:
                 if fields:
-                    self.erp.write_point_fields(current.point_id, fields)
-                current = self._advance(current, ProvisionState.DONE, actor)
-        except PestError as exc:
-            latest = self.devices.get(tenant, item.point_id)
-            return DeviceResult(
-                point_id=item.point_id,
-                device_id=item.point_id,
-                outcome="failed",
-                state=latest.provision if latest else None,
-                failed_step=step,
-                error=str(exc),
-            )
-        finally:
-            self.devices.release_claim(tenant, item.point_id, owner)
-        return DeviceResult(
-            point_id=item.point_id,
-            device_id=item.point_id,
-            outcome="created" if item.action == "create" else "resumed",
-            state=current.provision,
+                    self.erp.write_point_fields(device.point_id, fields)
+            except PestError as exc:
+                results[device.device_id] = DeviceResult(
+                    point_id=device.point_id,
+                    device_id=device.device_id,
+                    outcome="failed",
+                    state=ProvisionState.IOT_CREATED,
+                    failed_step="erp",
+                    error=str(exc),
+                )
+                return
+            device = self._advance(device, ProvisionState.DONE, actor)
+        results[device.device_id] = DeviceResult(
+            point_id=device.point_id,
+            device_id=device.device_id,
+            outcome="created",
+            state=device.provision,
         )
 
     def _advance(self, device: Device, state: ProvisionState, actor: str) -> Device:

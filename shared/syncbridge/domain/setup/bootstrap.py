@@ -7,6 +7,7 @@ the matching engine it does not use.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .applier import ApplyService
@@ -24,14 +25,21 @@ def _home() -> Any:
 
 
 class EkosRecordSource:
-    """`RecordSource` over the Ekos adapter: pages of contract-shaped dicts."""
+    """`RecordSource` over the Ekos adapter: pages of contract-shaped dicts.
 
-    def __init__(self, client: Any) -> None:
+    `IMPORT_PAGE_SIZE` (default 200, the contract's maximum) sets the page size.
+    """
+
+    def __init__(self, client: Any, page_size: int | None = None) -> None:
         self.client = client
+        self.page_size = page_size or int(os.environ.get("IMPORT_PAGE_SIZE", "200"))
 
     def iter_pages(self, resource: str, updated_since: str | None = None):
-        for page in self.client.iter_pages(resource, updated_since=updated_since, page_size=200):
-            yield [record.model_dump(mode="json") for record in page.records]
+        with self.client:
+            for page in self.client.iter_pages(
+                resource, updated_since=updated_since, page_size=self.page_size
+            ):
+                yield [record.model_dump(mode="json") for record in page.records]
 
 
 def ekos_source(msg: ImportMessage) -> RecordSource:

@@ -9,6 +9,7 @@ one-to-one.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from typing import Any
 
@@ -142,7 +143,13 @@ class EngineMatcher:
 
 
 def default_matcher() -> Matcher:
-    """The engine when the matching package exports it, else the exact-key stand-in."""
+    """The engine when the matching package exports it, else the exact-key stand-in.
+
+    `SETUP_MATCHER=exact` forces the stand-in (e.g. to tell an engine problem from a
+    setup problem); the default `engine` uses the engine whenever it imports.
+    """
+    if os.environ.get("SETUP_MATCHER", "engine") == "exact":
+        return ExactKeyMatcher()
     try:
         engine = importlib.import_module("syncbridge.matching")
         match_records = engine.match_records

@@ -188,7 +188,7 @@ class ReviewService:
             self.apply_queue.send(message)  # a retried submit: the applier is idempotent
             return {"status": "applying", "resource_type": resource_type}
         if status != "awaiting_review":
-            raise NotInReview(f"{resource_type} is {status}, not awaiting review", status=status)
+            raise NotInReview(f"{resource_type} is {status}, not awaiting review", current_status=status)
         scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
         unconfirmed = 0
         links: Counter[str] = Counter()
@@ -218,5 +218,5 @@ class ReviewService:
         setup = self.setup_for(tenant_id)
         status = setup.progress(resource_type).status
         if status != "awaiting_review":
-            raise NotInReview(f"{resource_type} is {status}, not awaiting review", status=status)
+            raise NotInReview(f"{resource_type} is {status}, not awaiting review", current_status=status)
         return setup

@@ -12,6 +12,7 @@ type; before that they wait for the person's review (the setup import will see t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, Literal
 
@@ -28,13 +29,31 @@ EventOutcome = Literal[
 
 
 def apply_erp_event(
-    queued: QueuedErpEvent,
-    mappings: EventMappings,
-    home: HomePlatform,
+    queued: QueuedErpEvent | Mapping[str, Any] | str,
+    mappings: EventMappings | None = None,
+    home: HomePlatform | None = None,
     setup: SetupProgress | None = None,
     audit: AuditTrail | None = None,
 ) -> EventOutcome:
-    """Apply `queued` unless a newer change of the same record was already applied."""
+    """Apply `queued` unless a newer change of the same record was already applied.
+
+    `queued` may be the EventsQueue message body as it arrives (JSON text or dict). Without
+    ports, the production wiring is used (`domain.sync.bootstrap`: DynamoDB mappings and
+    home platform, setup gate and audit) — that is what the applier Lambda does.
+    """
+    if not isinstance(queued, QueuedErpEvent):
+        queued = (
+            QueuedErpEvent.model_validate_json(queued)
+            if isinstance(queued, str | bytes)
+            else QueuedErpEvent.model_validate(queued)
+        )
+    if mappings is None or home is None:
+        from syncbridge.domain.sync import bootstrap
+
+        mappings = mappings or bootstrap.event_mappings()
+        home = home or bootstrap.home_platform()
+        setup = setup or bootstrap.setup_progress()
+        audit = audit or bootstrap.audit_log()
     event = queued.event
     tenant, erp, rtype, external_id = (
         queued.tenant_id,

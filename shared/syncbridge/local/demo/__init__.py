@@ -67,7 +67,9 @@ class DemoStep:
 _STEPS: dict[str, DemoStep] = {}
 
 
-def demo_step(*, order: int, name: str) -> Callable[[Callable[[DemoContext], None]], Callable[[DemoContext], None]]:
+def demo_step(
+    *, order: int, name: str
+) -> Callable[[Callable[[DemoContext], None]], Callable[[DemoContext], None]]:
     """Register a demo step (the name must be unique)."""
 
     def register(func: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
@@ -88,7 +90,9 @@ def discover() -> list[DemoStep]:
     return sorted(_STEPS.values(), key=lambda s: (s.order, s.name))
 
 
-def run_demo(runtime: LocalRuntime, out: TextIO | None = None, steps: list[DemoStep] | None = None) -> bool:
+def run_demo(
+    runtime: LocalRuntime, out: TextIO | None = None, steps: list[DemoStep] | None = None
+) -> bool:
     """Run the steps against `runtime`, printing what happens; True if every step passed."""
     out = out or sys.stdout
     steps = discover() if steps is None else steps

@@ -11,10 +11,14 @@ from syncbridge.local.demo import DemoContext, demo_step
 @demo_step(order=10, name="health through the local API Gateway")
 def health(ctx: DemoContext) -> None:
     response = ctx.http.get("/health")
-    ctx.check(response.status_code == 200, f"GET /health answered {response.status_code}: {response.text}")
+    ctx.check(
+        response.status_code == 200, f"GET /health answered {response.status_code}: {response.text}"
+    )
     body = response.json()
     tables = body.get("tables", {})
-    ctx.say(f"GET {ctx.base_url}/health -> {response.status_code} status={body['status']} version={body['version']}")
+    ctx.say(
+        f"GET {ctx.base_url}/health -> {response.status_code} status={body['status']} version={body['version']}"
+    )
     ctx.say(f"{sum(v == 'ok' for v in tables.values())}/{len(tables)} tables reachable in moto")
     ctx.check(body["status"] == "ok", f"health is {body['status']}: {tables}")
 
@@ -44,7 +48,9 @@ def queue_round_trip(ctx: DemoContext) -> None:
             outcome = "reported the record as failed"
         else:
             outcome = f"succeeded ({call.duration_ms:.0f} ms)"
-        ctx.say(f"delivery {number}: {mapping.function_id} got it (receive count {received}) and {outcome}")
+        ctx.say(
+            f"delivery {number}: {mapping.function_id} got it (receive count {received}) and {outcome}"
+        )
     dead = rt.queue_counts(queue.dead_letter_logical_id) if queue.dead_letter_logical_id else None
     last = calls[-1]
     if last.ok and not (last.result or {}).get("batchItemFailures"):

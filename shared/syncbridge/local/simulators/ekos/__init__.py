@@ -63,6 +63,18 @@ class EkosSimulator:
         Ekos client secret in Secrets Manager and knows the API's callback URL."""
         self.state.register_client(client_id, client_secret, redirect_uris)
 
+    def reset(self, *, auto_approve: bool | str | None = None) -> None:
+        """Forget tokens, codes, scans, record changes and faults (keeps registered clients
+        and the dataset): lets tests share one running simulator."""
+        old = self.app.state
+        fresh = State(old.dataset, access_token_ttl=old.access_token_ttl, clock=old.clock)
+        for client in old.clients.values():
+            fresh.register_client(client.client_id, client.client_secret, client.redirect_uris)
+        self.app.state = fresh
+        self.app.faults.clear()
+        if auto_approve is not None:
+            self.app.auto_approve = auto_approve
+
     def stop(self) -> None:
         self.server.stop()
 

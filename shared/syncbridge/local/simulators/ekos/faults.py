@@ -84,8 +84,10 @@ class Faults:
             return [f for f in self._faults if not f.exhausted]
 
     def take(self, method: str, path: str) -> list[Fault]:
-        """The faults that fire for this request (consumed), in the order they were added."""
+        """The faults that fire for this request (consumed), in the order they were added.
+        At most one answering fault (429/5xx) fires per request; the next waits its turn."""
         fired: list[Fault] = []
+        answered = False
         with self._lock:
             for fault in self._faults:
                 if fault.exhausted or not fault.matches(method, path):
@@ -93,6 +95,10 @@ class Faults:
                 fault.seen += 1
                 if fault.seen <= fault.after:
                     continue
+                answers = fault.kind in ("rate_limit", "server_error")
+                if answers and answered:
+                    continue
+                answered = answered or answers
                 fault.fired += 1
                 fired.append(fault)
         return fired

@@ -31,7 +31,7 @@ from syncbridge.local.simulators.odoo.database import (
 )
 
 WRITE_METHODS = frozenset({"create", "write", "unlink"})
-RECORD_METHODS = frozenset({"read", "write", "unlink"})
+RECORD_METHODS = frozenset({"read", "write", "unlink", "message_post"})
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_WINDOW_SECONDS = 60.0
 

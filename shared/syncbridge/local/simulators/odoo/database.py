@@ -121,8 +121,19 @@ SCHEMA: dict[str, dict[str, Field]] = {
 }
 MAGIC_FIELDS = ("id", "display_name", "write_date", "create_date")
 METHODS = frozenset(
-    {"search_read", "search", "search_count", "read", "create", "write", "unlink", "fields_get"}
+    {
+        "search_read",
+        "search",
+        "search_count",
+        "read",
+        "create",
+        "write",
+        "unlink",
+        "fields_get",
+        "message_post",
+    }
 )
+CHATTER_MODELS = frozenset({"project.task", "helpdesk.ticket"})
 
 
 class OdooDatabase:
@@ -145,6 +156,7 @@ class OdooDatabase:
             for model in ("helpdesk.ticket", "helpdesk.tag", "helpdesk.team"):
                 del self._tables[model]
         self._next_id: dict[str, int] = dict.fromkeys(self._tables, 1)
+        self.messages: list[dict[str, Any]] = []  # chatter posts (mail.message)
         if populate:
             self._populate(seed_offset)
 
@@ -241,6 +253,8 @@ class OdooDatabase:
                 return self.write(model, *args, **kwargs)
             if method == "unlink":
                 return self.unlink(model, *args, **kwargs)
+            if method == "message_post":
+                return self.message_post(model, *args, **kwargs)
             return {name: {"type": spec.type} for name, spec in SCHEMA[model].items()}
 
     def search(
@@ -314,6 +328,27 @@ class OdooDatabase:
                 table[record_id].update(clean)
                 table[record_id]["write_date"] = self._now()
             return True
+
+    def message_post(
+        self, model: str, ids: list[int], body: str = "", message_type: str = "comment", **_: Any
+    ) -> int:
+        """Post a note in a record's chatter (mail.thread); returns the message id."""
+        with self._lock:
+            if model not in CHATTER_MODELS:
+                raise ServerError(f"'{model}' object has no attribute 'message_post'")
+            table = self._table(model)
+            if len(ids) != 1 or ids[0] not in table:
+                raise MissingError("Record does not exist or has been deleted.")
+            self.messages.append(
+                {
+                    "id": len(self.messages) + 1,
+                    "model": model,
+                    "res_id": ids[0],
+                    "body": body,
+                    "message_type": message_type,
+                }
+            )
+            return len(self.messages)
 
     def unlink(self, model: str, ids: list[int]) -> bool:
         with self._lock:

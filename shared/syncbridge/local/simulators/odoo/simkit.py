@@ -9,13 +9,14 @@ the same port. The Microshare simulator reuses both.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from syncbridge.local.http import RunningServer
@@ -27,6 +28,7 @@ class InjectedFault:
     retry_after: str | None
     path_contains: str | None
     remaining: int
+    method: str | None = None
 
 
 class Faults:
@@ -45,12 +47,18 @@ class Faults:
         *,
         retry_after: str | int | None = None,
         path_contains: str | None = None,
+        method: str | None = None,
     ) -> None:
-        """The next `times` requests (whose path contains `path_contains`) get `status`."""
+        """The next `times` requests (with `method`, whose path contains `path_contains`)
+        get `status`."""
         with self._lock:
             self._queue.append(
                 InjectedFault(
-                    status, None if retry_after is None else str(retry_after), path_contains, times
+                    status,
+                    None if retry_after is None else str(retry_after),
+                    path_contains,
+                    times,
+                    method.upper() if method else None,
                 )
             )
 
@@ -70,10 +78,12 @@ class Faults:
         with self._lock:
             return sum(1 for path in self.calls if fragment in path)
 
-    def _take(self, path: str) -> InjectedFault | None:
+    def _take(self, path: str, method: str = "GET") -> InjectedFault | None:
         with self._lock:
             self.calls.append(path)
             for fault in self._queue:
+                if fault.method is not None and fault.method != method:
+                    continue
                 if fault.path_contains is None or fault.path_contains in path:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
@@ -89,7 +99,7 @@ class Faults:
             path = request.full_path
             if self.delay_seconds:
                 time.sleep(self.delay_seconds)
-            fault = self._take(path)
+            fault = self._take(path, request.method)
             if fault is None:
                 return app(environ, start_response)
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
@@ -141,9 +151,20 @@ class SimulatedServer:
         self.stop()
 
 
+_SECRET_PARAM = re.compile(r"(password|api_key|access_token)=[^&\s\"']*", re.IGNORECASE)
+
+
+class _RedactingHandler(WSGIRequestHandler):
+    """Access log without secrets (Microshare's token request carries the password)."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        super().log(type, "%s", _SECRET_PARAM.sub(r"\1=***", message % args if args else message))
+
+
 def _serve(app: Callable, port: int, name: str) -> RunningServer:
-    """Like `serve_wsgi`, but polling for shutdown every 50 ms so tests stop servers fast."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    """Like `serve_wsgi`, but polling for shutdown every 50 ms so tests stop servers fast,
+    and with an access log that masks secrets in query strings."""
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_RedactingHandler)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},

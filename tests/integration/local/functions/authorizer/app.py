@@ -13,7 +13,14 @@ def lambda_handler(event, context):
         "principalId": "user-1",
         "policyDocument": {
             "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}],
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+            ],
         },
-        "context": {"tenant_id": "t1", "client_id": "c1", "scopes": "events:write", "roles": "admin"},
+        "context": {
+            "tenant_id": "t1",
+            "client_id": "c1",
+            "scopes": "events:write",
+            "roles": "admin",
+        },
     }

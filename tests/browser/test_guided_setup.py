@@ -1,0 +1,127 @@
+"""A person clicks through a whole guided setup in Debian's chromium: connect (Approve on
+the Ekos consent page), review, pick another record via search, choose "create new", bulk
+accept, submit every type, and see the setup complete."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.setup import harness
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
+]
+LABELS = ["customer locations", "storage locations", "products", "product batches"]
+
+
+@pytest.fixture(scope="module")
+def rt() -> Iterator[harness.LocalRuntime]:
+    runtime = harness.start_runtime()
+    try:
+        harness.register_ekos_client(runtime)
+        yield runtime
+    finally:
+        runtime.stop()
+
+
+@pytest.fixture
+def page(rt):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    tenant_id = "brewery-browser"
+    harness.seed_home(rt, tenant_id)
+    token = harness.sign_in(rt, tenant_id, "brenda")
+    harness.ekos(rt).auto_approve = False  # the consent page is clicked, not skipped
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": "sb_session", "value": token, "url": rt.base_url}])
+        tab = context.new_page()
+        tab.set_default_timeout(20_000)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def _accept_everything_left(page) -> None:
+    """Accept the remaining proposed links, group by group (what a reviewer confirms)."""
+    for group in ("Confident matches", "Needs review"):
+        page.get_by_role("tab", name=re.compile(group)).click()
+        page.wait_for_load_state("networkidle")
+        while True:
+            more = page.locator("#more:visible")
+            if more.count():
+                more.click()
+                page.wait_for_load_state("networkidle")
+                continue
+            accept = page.locator("li.proposal button.accept:visible").first
+            if not accept.count():
+                break
+            label = accept.get_attribute("aria-label")
+            accept.click()
+            page.locator("#progress-text").filter(has_text="linked to").wait_for()
+            assert not page.get_by_role("button", name=label, exact=True).count()
+
+
+def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
+    started = time.monotonic()
+    # Given a signed-in person with no connection yet
+    page.goto(rt.base_url + "/setup")
+    page.get_by_role("link", name="Connect to Ekos").click()
+    # When they approve on the Ekos consent page
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("heading", name="Connected to Ekos").wait_for()
+    page.get_by_role("link", name="Continue to the guided setup").click()
+    # Then the review of customer locations opens once imported and matched
+    page.get_by_role("heading", name="Review customer locations").wait_for()
+    status = page.get_by_role("status")
+    assert "Ready for review" in status.inner_text()
+
+    # Edit: turn the first confident match into "create new"...
+    page.get_by_role("tab", name=re.compile("Confident matches")).click()
+    first = page.locator("li.proposal").first
+    first.wait_for()
+    freed = first.locator(".badge").inner_text().removeprefix("Proposed: ").strip()
+    freed_name = first.locator("tbody tr").first.locator("td").nth(1).inner_text()
+    first.get_by_role("button", name=re.compile("^Create new record for")).click()
+    page.locator("li.proposal").first.locator(".badge", has_text="Will be created").wait_for()
+    page.screenshot(path="/tmp/review.png", full_page=False)
+    # ...and link a new record to the home record that freed up, found by search
+    page.get_by_role("tab", name=re.compile("New records")).click()
+    target = page.locator("li.proposal").first
+    target.wait_for()
+    target_id = target.get_attribute("data-external-id")
+    target.get_by_role("button", name=re.compile("^Pick another record for")).click()
+    target.get_by_label("Search your records").fill(freed_name.split()[0])
+    target.get_by_role("button", name=re.compile(f"^Link to {re.escape(freed)}:")).click()
+    linked = page.locator(f"#proposal-{target_id} .badge")
+    linked.filter(has_text=f"Linked to {freed}").wait_for()
+
+    # Bulk accept, confirm the rest, submit; then the next types, until complete
+    for index, label in enumerate(LABELS):
+        if index:
+            page.get_by_role("heading", name=f"Review {label}").wait_for(timeout=30_000)
+        page.get_by_role("button", name=re.compile("Accept all confident matches")).click()
+        page.locator("#progress-text").filter(has_text="confident matches").wait_for()
+        _accept_everything_left(page)
+        page.get_by_role("button", name=f"Submit {label}").click()
+        assert not page.get_by_role("alert").is_visible(), page.get_by_role("alert").inner_text()
+
+    page.get_by_role("heading", name="Setup complete").wait_for(timeout=30_000)
+    summary = page.get_by_role("table", name="What the setup did").inner_text()
+    assert "Customer locations" in summary and "Product batches" in summary
+    for item in page.locator("#steps li .step-status").all_inner_texts():
+        assert item == "done"
+    assert time.monotonic() - started < 60

@@ -1,0 +1,188 @@
+"""Fixtures for the Ekos integration tests: moto (DynamoDB, KMS, SQS, Secrets Manager) in
+process, the Ekos simulator on a loopback port, and the connections routes behind the
+foundation's resolver, driven with API Gateway REST (v1) proxy events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+import httpx
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from syncbridge import aws
+from syncbridge.api.principal import Principal
+from syncbridge.local.simulators import ekos as ekos_sim
+
+CLIENT_ID = "sync-bridge"
+CLIENT_SECRET = "cs-" + uuid.uuid4().hex  # what Secrets Manager holds; must never be logged
+PUBLIC_BASE = "https://api.sync-bridge.test/dev"
+CALLBACK = PUBLIC_BASE + "/oauth/ekos/callback"
+TENANT_A, TENANT_B = "tenant-a", "tenant-b"
+
+
+@dataclass
+class Aws:
+    table: Any
+    queue_url: str
+    key_id: str
+
+    def items(self) -> list[dict]:
+        return self.table.scan()["Items"]
+
+    def connection_items(self) -> list[dict]:
+        return [i for i in self.items() if i["sk"].startswith("CONNECTION#")]
+
+    def import_messages(self) -> list[dict]:
+        sqs = aws.client("sqs")
+        out = []
+        while True:
+            got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                return out
+            for m in got:
+                out.append(json.loads(m["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE)
+    aws.reset_clients()
+    parameters.clear_caches()
+    with mock_aws():
+        ddb = aws.resource("dynamodb")
+        table = ddb.create_table(
+            TableName="connections-test",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        )
+        key_id = aws.client("kms").create_key(Description="tokens")["KeyMetadata"]["KeyId"]
+        queue_url = aws.client("sqs").create_queue(QueueName="import-test")["QueueUrl"]
+        secret_arn = aws.client("secretsmanager").create_secret(
+            Name="ekos-client", SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+        )["ARN"]
+        monkeypatch.setenv("CONNECTIONS_TABLE", "connections-test")
+        monkeypatch.setenv("TOKEN_KEY_ID", key_id)
+        monkeypatch.setenv("IMPORT_QUEUE_URL", queue_url)
+        monkeypatch.setenv("EKOS_CLIENT_SECRET_ARN", secret_arn)
+        yield Aws(table, queue_url, key_id)
+    parameters.clear_caches()
+    aws.reset_clients()
+
+
+@pytest.fixture(scope="module")
+def sim_server() -> Iterator[ekos_sim.EkosSimulator]:
+    simulator = ekos_sim.start(
+        seed=11, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[CALLBACK], auto_approve=True
+    )
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def sim(sim_server: ekos_sim.EkosSimulator, monkeypatch: pytest.MonkeyPatch) -> ekos_sim.EkosSimulator:
+    """The module's simulator, reset to a clean state for this test."""
+    sim_server.register_client(CLIENT_ID, CLIENT_SECRET, [CALLBACK])
+    sim_server.reset(auto_approve=True)
+    monkeypatch.setenv("EKOS_BASE_URL", sim_server.url)
+    return sim_server
+
+
+class FakeLambdaContext:
+    function_name = "ApiFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def principal(tenant: str) -> Principal:
+    return Principal(tenant_id=tenant, client_id="browser", subject="brewer@example.com",
+                     scopes=frozenset({"setup:write"}), roles=frozenset({"admin"}))  # fmt: skip
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Api:
+    """The connections router behind the foundation's resolver, invoked like API Gateway."""
+
+    def __init__(self) -> None:
+        from syncbridge.api.resolver import make_resolver
+        from syncbridge.api.routes import connections
+
+        self.app = make_resolver()
+        self.app.include_router(connections.router)
+
+    def call(self, method: str, path: str, *, tenant: str | None = None, query: dict | None = None) -> ApiResponse:
+        event = {
+            "resource": path,
+            "path": path,
+            "httpMethod": method,
+            "headers": {"Host": "api.sync-bridge.test", "Accept": "text/html"},
+            "multiValueHeaders": {"Host": ["api.sync-bridge.test"], "Accept": ["text/html"]},
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+            "pathParameters": None,
+            "stageVariables": None,
+            "body": None,
+            "isBase64Encoded": False,
+            "requestContext": {
+                "stage": "dev", "requestId": uuid.uuid4().hex, "httpMethod": method,
+                "resourcePath": path, "path": f"/dev{path}",
+                **({"authorizer": principal(tenant).to_context()} if tenant else {}),
+            },
+        }  # fmt: skip
+        result = self.app.resolve(event, FakeLambdaContext())
+        headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+        for k, values in (result.get("multiValueHeaders") or {}).items():
+            headers.setdefault(k.lower(), values[0])
+        return ApiResponse(result["statusCode"], headers, result.get("body") or "")
+
+    # ------------------------------------------------------------ the browser's walk
+    def start(self, tenant: str) -> str:
+        """GET /connections/ekos/start -> the Ekos authorize URL."""
+        response = self.call("GET", "/connections/ekos/start", tenant=tenant)
+        assert response.status == 302, response.body
+        return response.headers["location"]
+
+    @staticmethod
+    def follow_to_ekos(authorize_url: str) -> dict[str, str]:
+        """Let the (auto-approving) simulator answer; the query it redirects back with."""
+        answer = httpx.get(authorize_url, follow_redirects=False)
+        assert answer.status_code == 302, answer.text
+        location = answer.headers["location"]
+        assert location.startswith(CALLBACK + "?"), location
+        return dict(parse_qsl(urlparse(location).query))
+
+    def callback(self, query: dict[str, str], tenant: str | None = None) -> ApiResponse:
+        return self.call("GET", "/oauth/ekos/callback", query=query, tenant=tenant)
+
+    def connect(self, tenant: str) -> ApiResponse:
+        return self.callback(self.follow_to_ekos(self.start(tenant)))
+
+
+@pytest.fixture
+def api(aws_env: Aws, sim) -> Api:
+    return Api()

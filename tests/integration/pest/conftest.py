@@ -1,0 +1,101 @@
+"""Pest-control integration fixtures: DynamoDB tables in moto, the Odoo/Microshare sims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from syncbridge import aws
+
+TABLES = {"PEST_TABLE": "pest", "DEVICES_TABLE": "devices", "AUDIT_TABLE": "audit"}
+
+
+@pytest.fixture
+def dynamo(monkeypatch) -> Iterator[dict[str, object]]:
+    """PEST, DEVICES and AUDIT tables (pk/sk strings, as the template declares) in moto."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        aws.reset_clients()
+        ddb = boto3.resource("dynamodb", region_name="us-east-1")
+        tables = {}
+        for env_var, name in TABLES.items():
+            monkeypatch.setenv(env_var, name)
+            tables[env_var] = ddb.create_table(
+                TableName=name,
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+            )
+        yield tables
+    aws.reset_clients()
+
+
+@pytest.fixture
+def sims():
+    """The Odoo and Microshare simulators, seeded with Golden Crust Manchester."""
+    from syncbridge.local.simulators import microshare as microshare_sim
+    from syncbridge.local.simulators import odoo as odoo_sim
+
+    odoo = odoo_sim.start()
+    microshare = microshare_sim.start()
+    try:
+        yield odoo, microshare
+    finally:
+        odoo.stop()
+        microshare.stop()
+
+
+def build_context(tenant: str, odoo, microshare):
+    """A PestContext on the moto tables and real adapters talking to the simulators."""
+    import httpx
+
+    from syncbridge.adapters.erp import build_erp_adapter
+    from syncbridge.adapters.http_retry import RetryPolicy
+    from syncbridge.adapters.microshare import MicroshareClient
+    from syncbridge.domain.pest.config import default_config
+    from syncbridge.pest_bootstrap import ErpBridge, IotBridge, PestContext
+    from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
+    from syncbridge.store.pest import DynamoPestStore
+
+    retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
+    creds = odoo.credentials
+    erp = build_erp_adapter(
+        {
+            "kind": "odoo",
+            "base_url": odoo.url,
+            "settings": {"database": creds["database"], "login": creds["login"]},
+            "credentials": {"api_key": creds["api_key"]},
+        },
+        http=httpx.Client(timeout=2.0),
+        retry=retry,
+    )
+    iot = MicroshareClient.from_secret(
+        microshare.url,
+        microshare.auth_url,
+        microshare.credentials,
+        retry=retry,
+        settle_seconds=0.05,
+        timeout_seconds=2.0,
+    )
+    store = DynamoPestStore()
+    return PestContext(
+        tenant=tenant,
+        config=store.get_config(tenant) or default_config(),
+        store=store,
+        devices=DynamoDeviceStore(),
+        audit=DynamoDeviceAudit(),
+        erp=ErpBridge(erp),
+        iot=IotBridge(iot),
+    )

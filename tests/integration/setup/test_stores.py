@@ -1,0 +1,159 @@
+"""The DynamoDB stores of the setup against moto: conditional writes, pagination, search."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from syncbridge import aws
+from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
+from syncbridge.domain.setup import cursor as cursors
+from syncbridge.domain.setup.errors import ProposalChanged
+from syncbridge.domain.setup.models import Proposal, Resolution, Setup
+from syncbridge.store.mappings import DynamoMappingRepository
+from syncbridge.store.proposals import DynamoProposalRepository
+from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository
+from syncbridge.store.staging import DynamoStagingRepository
+
+pytestmark = pytest.mark.integration
+
+TABLES = {"SETUP_TABLE": False, "STAGING_TABLE": False, "PROPOSALS_TABLE": False,
+          "MAPPINGS_TABLE": True, "HOME_TABLE": False, "AUDIT_TABLE": False}  # fmt: skip
+
+
+@pytest.fixture
+def tables(monkeypatch):
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        aws.reset_clients()
+        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        for var, gsi in TABLES.items():
+            name = var.lower()
+            monkeypatch.setenv(var, name)
+            attrs = [{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")]
+            extra = {}
+            if gsi:
+                attrs += [{"AttributeName": a, "AttributeType": "S"} for a in ("gsi1pk", "gsi1sk")]
+                extra["GlobalSecondaryIndexes"] = [{
+                    "IndexName": "gsi1",
+                    "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                                  {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }]  # fmt: skip
+            ddb.create_table(
+                TableName=name,
+                AttributeDefinitions=attrs,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                           {"AttributeName": "sk", "KeyType": "RANGE"}],  # fmt: skip
+                BillingMode="PAY_PER_REQUEST",
+                **extra,
+            )
+        yield
+    aws.reset_clients()
+
+
+def _setup(run: str = "run-1") -> Setup:
+    return Setup(tenant_id="t1", connection_id="ekos", erp="ekos", run_id=run,
+                 started_at="2026-11-23T10:00:00Z")  # fmt: skip
+
+
+def test_setup_state_moves_only_along_allowed_edges(tables):
+    repo = DynamoSetupRepository()
+    assert repo.start(_setup()).run_id == "run-1"
+    # a second start of another run does not replace a running setup
+    assert repo.start(_setup("run-2")).run_id == "run-1"
+    assert repo.begin_import("t1", "ekos", "products", "run-1", now=100, lease_seconds=60)
+    assert not repo.begin_import("t1", "ekos", "products", "run-1", now=120, lease_seconds=60)
+    assert repo.begin_import("t1", "ekos", "products", "run-1", now=200, lease_seconds=60)
+    repo.add_progress("t1", "ekos", "products", pages=2, records=300)
+    assert not repo.transition("t1", "ekos", "products", "awaiting_review")
+    assert repo.transition("t1", "ekos", "products", "matching", lease_until=0)
+    assert repo.transition("t1", "ekos", "products", "awaiting_review", counts={"match": 3})
+    setup = repo.latest("t1")
+    progress = setup.progress("products")
+    assert (progress.status, progress.pages, progress.records, progress.counts) == (
+        "awaiting_review", 2, 300, {"match": 3})  # fmt: skip
+    assert setup.progress("customer-locations").status == "pending"
+    assert repo.complete("t1", "ekos") and not repo.complete("t1", "ekos")
+    assert repo.latest("t1").status == "complete"
+    assert repo.latest("t2") is None
+
+
+def test_staging_overwrites_by_id_and_pages_through(tables):
+    staging = DynamoStagingRepository()
+    rows = [{"id": f"r-{i}", "lat": 45.5 + i / 1000} for i in range(60)]
+    assert staging.put_records("K", rows) == 60
+    staging.put_records("K", rows[:10])  # a redelivered page
+    assert staging.count("K") == 60
+    assert {r["id"] for r in staging.iter_records("K")} == {f"r-{i}" for i in range(60)}
+    assert next(iter(staging.iter_records("K")))["lat"] > 45.5 - 1e-9
+
+
+def _proposal(i: int, decision: str = "match") -> Proposal:
+    return Proposal(
+        external_id=f"e-{i:03d}", decision=decision, score=0.95,  # type: ignore[arg-type]
+        external={"name": f"Bar {i}"},
+        resolution=Resolution(action="link", internal_id=f"k-{i}"),
+    )  # fmt: skip
+
+
+def test_proposals_paginate_per_group_and_search(tables):
+    repo = DynamoProposalRepository()
+    repo.put_many("S", [_proposal(i) for i in range(30)] + [_proposal(99, "create")])
+    first = repo.list("S", "match", limit=20)
+    second = repo.list("S", "match", cursor=first.next_cursor, limit=20)
+    assert len(first.items) == 20 and len(second.items) == 10 and second.next_cursor is None
+    assert [p.external_id for p in repo.list("S", "create").items] == ["e-099"]
+    assert [p.external_id for p in repo.list("S", "match", query="bar 7").items] == ["e-007"]
+    assert repo.get("S", "e-099").decision == "create"
+    with pytest.raises(Exception, match="cursor"):
+        repo.list("S", "match", cursor="garbage!")
+    assert cursors.decode(cursors.encode({"a": 1})) == {"a": 1}
+
+
+def test_proposal_updates_are_conditional_on_the_version(tables):
+    repo = DynamoProposalRepository()
+    repo.put_many("S", [_proposal(1)])
+    stored = repo.update("S", _proposal(1).model_copy(update={"confirmed": True}), 1)
+    assert stored.version == 2 and repo.get("S", "e-001").confirmed
+    with pytest.raises(ProposalChanged):
+        repo.update("S", _proposal(1), 1)
+
+
+def test_mappings_never_repoint_and_find_by_internal_id(tables):
+    repo = DynamoMappingRepository()
+    assert repo.put("t1", "ekos", "products", "p-1", "k-1", "setup")
+    assert repo.put("t1", "ekos", "products", "p-1", "k-1", "setup")  # replay: same value
+    assert not repo.put("t1", "ekos", "products", "p-1", "k-2", "setup")
+    assert repo.get("t1", "ekos", "products", "p-1") == "k-1"
+    assert repo.external_for("t1", "ekos", "products", "k-1") == "p-1"
+    assert repo.external_to_internal("t2", "ekos", "products") == {}
+
+
+def test_home_records_are_created_once_and_versioned(tables):
+    home = DynamoHomePlatform()
+    a = home.create("t1", "products", {"name": "Hazy IPA", "sku": "HI-1"}, record_id="h-1")
+    again = home.create("t1", "products", {"name": "Other"}, record_id="h-1")
+    assert again.fields == a.fields
+    updated = home.update("t1", "products", "h-1", {"brand": "Cascade"}, expected_version=1)
+    assert updated.version == 2 and updated.fields["brand"] == "Cascade"
+    with pytest.raises(Exception, match="changed"):
+        home.update("t1", "products", "h-1", {"brand": "X"}, expected_version=1)
+    assert [r.id for r in home.search("t1", "products", "hazy")] == ["h-1"]
+    home.archive("t1", "products", "h-1")
+    assert list(home.iter_all("t1", "products")) == []
+    assert home.get("t2", "products", "h-1") is None
+
+
+def test_audit_entries_replay_onto_the_same_items(tables):
+    audit = DynamoAuditLog()
+    entries = [{"entry_id": "SETUP#r#products#p-1", "action": "link"}]
+    audit.record("t1", entries)
+    audit.record("t1", entries)
+    items = aws.table("AUDIT_TABLE").scan()["Items"]
+    assert len(items) == 1 and items[0]["expires_at"] > 0

@@ -1,0 +1,91 @@
+"""The sync services on the real DynamoDB/SQS implementations (moto)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from syncbridge import aws
+from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
+from syncbridge.domain.sync.events import apply_erp_event
+from syncbridge.domain.sync.intake import accept_erp_event
+from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent
+from syncbridge.store.setup import DynamoAuditLog
+from syncbridge.store.sync import (
+    ActiveConnectionDirectory,
+    EventMappingRepository,
+    SqsFifoQueue,
+)
+from tests.unit.sync.test_events_endpoint import EKOS
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def queued(at: datetime, action: str = "updated", name: str = "Hazy", rid: str = "p-1") -> QueuedErpEvent:
+    return QueuedErpEvent(
+        tenant_id="tenant-a", erp="ekos", received_at=at,
+        event=ErpChangeEvent(event_id=uuid.uuid4(), resource_type="products", action=action,
+                             resource_id=rid, occurred_at=at, data={"name": name, "sku": "HZ"}),
+    )
+
+
+@pytest.fixture
+def mapped(sync_aws: Any) -> tuple[EventMappingRepository, DynamoHomePlatform]:
+    mappings, home = EventMappingRepository(), DynamoHomePlatform()
+    home.create("tenant-a", "products", {"name": "Hazy"}, record_id="home-1")
+    assert mappings.put("tenant-a", "ekos", "products", "p-1", "home-1", source="setup")
+    return mappings, home
+
+
+def test_version_conditioned_write_only_moves_forward(mapped: Any) -> None:
+    mappings, _ = mapped
+    assert mappings.source_version("tenant-a", "ekos", "products", "p-1") is None
+    assert mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000000Z", "e1")
+    assert not mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000000Z", "e1")
+    assert not mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T11:00:00.000000Z", "e0")
+    assert mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000001Z", "e2")
+    # no version for a record that has no mapping (never creates a half mapping)
+    assert not mappings.advance_version("tenant-a", "ekos", "products", "p-404", "2026-03-01T12:00:00Z", "e3")
+    # the setup team's mapping fields survive
+    assert mappings.get("tenant-a", "ekos", "products", "p-1") == "home-1"
+
+
+def test_out_of_order_and_duplicate_events_end_in_the_newest_state(mapped: Any) -> None:
+    mappings, home = mapped
+    audit = DynamoAuditLog()
+    newest, older = queued(T0 + timedelta(minutes=2), name="Newest"), queued(T0, name="Older")
+    assert apply_erp_event(newest, mappings, home, audit=audit) == "updated"
+    assert apply_erp_event(older, mappings, home, audit=audit) == "stale"
+    assert apply_erp_event(newest, mappings, home, audit=audit) == "stale"
+    record = home.get("tenant-a", "products", "home-1")
+    assert record is not None and record.fields["name"] == "Newest"
+    assert apply_erp_event(queued(T0 + timedelta(minutes=3), "deleted"), mappings, home) == "archived"
+    assert home.get("tenant-a", "products", "home-1").archived  # type: ignore[union-attr]
+
+
+def test_fifo_queue_dedupes_a_retried_push(sync_aws: Any) -> None:
+    queue = SqsFifoQueue()
+    event = queued(T0).event
+    accept_erp_event(EKOS, "ekos", event, queue)
+    accept_erp_event(EKOS, "ekos", event, queue)
+    got = aws.client("sqs").receive_message(QueueUrl=sync_aws.events_queue, MaxNumberOfMessages=10)
+    assert len(got.get("Messages", [])) == 1
+    body = QueuedErpEvent.model_validate_json(got["Messages"][0]["Body"])
+    assert body.tenant_id == "tenant-a" and body.event.event_id == event.event_id
+
+
+def test_active_connections_come_from_the_connections_table(sync_aws: Any) -> None:
+    from syncbridge.domain.connections.models import Connection
+    from syncbridge.store.connections import DynamoConnectionRepository
+
+    repo = DynamoConnectionRepository()
+    for tenant, status in (("tenant-a", "active"), ("tenant-b", "reauthorization_required")):
+        repo.save_connected(
+            Connection(tenant_id=tenant, connection_id="ekos", erp="ekos", status=status), b"sealed", 0
+        )
+    active = list(ActiveConnectionDirectory().list_active())
+    assert [(c.tenant_id, c.connection_id, c.erp) for c in active] == [("tenant-a", "ekos", "ekos")]

@@ -1,0 +1,94 @@
+"""Key standardization: equal things get equal keys, different things stay apart."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from syncbridge.matching import standardize as std
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Brewing Company", "Brewing Co"),
+        ("Brewing Co.", "BREWING COMPANY"),
+        ("Acme Corporation", "acme corp"),
+        ("Lefty's Brewing", "Leftys Brewing"),
+        ("Bräu-Haus Zürich", "Brau Haus Zurich"),
+        ("Ｆｕｌｌ　Ｗｉｄｔｈ", "full width"),  # NFKC
+        ("Ben & Jerry", "ben and jerry"),
+    ],
+)
+def test_given_spelling_variants_when_name_tokens_then_equal(a: str, b: str) -> None:
+    assert std.name_tokens(a) == std.name_tokens(b)
+
+
+def test_given_street_abbreviations_when_address_then_usps_forms() -> None:
+    assert std.address("12 North Main Street, Suite 4") == std.address("12 N Main St Ste 4")
+    assert std.address("500 Boulevard of Heroes") == "500 blvd of heroes"
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [("20151-4009", "20151"), ("201514009", "20151"), ("bn27 4qr", "BN274QR"), ("", ""), (None, "")],
+)
+def test_postal_codes(raw: object, want: str) -> None:
+    assert std.postal_code(raw) == want
+
+
+def test_given_phone_formats_when_standardized_then_same_subscriber_key() -> None:
+    assert std.phone("+1 (303) 555-1212") == "+13035551212"
+    assert std.phone("0044 20 7946 0958") == "+442079460958"
+    keys = {std.phone_key(p) for p in ("(303) 555-1212", "+1 303 555 1212", "303.555.1212")}
+    assert keys == {"035551212"}
+    assert std.phone_key("123") == ""
+    assert std.phone_key(None) == ""
+    assert std.phone_key(3035551212) == "035551212"
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("https://www.Shop.example.co.uk/x?y", "example.co.uk"),
+        ("http://www.msbrewing.com", "msbrewing.com"),
+        ("msbrewing.com/", "msbrewing.com"),
+        ("https://user@sub.brewery.beer:8080/path", "brewery.beer"),
+        ("not a url", ""),
+        (None, ""),
+    ],
+)
+def test_website_to_registrable_domain(raw: object, want: str) -> None:
+    assert std.website_domain(raw) == want
+
+
+def test_codes_and_model_numbers() -> None:
+    assert std.code("ab-12/3") == "AB123"
+    assert std.code(None) == ""
+    models = std.model_numbers("Sony VGN-CS180J/Q Notebook", None)
+    assert "VGNCS180JQ" in models
+    assert "CS180J" in models
+    assert std.model_numbers("Canon PowerShot A590 IS") == ["A590", "A590IS"]
+    assert std.model_stem("SD1100ISB") == "SD1100"
+    assert "EX55" in std.model_suffixes("MDREX55")
+
+
+def test_numbers_and_dates() -> None:
+    assert std.number("$1,239.97") == pytest.approx(1239.97)
+    assert std.number(5) == 5.0
+    assert math.isnan(std.number(None))
+    assert math.isnan(std.number(True))
+    assert std.date_days("1970-01-02T10:00:00Z") == 1.0
+    assert math.isnan(std.date_days("yesterday"))
+
+
+def test_given_hostile_values_when_standardized_then_no_crash() -> None:
+    long = "x" * 100_000
+    assert len(std.text(long)) <= std.MAX_FIELD_CHARS
+    assert std.text("東京 ビール") == "東京 ビール"
+    assert std.text("서울 브루어리") == "서울 브루어리"
+    assert std.text("") == ""
+    assert std.text("!!!") == ""
+    assert std.name_tokens(None) == []
+    assert std.model_numbers("\u0000\uffff" * 50) == []

@@ -1,0 +1,114 @@
+"""The composition root: per-tenant secrets, error translation of the adapter bridges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from syncbridge import pest_bootstrap
+from syncbridge.adapters.erp import ErpConflict, ErpUnavailable, InspectionPoint
+from syncbridge.adapters.microshare import MicroshareConflict, MicroshareUnavailable
+from syncbridge.domain.pest.errors import Conflict, SourceUnavailable
+from syncbridge.domain.pest.models import IotDevice
+
+
+@pytest.fixture
+def secret(monkeypatch):
+    values: dict[str, object] = {}
+
+    def get_secret(arn, transform=None, max_age=None):
+        assert transform == "json" and max_age == pest_bootstrap.SECRET_MAX_AGE_SECONDS
+        return values[arn]
+
+    from aws_lambda_powertools.utilities import parameters
+
+    monkeypatch.setattr(parameters, "get_secret", get_secret)
+    monkeypatch.setenv("ODOO_SECRET_ARN", "arn:odoo")
+    return values
+
+
+def test_flat_secret_serves_every_tenant(secret):
+    secret["arn:odoo"] = {"database": "odoo", "api_key": "k"}
+    assert pest_bootstrap.load_secret("ODOO_SECRET_ARN", "any")["api_key"] == "k"
+
+
+def test_tenant_map_secret_serves_only_listed_tenants(secret):
+    secret["arn:odoo"] = {"tenants": {"a": {"api_key": "ka"}, "b": {"api_key": "kb"}}}
+    assert pest_bootstrap.load_secret("ODOO_SECRET_ARN", "b") == {"api_key": "kb"}
+    with pytest.raises(SourceUnavailable) as info:
+        pest_bootstrap.load_secret("ODOO_SECRET_ARN", "c")
+    assert "kb" not in str(info.value) and "ka" not in str(info.value)
+
+
+def test_missing_secret_configuration_is_unavailable(monkeypatch):
+    monkeypatch.delenv("MICROSHARE_SECRET_ARN", raising=False)
+    with pytest.raises(SourceUnavailable):
+        pest_bootstrap.load_secret("MICROSHARE_SECRET_ARN", "a")
+
+
+class _Erp:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+
+    def list_inspection_points(self, since, include_archived=False):
+        if self.error:
+            raise self.error
+        yield InspectionPoint(
+            id="7",
+            reference=None,
+            name="A / B / C",
+            description="x / y",
+            active=False,
+            write_date=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+
+    def write_point_fields(self, point_id, fields):
+        raise self.error
+
+
+def test_erp_bridge_maps_points_and_errors():
+    (point,) = pest_bootstrap.ErpBridge(_Erp()).list_inspection_points(None)
+    assert point.id == "7" and point.default_code is None and point.active is False
+    with pytest.raises(SourceUnavailable):
+        pest_bootstrap.ErpBridge(_Erp(ErpUnavailable("down"))).list_inspection_points(None)
+    with pytest.raises(Conflict):
+        pest_bootstrap.ErpBridge(_Erp(ErpConflict("dup barcode"))).write_point_fields(
+            "7", {"barcode": "X"}
+        )
+
+
+class _Client:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def list_clusters(self, rec_type):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error, expected",
+    [
+        (MicroshareUnavailable("down"), SourceUnavailable),
+        (MicroshareConflict("busy", retryable=True), SourceUnavailable),
+        (MicroshareConflict("DevEUI taken"), Conflict),
+    ],
+)
+def test_iot_bridge_maps_errors(error, expected):
+    bridge = pest_bootstrap.IotBridge(_Client(error))
+    with pytest.raises(expected):
+        bridge.add_devices("t", [IotDevice(deveui="00-00-00-00-00-00-00-00", location=["s"])])
+
+
+def test_lazy_port_builds_once_and_failures_stay_source_errors():
+    calls = []
+
+    def factory():
+        calls.append(1)
+        raise SourceUnavailable("erp", "secret unavailable")
+
+    port = pest_bootstrap.LazyPort(factory)
+    for _ in range(2):
+        with pytest.raises(SourceUnavailable):
+            port.list_point_ids()
+    assert len(calls) == 2  # not cached while failing: the next call retries

@@ -1,0 +1,63 @@
+"""The scheduled incident-sync handler: iterates tenants, isolates failures per tenant."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from syncbridge.api.routes.pest_incidents import IncidentSyncOut
+
+HANDLER = Path(__file__).resolve().parents[3] / "functions" / "incident_sync" / "app.py"
+
+
+class FakeContext:
+    function_name = "incident-sync"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:incident-sync"
+    aws_request_id = "00000000-0000-0000-0000-000000000001"
+
+
+@pytest.fixture
+def handler(monkeypatch):
+    spec = importlib.util.spec_from_file_location("incident_sync_app", HANDLER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_unknown_action_is_refused(handler):
+    assert handler.lambda_handler({"action": "nope"}, FakeContext())["ok"] is False
+
+
+def test_each_tenant_runs_and_one_failure_does_not_stop_the_others(handler, monkeypatch):
+    class Store:
+        def list_tenants(self):
+            return ["a", "broken", "c"]
+
+    ran = []
+
+    def run(ctx):
+        if ctx == "broken":
+            raise RuntimeError("boom")
+        ran.append(ctx)
+        return IncidentSyncOut(
+            tenant_id=ctx,
+            stale=False,
+            errors={},
+            summary={"created": 1},
+            results=[],
+            devices_retried={},
+        )
+
+    monkeypatch.setattr(handler, "DynamoPestStore", Store)
+    monkeypatch.setattr(handler, "context_for", lambda tenant: tenant)
+    monkeypatch.setattr(handler, "run_incident_sync", run)
+    result = handler.lambda_handler({"action": "sync_incidents"}, FakeContext())
+    assert ran == ["a", "c"]
+    assert result["ok"] is False
+    assert result["tenants"]["broken"] == {"error": "RuntimeError"}
+    assert result["tenants"]["a"]["summary"] == {"created": 1}
+    one = handler.lambda_handler({"action": "sync_incidents", "tenant_id": "c"}, FakeContext())
+    assert list(one["tenants"]) == ["c"] and one["ok"]

@@ -1,0 +1,161 @@
+"""In-memory implementations of the sync ports (same semantics as the DynamoDB ones)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from syncbridge.adapters.ekos.errors import EkosUnavailable
+from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
+from syncbridge.adapters.home import HomeRecord, HomeRecordNotFound
+from syncbridge.domain.sync.ports import ConnectionRef
+
+Key = tuple[str, str, str, str]
+
+
+class FakeMappings:
+    def __init__(self) -> None:
+        self.internal: dict[Key, str] = {}
+        self.versions: dict[Key, str] = {}
+
+    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
+        return self.internal.get((tenant_id, erp, resource_type, external_id))
+
+    def put(self, tenant_id: str, erp: str, resource_type: str, external_id: str,
+            internal_id: str, source: str) -> bool:
+        key = (tenant_id, erp, resource_type, external_id)
+        if self.internal.get(key, internal_id) != internal_id:
+            return False
+        self.internal[key] = internal_id
+        return True
+
+    def source_version(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
+        return self.versions.get((tenant_id, erp, resource_type, external_id))
+
+    def advance_version(self, tenant_id: str, erp: str, resource_type: str, external_id: str,
+                        version: str, event_id: str) -> bool:
+        key = (tenant_id, erp, resource_type, external_id)
+        if key not in self.internal:
+            return False
+        if key in self.versions and self.versions[key] >= version:
+            return False
+        self.versions[key] = version
+        return True
+
+    def external_for(self, tenant_id: str, erp: str, resource_type: str, internal_id: str) -> str | None:
+        for (t, e, r, ext), iid in self.internal.items():
+            if (t, e, r) == (tenant_id, erp, resource_type) and iid == internal_id:
+                return ext
+        return None
+
+
+class FakeHome:
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, str], HomeRecord] = {}
+        self.writes = 0
+
+    def get(self, tenant_id: str, kind: str, record_id: str) -> HomeRecord | None:
+        return self.records.get((tenant_id, kind, record_id))
+
+    def create(self, tenant_id: str, kind: str, fields: Mapping[str, Any],
+               record_id: str | None = None) -> HomeRecord:
+        key = (tenant_id, kind, record_id or f"h{len(self.records)}")
+        if key in self.records:
+            return self.records[key]
+        self.writes += 1
+        self.records[key] = HomeRecord(id=key[2], kind=kind, fields=dict(fields))  # type: ignore[arg-type]
+        return self.records[key]
+
+    def update(self, tenant_id: str, kind: str, record_id: str, fields: Mapping[str, Any],
+               expected_version: int | None = None) -> HomeRecord:
+        record = self.records.get((tenant_id, kind, record_id))
+        if record is None:
+            raise HomeRecordNotFound("no such record")
+        self.writes += 1
+        record.fields = dict(fields)
+        record.version += 1
+        return record
+
+    def archive(self, tenant_id: str, kind: str, record_id: str) -> HomeRecord:
+        record = self.records.get((tenant_id, kind, record_id))
+        if record is None:
+            raise HomeRecordNotFound("no such record")
+        self.writes += 1
+        record.archived = True
+        return record
+
+
+class FakeAudit:
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
+        for entry in entries:
+            self.entries[entry["entry_id"]] = {"tenant_id": tenant_id, **entry}
+
+
+class FakeSetupProgress:
+    def __init__(self, done: set[str] | None = None) -> None:
+        self.done = done or set()
+
+    def type_done(self, tenant_id: str, erp: str, resource_type: str) -> bool:
+        return resource_type in self.done
+
+
+class FakeFifoQueue:
+    """Drops a message whose deduplication id was already seen (SQS's 5-minute window)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, BaseModel]] = []
+
+    def send(self, message: BaseModel, *, group_id: str, deduplication_id: str) -> None:
+        if any(d == deduplication_id for _, d, _ in self.messages):
+            return
+        self.messages.append((group_id, deduplication_id, message))
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.messages: list[BaseModel] = []
+
+    def send(self, message: BaseModel) -> None:
+        self.messages.append(message)
+
+
+class FakeConnections:
+    def __init__(self, refs: list[ConnectionRef]) -> None:
+        self.refs = refs
+
+    def list_active(self) -> list[ConnectionRef]:
+        return list(self.refs)
+
+
+class FakeCursors:
+    def __init__(self, values: dict[tuple[str, str, str], str] | None = None) -> None:
+        self.values = values or {}
+
+    def get(self, tenant_id: str, connection_id: str, resource_type: str) -> str | None:
+        return self.values.get((tenant_id, connection_id, resource_type))
+
+
+class FakeScanSink:
+    """Ekos's unit-scan endpoint: replays by Idempotency-Key, or fails as told."""
+
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.fail_with = fail_with
+        self.received: dict[str, UnitScan] = {}
+        self.calls: list[tuple[str, UnitScan]] = []
+
+    def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt:
+        self.calls.append((idempotency_key, scan))
+        if self.fail_with is not None:
+            raise self.fail_with
+        replayed = idempotency_key in self.received
+        self.received.setdefault(idempotency_key, scan)
+        return ScanReceipt(id=f"ekos-{idempotency_key[:8]}", scan_id=scan.scan_id, replayed=replayed)
+
+
+def unavailable() -> EkosUnavailable:
+    return EkosUnavailable("Ekos answered 503 after 3 attempts", status=503)

@@ -1,0 +1,115 @@
+"""Unit scans out: stable Idempotency-Key, 422 vs 5xx, partial batch failures."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import nullcontext
+from typing import Any
+
+import pytest
+
+from syncbridge.adapters.ekos.errors import IdempotencyConflict, ScanRejected
+from syncbridge.domain.sync.models import UnitScanMessage
+from syncbridge.domain.sync.outbound import ScanNotMapped, idempotency_key, push_unit_scan
+from tests.unit.authserver.conftest import FakeContext, load_function
+from tests.unit.sync.fakes import FakeAudit, FakeMappings, FakeScanSink, unavailable
+
+
+def scan(scan_id: str = "scan-1", tenant: str = "tenant-a", **overrides: Any) -> UnitScanMessage:
+    return UnitScanMessage.model_validate({
+        "tenant_id": tenant, "scan_id": scan_id, "unit_serial": "KEG-0042", "event": "delivered",
+        "product_batch_id": "home-b1", "location_id": "home-c1", "location_type": "customer",
+        "scanned_at": "2026-03-01T12:00:00Z",
+    } | overrides)
+
+
+@pytest.fixture
+def mappings() -> FakeMappings:
+    m = FakeMappings()
+    for tenant in ("tenant-a", "tenant-b"):
+        m.put(tenant, "ekos", "product-batches", f"ekos-batch-{tenant}", "home-b1", source="setup")
+        m.put(tenant, "ekos", "customer-locations", f"ekos-cust-{tenant}", "home-c1", source="setup")
+    return m
+
+
+def test_idempotency_key_is_a_stable_uuid_per_scan() -> None:
+    key = idempotency_key("tenant-a", "ekos", "scan-1")
+    assert uuid.UUID(key).version == 5
+    assert key == idempotency_key("tenant-a", "ekos", "scan-1")
+    assert key != idempotency_key("tenant-a", "ekos", "scan-2")
+    assert key != idempotency_key("tenant-b", "ekos", "scan-1")
+
+
+def test_scan_is_sent_in_erp_ids_and_a_redelivery_replays(mappings: FakeMappings) -> None:
+    sink, audit = FakeScanSink(), FakeAudit()
+    assert push_unit_scan(scan(), mappings, lambda _m: sink, audit) == "sent"
+    assert push_unit_scan(scan(), mappings, lambda _m: sink, audit) == "replayed"
+    (key1, sent), (key2, _) = sink.calls
+    assert key1 == key2 == idempotency_key("tenant-a", "ekos", "scan-1")
+    assert sent.product_batch_id == "ekos-batch-tenant-a"
+    assert sent.location_id == "ekos-cust-tenant-a"
+    assert len(sink.received) == 1
+
+
+def test_a_422_is_audited_and_not_retried(mappings: FakeMappings) -> None:
+    errors = [{"field": "product_batch_id", "message": "unknown batch"}]
+    audit = FakeAudit()
+    outcome = push_unit_scan(scan(), mappings, lambda _m: FakeScanSink(ScanRejected(errors)), audit)
+    assert outcome == "rejected"
+    entry = audit.entries["SCAN#ekos#scan-1"]
+    assert entry["tenant_id"] == "tenant-a" and entry["status"] == 422
+    assert entry["errors"] == errors
+
+
+def test_a_409_key_conflict_is_permanent_too(mappings: FakeMappings) -> None:
+    audit = FakeAudit()
+    sink = FakeScanSink(IdempotencyConflict({"error": "key reused"}))
+    assert push_unit_scan(scan(), mappings, lambda _m: sink, audit) == "rejected"
+    assert audit.entries["SCAN#ekos#scan-1"]["status"] == 409
+
+
+def test_throttling_or_outage_raises_so_sqs_retries(mappings: FakeMappings) -> None:
+    audit = FakeAudit()
+    with pytest.raises(Exception, match="503"):
+        push_unit_scan(scan(), mappings, lambda _m: FakeScanSink(unavailable()), audit)
+    assert audit.entries == {}
+
+
+def test_unmapped_batch_raises_and_names_the_field() -> None:
+    with pytest.raises(ScanNotMapped) as raised:
+        push_unit_scan(scan(), FakeMappings(), lambda _m: FakeScanSink(), FakeAudit())
+    assert raised.value.details["fields"] == ["product_batch_id", "location_id"]
+
+
+# ------------------------------------------------------------------ the Lambda handler
+def sqs_event(*bodies: Any) -> dict[str, Any]:
+    return {"Records": [
+        {
+            "messageId": f"m{i}", "receiptHandle": f"r{i}",
+            "body": body if isinstance(body, str) else json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
+                           "SenderId": "x", "ApproximateFirstReceiveTimestamp": "1700000000000"},
+            "messageAttributes": {}, "md5OfBody": "x", "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:outbound", "awsRegion": "us-east-1",
+        }
+        for i, body in enumerate(bodies)
+    ]}
+
+
+def test_handler_reports_only_failed_records(mappings: FakeMappings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a batch: a good scan, one Ekos rejects (422), one hitting an outage, one malformed
+    fn = load_function("outbound")
+    sinks = {"ok": FakeScanSink(), "bad": FakeScanSink(ScanRejected([])), "down": FakeScanSink(unavailable())}
+    audit = FakeAudit()
+    monkeypatch.setattr(fn, "erp_client", lambda message: nullcontext(sinks[message.scan_id]))
+    monkeypatch.setattr(fn, "mappings", lambda: mappings)
+    monkeypatch.setattr(fn, "audit", lambda: audit)
+    messages = [scan(name).model_dump(mode="json") for name in ("ok", "bad", "down")]
+    # When the handler runs
+    result = fn.lambda_handler(sqs_event(*messages, '{"scan_id": 1}'), FakeContext())
+    # Then only the outage and the malformed record are retried; the 422 is audited and done
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m3"}]}
+    assert len(sinks["ok"].received) == 1
+    assert "SCAN#ekos#bad" in audit.entries
+    assert "SCAN#ekos#down" not in audit.entries
