@@ -9,6 +9,7 @@ python -m benchmarks --readme              # also rewrite README.md's benchmark 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="synthetic data source (default: the engine's syncbridge.matching.synthetic "
         "when present, else benchmarks/synthetic.py)",
     )
+    parser.add_argument(
+        "--keep-outputs", action="store_true", help="keep every run's output under .bench/runs/"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     peers = args.peers.split(",") if args.peers else None
@@ -81,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if not systems.engine_present():
         print(f"note: {systems.ENGINE_MAIN} is absent; running without 'ours'", file=sys.stderr)
     results: list[RunResult] = []
+    work_dir = cases.CACHE_DIR / "runs" / time.strftime(f"%Y%m%d-%H%M%S-{os.getpid()}")
     try:
         resolved = list(cases.resolve(names, generator=args.generator))
     except ValueError as exc:
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
                 timeout_seconds=args.timeout,
                 rss_cap_bytes=args.rss_cap_mb * 1024 * 1024,
                 blocking_recall=not args.no_blocking_recall,
+                work_dir=work_dir,
+                keep_output=args.keep_outputs,
             )
             f1 = result.scores["f1"] if result.scores else None
             print(
@@ -110,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = [_case_note(case) for case in resolved]
     path = report.write_results(results, host, args.results_dir, notes)
     print(report.markdown(results, host, notes))
-    print(f"written: {path} and {path.with_suffix('.json')}", file=sys.stderr)
+    print(f"written: {path} and {path.with_suffix('.json')}; logs: {work_dir}", file=sys.stderr)
     if args.readme:
         report.update_readme(README, results, host, notes)
         print(f"updated: {README}", file=sys.stderr)

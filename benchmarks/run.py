@@ -109,7 +109,10 @@ def run_case(
     rss_cap_bytes: int | None,
     blocking_recall: bool = True,
     work_dir: Path = CACHE_DIR / "runs",
+    keep_output: bool = False,
 ) -> RunResult:
+    """Measure, validate and score one system on one case. `work_dir` should be unique
+    to the invocation; the output file is deleted once judged unless `keep_output`."""
     directory = work_dir / case.name / system.key
     directory.mkdir(parents=True, exist_ok=True)
     out, stats = directory / "out.jsonl", directory / "stats.json"
@@ -157,6 +160,8 @@ def run_case(
         return result
     with out.open(encoding="utf-8") as handle:
         validation = validate_output(handle, read_ids(case.external), read_ids(case.internal))
+    if not keep_output:
+        out.unlink()
     if not validation.ok:
         result.status = "invalid"
         result.violations = validation.violations

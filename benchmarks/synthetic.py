@@ -357,38 +357,45 @@ def generate(directory: Path, records_per_side: int, seed: int = 20261123) -> Sy
 
 def relabel(source: Path, target: Path, seed: int = 20261123) -> None:
     """Copy a generated case with fresh random ids and shuffled lines, so that neither ids
-    nor order say anything about the answer (the rule of ../shared/bench/README.md)."""
+    nor order say anything about the answer (the rule of ../shared/bench/README.md).
+    Records are kept as JSON text, not dicts, so a million-record side stays small."""
     rng = random.Random(seed)
-    sides = {}
+    target.mkdir(parents=True, exist_ok=True)
+    mappings: dict[str, dict[str, str]] = {}
+    counts: dict[str, int] = {}
     for side, prefix in (("internal", "k"), ("external", "e")):
-        lines = (source / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()
-        records = [json.loads(line) for line in lines if line.strip()]
-        new_ids = _ids(rng, prefix, len(records))
-        mapping = {}
-        for record, new_id in zip(records, new_ids, strict=True):
+        with (source / f"{side}.jsonl").open(encoding="utf-8") as handle:
+            lines = [line for line in handle if line.strip()]
+        new_ids = _ids(rng, prefix, len(lines))
+        mapping: dict[str, str] = {}
+        for index, new_id in enumerate(new_ids):
+            record = json.loads(lines[index])
             mapping[str(record["id"])] = new_id
             record["id"] = new_id
-        rng.shuffle(records)
-        sides[side] = (records, mapping)
-    target.mkdir(parents=True, exist_ok=True)
-    for side, (records, _) in sides.items():
-        _write(target / f"{side}.jsonl", records)
-    gold_lines = (source / "gold.jsonl").read_text(encoding="utf-8").splitlines()
-    gold = [json.loads(line) for line in gold_lines if line.strip()]
+            lines[index] = json.dumps(record, ensure_ascii=False) + "\n"
+        rng.shuffle(lines)
+        (target / f"{side}.jsonl").write_text("".join(lines), encoding="utf-8")
+        mappings[side], counts[side] = mapping, len(lines)
+        del lines
+    with (source / "gold.jsonl").open(encoding="utf-8") as handle:
+        gold = [
+            json.dumps(
+                {
+                    "external_id": mappings["external"][str(pair["external_id"])],
+                    "internal_id": mappings["internal"][str(pair["internal_id"])],
+                }
+            )
+            + "\n"
+            for pair in map(json.loads, filter(str.strip, handle))
+        ]
     rng.shuffle(gold)
-    with (target / "gold.jsonl").open("w", encoding="utf-8") as handle:
-        for pair in gold:
-            row = {
-                "external_id": sides["external"][1][str(pair["external_id"])],
-                "internal_id": sides["internal"][1][str(pair["internal_id"])],
-            }
-            handle.write(json.dumps(row) + "\n")
+    (target / "gold.jsonl").write_text("".join(gold), encoding="utf-8")
     meta = json.loads((source / "case.json").read_text())
     meta.update(
-        internal_records=len(sides["internal"][0]),
-        external_records=len(sides["external"][0]),
+        internal_records=counts["internal"],
+        external_records=counts["external"],
         gold_pairs=len(gold),
-        externals_without_partner=len(sides["external"][0]) - len(gold),
+        externals_without_partner=counts["external"] - len(gold),
         ids="relabelled and shuffled by benchmarks/synthetic.py",
     )
     (target / "case.json").write_text(json.dumps(meta, indent=2) + "\n")

@@ -7,7 +7,6 @@ setup `apply` messages go to the ApplyService.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
@@ -48,7 +47,7 @@ def apply_handler(record: SQSRecord) -> str:
 def erp_event_handler(record: SQSRecord) -> Any:
     from syncbridge.domain.sync.events import apply_erp_event
 
-    result = apply_erp_event(json.loads(record.body))
+    result = apply_erp_event(record.body)
     metrics.add_metric(name="ErpEventApplied", unit=MetricUnit.Count, value=1)
     return result
 

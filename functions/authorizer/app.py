@@ -39,5 +39,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="AuthorizerDenied", unit="Count", value=1)
         raise Unauthorized()
     ctx = result["context"]
-    logger.info("request authorized", extra={"tenant_id": ctx["tenant_id"], "client_id": ctx["client_id"]})
+    logger.info(
+        "request authorized", extra={"tenant_id": ctx["tenant_id"], "client_id": ctx["client_id"]}
+    )
     return result

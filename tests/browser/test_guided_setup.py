@@ -55,24 +55,30 @@ def page(rt):
             browser.close()
 
 
+def _open_group(page, group: str, decision: str) -> None:
+    """Select a tab and wait until its proposals are on the page."""
+    page.get_by_role("tab", name=re.compile(group)).click()
+    page.locator(f'#panel[aria-busy="false"][data-decision="{decision}"]').wait_for()
+
+
 def _accept_everything_left(page) -> None:
     """Accept the remaining proposed links, group by group (what a reviewer confirms)."""
-    for group in ("Confident matches", "Needs review"):
-        page.get_by_role("tab", name=re.compile(group)).click()
-        page.wait_for_load_state("networkidle")
+    for group, decision in (("Confident matches", "match"), ("Needs review", "review")):
+        _open_group(page, group, decision)
         while True:
             more = page.locator("#more:visible")
             if more.count():
                 more.click()
-                page.wait_for_load_state("networkidle")
+                page.locator('#panel[aria-busy="false"]').wait_for()
                 continue
             accept = page.locator("li.proposal button.accept:visible").first
             if not accept.count():
                 break
-            label = accept.get_attribute("aria-label")
+            item = accept.locator("xpath=ancestor::li[contains(@class, 'proposal')]")
+            external_id = item.get_attribute("data-external-id")
             accept.click()
-            page.locator("#progress-text").filter(has_text="linked to").wait_for()
-            assert not page.get_by_role("button", name=label, exact=True).count()
+            confirmed = page.locator(f"#proposal-{external_id}.confirmed .badge")
+            confirmed.filter(has_text="Linked to").wait_for()
 
 
 def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
@@ -90,16 +96,17 @@ def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
     assert "Ready for review" in status.inner_text()
 
     # Edit: turn the first confident match into "create new"...
-    page.get_by_role("tab", name=re.compile("Confident matches")).click()
+    _open_group(page, "Confident matches", "match")
     first = page.locator("li.proposal").first
     first.wait_for()
     freed = first.locator(".badge").inner_text().removeprefix("Proposed: ").strip()
     freed_name = first.locator("tbody tr").first.locator("td").nth(1).inner_text()
     first.get_by_role("button", name=re.compile("^Create new record for")).click()
     page.locator("li.proposal").first.locator(".badge", has_text="Will be created").wait_for()
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path="/tmp/review.png", full_page=False)
     # ...and link a new record to the home record that freed up, found by search
-    page.get_by_role("tab", name=re.compile("New records")).click()
+    _open_group(page, "New records", "create")
     target = page.locator("li.proposal").first
     target.wait_for()
     target_id = target.get_attribute("data-external-id")
@@ -117,6 +124,9 @@ def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
         page.locator("#progress-text").filter(has_text="confident matches").wait_for()
         _accept_everything_left(page)
         page.get_by_role("button", name=f"Submit {label}").click()
+        page.locator("#progress-text").filter(
+            has_text=re.compile(f"Submitted {label}|Applying|Importing")
+        ).wait_for()
         assert not page.get_by_role("alert").is_visible(), page.get_by_role("alert").inner_text()
 
     page.get_by_role("heading", name="Setup complete").wait_for(timeout=30_000)

@@ -96,7 +96,12 @@ def _wait_for_signal() -> None:
         stop.wait(0.5)
 
 
-def _start(args: argparse.Namespace, speedup_default: float, defaults: dict[str, str]) -> Any:
+def _start(
+    args: argparse.Namespace,
+    speedup_default: float,
+    defaults: dict[str, str],
+    env: dict[str, str] | None = None,
+) -> Any:
     from syncbridge.local.runtime import LocalRuntime
 
     return LocalRuntime.start(
@@ -105,6 +110,7 @@ def _start(args: argparse.Namespace, speedup_default: float, defaults: dict[str,
         parameters={**defaults, **_parameters(args.param)},
         schedule_speedup=args.schedule_speedup or speedup_default,
         retry_delay=args.retry_delay,
+        env=env or {},
     )
 
 
@@ -128,7 +134,9 @@ def demo(args: argparse.Namespace, stdout: TextIO) -> int:
         file=stdout,
         flush=True,
     )
-    runtime = _start(args, 60.0, {"LogLevel": "WARNING"})
+    runtime = _start(
+        args, 60.0, {"LogLevel": "WARNING"}, env={"POWERTOOLS_METRICS_DISABLED": "true"}
+    )
     try:
         _write_state(runtime)
         ok = run_demo(runtime, out=stdout)

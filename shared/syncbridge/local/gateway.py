@@ -301,7 +301,7 @@ def authorize(
     try:
         result = invoke(spec.function_id, event)
     except Exception as exc:
-        log.info("authorizer %s refused: %s", spec.name, exc)
+        log.info("authorizer %s refused the request (%s)", spec.name, type(exc).__name__)
         raise AuthorizerDenied(401, "unauthorized", "unauthorized") from exc
     if not isinstance(result, dict) or not _policy_allows(result.get("policyDocument") or {}, arn):
         raise AuthorizerDenied(403, "forbidden", "the caller may not access this resource")
@@ -325,7 +325,7 @@ class Gateway:
         log.info(
             "%s %s -> %s (%s, %d ms)",
             request.method,
-            request.full_path.rstrip("?"),
+            request.path,  # never the query string: it can carry OAuth codes and tokens
             response.status_code,
             target,
             (time.monotonic() - started) * 1000,

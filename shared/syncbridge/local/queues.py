@@ -178,9 +178,15 @@ class QueuePoller:
         ids = [m["MessageId"] for m in messages]
         try:
             result = self.invoke(mapping.function_id, sqs_event(messages, queue))
-        except Exception:
-            log.exception(
-                "%s failed a batch of %d from %s", mapping.function_id, len(ids), queue.logical_id
+        except Exception as exc:
+            log.warning(
+                "%s raised on a batch of %d from %s: %s: %.200s",
+                mapping.function_id,
+                len(ids),
+                queue.logical_id,
+                type(exc).__name__,
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
             )
             failed = set(ids)
         else:

@@ -171,8 +171,9 @@ class LocalRuntime:
             "POWERTOOLS_TRACE_DISABLED": "true",
             **FAKE_CREDENTIALS,
         }
+        self._exit.callback(_reset_syncbridge_clients)  # runs last: forget moto's endpoint
         self._exit.enter_context(environment.process_env(base_env))
-        _reset_syncbridge_clients()
+        _reset_syncbridge_clients(prewarm=True)
         self._add_layers_to_path()
         sim_urls = self._start_simulators()
         self._server = serve_wsgi(self._dispatch, port=self.options.port, name="api")
@@ -628,10 +629,16 @@ class LocalRuntime:
                 )
 
 
-def _reset_syncbridge_clients() -> None:
-    """Forget boto3 clients cached before the endpoint was set."""
-    try:
-        from syncbridge import aws
-    except ImportError:  # pragma: no cover - the package is always there in this repo
-        return
+def _reset_syncbridge_clients(prewarm: bool = False) -> None:
+    """Forget boto3 clients cached for another endpoint; optionally build the common ones now.
+
+    Building them here, in one thread, avoids racing on boto3's default session when the
+    API and the pollers make their first calls at the same moment.
+    """
+    from syncbridge import aws
+
     aws.reset_clients()
+    if prewarm:
+        for service in ("dynamodb", "sqs", "kms", "secretsmanager"):
+            aws.client(service)
+        aws.resource("dynamodb")

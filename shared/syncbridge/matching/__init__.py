@@ -19,7 +19,7 @@ Command line: ``python -m syncbridge.matching --internal F --external F --profil
 
 Pipeline (one module each): ``standardize`` keys -> ``sides`` (interned numpy columns) ->
 ``blocking`` (planned from block-size histograms) -> ``memory`` (estimate, strategy) ->
-``scoring`` (Fellegi–Sunter weights, rapidfuzz, haversine) -> ``assign`` (greedy /
+``scoring`` (Fellegi-Sunter weights, rapidfuzz, haversine) -> ``assign`` (greedy /
 exact) -> decisions with per-field evidence (``engine``).
 """
 
@@ -71,8 +71,10 @@ def match_records(
             internal_id=out.internal_ids[p] if p >= 0 else None,
             score=round(float(out.score[k]), 4),
             decision=DECISIONS[d],  # type: ignore[arg-type]
-            explanation=out.explanations[k],
+            explanation=ex,
         )
-        for k, (p, d) in enumerate(zip(out.partner.tolist(), out.decision.tolist(), strict=True))
+        for k, (p, d, ex) in enumerate(
+            zip(out.partner.tolist(), out.decision.tolist(), out.iter_explanations(), strict=True)
+        )
     ]
     return MatchResult(decisions=decisions, stats=out.stats)

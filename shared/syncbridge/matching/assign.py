@@ -91,7 +91,21 @@ def solve_exact(
     # star: it takes the best edge); only components with >= 2 records a side can differ
     ext_nodes = _distinct_per_component(comp, e, n_comp)
     int_nodes = _distinct_per_component(comp, i, n_comp)
-    contested = (ext_nodes >= 2) & (int_nodes >= 2) & (ext_nodes + int_nodes <= max_nodes)
+    # and only where greedy left a record on each side unassigned: without an unassigned
+    # pair of records no augmenting path exists, so the optimum cannot link more records
+    free_e = np.ones(int(e.max()) + 1, dtype=bool)
+    free_i = np.ones(int(i.max()) + 1, dtype=bool)
+    free_e[e[chosen]] = False
+    free_i[i[chosen]] = False
+    has_free_e = np.bincount(comp, weights=free_e[e], minlength=n_comp) > 0
+    has_free_i = np.bincount(comp, weights=free_i[i], minlength=n_comp) > 0
+    contested = (
+        (ext_nodes >= 2)
+        & (int_nodes >= 2)
+        & (ext_nodes + int_nodes <= max_nodes)
+        & has_free_e
+        & has_free_i
+    )
     if not contested.any():
         return 0
     sel = np.flatnonzero(contested[comp])

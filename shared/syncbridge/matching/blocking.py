@@ -199,9 +199,7 @@ def _group(keys: np.ndarray, recs: np.ndarray):
     return uk, start, count, r
 
 
-def plan_pass(
-    spec: PassSpec, prep: Prepared, max_block_pairs: int
-) -> BlockPlan:
+def plan_pass(spec: PassSpec, prep: Prepared, max_block_pairs: int) -> BlockPlan:
     """Group both sides by key and keep keys whose pair count is under the cap."""
     ki, ri = pass_entries(spec, prep.internal, False, prep.vocab_sizes)
     ke, re_ = pass_entries(spec, prep.external, True, prep.vocab_sizes)

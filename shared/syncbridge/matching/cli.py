@@ -68,7 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _write(args.out, out, DECISIONS)
         if args.stats:
-            stats = out.stats.model_copy(update={"seconds": round(time.perf_counter() - started, 3)})
+            from syncbridge.matching.memory import peak_rss
+
+            stats = out.stats.model_copy(
+                update={
+                    "seconds": round(time.perf_counter() - started, 3),
+                    "peak_bytes": max(out.stats.peak_bytes, peak_rss()),
+                }
+            )
             with open(args.stats, "wb") as fh:
                 fh.write(orjson.dumps(stats.model_dump(), option=orjson.OPT_INDENT_2))
     except OSError as exc:
@@ -81,8 +88,14 @@ def _write(path: str, out, decisions: tuple[str, ...]) -> None:
     ext_ids, int_ids = out.external_ids, out.internal_ids
     dumps = orjson.dumps
     with open(path, "wb", buffering=1 << 20) as fh:
-        for k, (p, d, s) in enumerate(
-            zip(out.partner.tolist(), out.decision.tolist(), out.score.tolist(), strict=True)
+        for k, (p, d, s, ex) in enumerate(
+            zip(
+                out.partner.tolist(),
+                out.decision.tolist(),
+                out.score.tolist(),
+                out.iter_explanations(),
+                strict=True,
+            )
         ):
             fh.write(
                 dumps(
@@ -91,7 +104,7 @@ def _write(path: str, out, decisions: tuple[str, ...]) -> None:
                         "internal_id": int_ids[p] if p >= 0 else None,
                         "score": round(s, 4),
                         "decision": decisions[d],
-                        "explanation": out.explanations[k],
+                        "explanation": ex,
                     }
                 )
             )

@@ -25,15 +25,28 @@ from syncbridge.matching.sides import Prepared, prepare
 _LOGIT_EPS = 1e-12
 
 
+EXPLAIN_CHUNK = 50_000
+
+
 @dataclass
 class EngineOutput:
+    """Per-external arrays; explanations are computed chunk by chunk while iterating,
+    so a million of them never exist as Python dicts at once."""
+
     external_ids: list[str]
     internal_ids: list[str]
     partner: np.ndarray  # internal index per external, -1 = none
     score: np.ndarray  # float per external
     decision: np.ndarray  # 0 create, 1 review, 2 match
-    explanations: list[dict]
+    rival: np.ndarray  # best feasible alternative's score per external (0 = none)
+    scorer: Scorer
     stats: MatchStats
+
+    def iter_explanations(self) -> Iterator[dict]:
+        n_e = len(self.partner)
+        for lo in range(0, n_e, EXPLAIN_CHUNK):
+            hi = min(n_e, lo + EXPLAIN_CHUNK)
+            yield from _explanations(self.scorer, self.partner[lo:hi], self.rival[lo:hi], lo)
 
 
 DECISIONS = ("create", "review", "match")
@@ -96,10 +109,15 @@ def run(
     by_pass = {p.name: p.pairs for p in plans}
     skipped = sum(p.skipped_keys for p in plans)
     with timed("fit_scorer"):
+        per_ext = np.zeros(n_e, dtype=np.int64)
+        for p in plans:
+            per_ext += p.pairs_per_external(n_e)
         scorer = Scorer(prep, profile)
-        _calibrate(scorer, plans, n_i, n_e, raw_pairs)
+        dedup, kept_share = _calibrate(
+            scorer, plans, per_ext, n_i, n_e, options.possible_threshold
+        )
     plan = memory.choose(
-        raw_pairs,
+        memory.Workload(raw_pairs, dedup, kept_share),
         memory.current_rss(),
         memory.peak_rss(),
         options.memory_limit_mb * 1024 * 1024,
@@ -108,7 +126,8 @@ def run(
     progress = _Progress(options.progress, plan.shards + 3)
     progress.step("planned")
 
-    shard_bounds = _shard_bounds(plans, n_e, plan.shards)
+    shard_bounds = _shard_bounds(per_ext, plan.shards)
+    del per_ext
     kept_e: list[np.ndarray] = []
     kept_i: list[np.ndarray] = []
     kept_s: list[np.ndarray] = []
@@ -167,7 +186,6 @@ def run(
         )
         decision[confident] = 2
         partner[decision == 0] = -1
-        explanations = _explanations(scorer, partner, score, rival, margin)
     progress.step("decided")
     progress.close()
 
@@ -195,36 +213,48 @@ def run(
         timings=timings,
         baseline_bytes=plan.baseline_bytes,
         raw_block_pairs=raw_pairs,
+        sampled_dedup_share=round(dedup, 4),
+        sampled_kept_share=round(kept_share, 4),
+        match_prior_share=round(scorer.match_share, 4),
     )
-    return EngineOutput(
-        external.ids, internal.ids, partner, score, decision, explanations, stats
-    )
+    return EngineOutput(external.ids, internal.ids, partner, score, decision, rival, scorer, stats)
 
 
 PRIOR_SAMPLE_PAIRS = 150_000
 
 
 def _calibrate(
-    scorer: Scorer, plans: list[blocking.BlockPlan], n_i: int, n_e: int, raw_pairs: int
-) -> None:
-    """Calibrate the match prior on the candidates of a slice of the externals."""
-    share = min(1.0, PRIOR_SAMPLE_PAIRS / max(raw_pairs, 1))
-    hi = max(1, int(n_e * share))
+    scorer: Scorer,
+    plans: list[blocking.BlockPlan],
+    per_ext: np.ndarray,
+    n_i: int,
+    n_e: int,
+    possible: float,
+) -> tuple[float, float]:
+    """Calibrate on the candidates of a slice of the externals (file order is arbitrary).
+
+    Sets the scorer's match prior, and returns what the memory model needs from the
+    same sample: unique candidates per raw block pair (passes overlap) and the share of
+    candidates that will be kept (score >= the possible-match threshold).
+    """
+    cum = np.cumsum(per_ext)
+    hi = int(np.searchsorted(cum, PRIOR_SAMPLE_PAIRS, side="right")) + 1
+    hi = min(max(hi, 1), n_e)
     codes = blocking.generate_pairs(plans, n_i, 0, hi if hi < n_e else None)
-    e, i = blocking.split_pairs(codes[: PRIOR_SAMPLE_PAIRS * 2], n_i)
+    raw = int(cum[hi - 1]) if len(cum) else 0
+    dedup = len(codes) / raw if raw else 1.0
+    e, i = blocking.split_pairs(codes, n_i)
     del codes
-    scorer.calibrate_prior(e, i, hi)
+    p = scorer.calibrate_prior(e, i, hi)
+    kept = float((p >= possible).mean()) if len(p) else 0.0
+    return dedup, kept
 
 
-def _shard_bounds(
-    plans: list[blocking.BlockPlan], n_e: int, shards: int
-) -> list[tuple[int, int]]:
+def _shard_bounds(per_ext: np.ndarray, shards: int) -> list[tuple[int, int]]:
     """External index ranges with roughly equal raw pair counts."""
+    n_e = len(per_ext)
     if shards <= 1 or n_e == 0:
         return [(0, n_e)]
-    per_ext = np.zeros(n_e, dtype=np.int64)
-    for p in plans:
-        per_ext += p.pairs_per_external(n_e)
     cum = np.cumsum(per_ext)
     total = int(cum[-1]) if len(cum) else 0
     targets = [total * k / shards for k in range(1, shards)]
@@ -258,22 +288,21 @@ def _score_codes(
 
 
 def _explanations(
-    scorer: Scorer, partner: np.ndarray, score: np.ndarray, rival: np.ndarray, margin: np.ndarray
+    scorer: Scorer, partner: np.ndarray, rival: np.ndarray, offset: int
 ) -> list[dict]:
-    n_e = len(partner)
-    out: list[dict] = [{} for _ in range(n_e)]
+    """Evidence for a slice of externals (index offset..): the assigned pair's fields plus
+    the runner-up score; for a create, the best candidate's score when there was one."""
+    out: list[dict] = [{} for _ in range(len(partner))]
     ext = np.flatnonzero(partner >= 0)
     if len(ext):
-        feats = scorer.features(ext.astype(np.int32), partner[ext].astype(np.int32))
+        feats = scorer.features((ext + offset).astype(np.int32), partner[ext].astype(np.int32))
         rival_l = np.round(rival[ext], 4).tolist()
-        for ei, ex, r in zip(ext.tolist(), explanations(feats), rival_l, strict=True):
+        for k, ex, r in zip(ext.tolist(), explanations(feats), rival_l, strict=True):
             if r > 0:
                 ex["runner_up_score"] = r
-            out[ei] = ex
-    lone = np.flatnonzero((partner < 0) & (rival > 0))
-    for ei in lone.tolist():
-        out[ei] = {"best_candidate_score": round(float(rival[ei]), 4)}
-    del score, margin
+            out[k] = ex
+    for k in np.flatnonzero((partner < 0) & (rival > 0)).tolist():
+        out[k] = {"best_candidate_score": round(float(rival[k]), 4)}
     return out
 
 

@@ -82,9 +82,7 @@ def blocking_recall(case_dir: str, profile: str, options: MatchOptions | None = 
     gold = read_gold(os.path.join(case_dir, "gold.jsonl"))
     pos_i = {k: n for n, k in enumerate(prep.internal.ids)}
     pos_e = {k: n for n, k in enumerate(prep.external.ids)}
-    gold_codes = np.array(
-        [pos_e[e] * prep.internal.n + pos_i[i] for e, i in gold], dtype=np.int64
-    )
+    gold_codes = np.array([pos_e[e] * prep.internal.n + pos_i[i] for e, i in gold], dtype=np.int64)
     found = np.isin(gold_codes, codes)
     return float(found.mean()) if len(found) else 1.0
 

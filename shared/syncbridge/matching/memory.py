@@ -5,13 +5,16 @@ before any pair exists. It is the resident memory measured at that point (interp
 numpy, the loaded columns: the baseline, measured rather than guessed) plus a model of
 what the pair phase adds, from the block-size histogram:
 
-- generating candidate pairs costs ~GEN_BYTES_PER_PAIR per raw pair of the shard
+- generating candidate pairs costs GEN_BYTES_PER_RAW_PAIR per raw pair of the shard
   (per-pass codes, their concatenation, sort and de-duplication);
 - scoring holds the de-duplicated codes plus one chunk's feature arrays;
-- kept pairs (above the possible-match threshold) and the assignment cost
-  KEPT_BYTES_PER_PAIR each.
+- kept pairs (above the possible-match threshold) cost KEPT_BYTES while held and
+  ASSIGN_BYTES_PER_KEPT during the assignment.
 
-The coefficients were calibrated against measured peak RSS on 100k and 1M synthetic runs.
+How many raw pairs de-duplicate and how many are kept is measured on the calibration
+sample (the candidates of the first externals), not assumed. The per-pair coefficients
+were calibrated against measured peak RSS (tracemalloc on the phases, ru_maxrss on
+100k and 1M synthetic runs).
 """
 
 from __future__ import annotations
@@ -21,15 +24,29 @@ import os
 import resource
 from dataclasses import dataclass
 
-GEN_BYTES_PER_PAIR = 26.0
-CODE_BYTES_PER_PAIR = 8.0
-SCORE_BYTES_PER_PAIR = 190.0
-KEPT_BYTES_PER_PAIR = 56.0
-KEPT_SHARE = 0.35  # share of unique candidates above the possible-match threshold (observed)
-DEDUP_SHARE = 0.6  # unique candidates / raw block pairs (passes overlap)
+GEN_BYTES_PER_RAW_PAIR = 26.0  # per-pass codes + repeat/range temporaries + concat + sort
+CODE_BYTES = 8.0  # a de-duplicated candidate code, alive while its shard is scored
+SCORE_BYTES_PER_PAIR = 190.0  # feature arrays of one scoring chunk
+KEPT_BYTES = 16.0  # a kept pair: external, internal (int32) and score (float64)
+ASSIGN_BYTES_PER_KEPT = 72.0  # kept arrays + concatenation + ranks, components, rivals
+EXPLAIN_BYTES = 60 * 1024 * 1024  # one chunk of explanations being written
 SCORE_CHUNK = 400_000
 HEADROOM = 0.9  # plan to use at most this share of the limit
 MAX_SHARDS = 4096
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the block-size histogram and the calibration sample say about the pairs."""
+
+    raw_pairs: int  # sum over passes and keys of n_internal * n_external
+    dedup_share: float = 0.7  # unique candidates per raw pair (passes overlap)
+    kept_share: float = 0.4  # candidates scoring above the possible-match threshold
+
+    @property
+    def kept_pairs(self) -> float:
+        return self.raw_pairs * self.dedup_share * self.kept_share
+
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -62,27 +79,31 @@ class Plan:
     baseline_bytes: int
 
 
-def pair_phase_bytes(raw_pairs: int, shards: int, keep_all_kept: bool) -> int:
+def pair_phase_bytes(work: Workload, shards: int, keep_all_kept: bool) -> int:
     """Bytes the pair phase adds on top of the baseline, for `shards` equal shards."""
-    shard_raw = raw_pairs / shards
-    shard_unique = shard_raw * DEDUP_SHARE
-    generate = GEN_BYTES_PER_PAIR * shard_raw
-    score = CODE_BYTES_PER_PAIR * shard_unique + SCORE_BYTES_PER_PAIR * min(
-        SCORE_CHUNK, shard_unique
+    shard_raw = work.raw_pairs / shards
+    shard_unique = shard_raw * work.dedup_share
+    kept_total = work.kept_pairs
+    kept_shard = kept_total / shards
+    held_before = kept_total - kept_shard if keep_all_kept else 0.0
+    generate = GEN_BYTES_PER_RAW_PAIR * shard_raw + KEPT_BYTES * held_before
+    score = (
+        CODE_BYTES * shard_unique
+        + SCORE_BYTES_PER_PAIR * min(SCORE_CHUNK, shard_unique)
+        + KEPT_BYTES * (held_before + kept_shard)
     )
-    kept_total = raw_pairs * DEDUP_SHARE * KEPT_SHARE
-    kept = KEPT_BYTES_PER_PAIR * (kept_total if keep_all_kept else kept_total / shards)
-    return int(max(generate, score) + kept)
+    assign = ASSIGN_BYTES_PER_KEPT * (kept_total if keep_all_kept else kept_shard)
+    return int(max(generate, score, assign, EXPLAIN_BYTES))
 
 
 def choose(
-    raw_pairs: int, baseline_bytes: int, peak_so_far: int, limit_bytes: int, force: str | None
+    work: Workload, baseline_bytes: int, peak_so_far: int, limit_bytes: int, force: str | None
 ) -> Plan:
     """The least-compromising strategy whose estimate fits under the limit."""
     budget = limit_bytes * HEADROOM
 
     def estimate(shards: int, keep_all: bool) -> int:
-        return max(peak_so_far, baseline_bytes + pair_phase_bytes(raw_pairs, shards, keep_all))
+        return max(peak_so_far, baseline_bytes + pair_phase_bytes(work, shards, keep_all))
 
     if force in (None, "global_greedy", "exact") and (
         force is not None or estimate(1, True) <= budget

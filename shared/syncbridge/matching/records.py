@@ -167,9 +167,7 @@ def load_jsonl(
     return builder.finish()
 
 
-def load_records(
-    records, spec: ProfileSpec, label: str, vocabs: dict[str, Vocab]
-) -> RawSide:
+def load_records(records, spec: ProfileSpec, label: str, vocabs: dict[str, Vocab]) -> RawSide:
     """Validate and standardize in-memory records (dicts or pydantic models).
 
     Errors name the record by its 1-based position: "external:3: duplicate id 'x'".

@@ -1,4 +1,4 @@
-"""Vectorized pair scoring: Fellegi–Sunter log-likelihood weights, calibrated per run.
+"""Vectorized pair scoring: Fellegi-Sunter log-likelihood weights, calibrated per run.
 
 Each comparison puts a pair into a level (0 = a side is missing: no evidence). A level
 carries the weight ln(m / u): m = P(level | same entity) is a documented prior about how
@@ -69,12 +69,12 @@ def name_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sim
 
 
-def _text_similarity(E: Side, I: Side, col: str, e: np.ndarray, i: np.ndarray, fn) -> np.ndarray:
+def _text_similarity(Ex: Side, In: Side, col: str, e: np.ndarray, i: np.ndarray, fn) -> np.ndarray:
     """Similarity of a text column, NaN where either side is empty (computed only where both)."""
     out = np.full(len(e), np.nan, dtype=np.float32)
-    both = np.flatnonzero(E.has[col][e] & I.has[col][i])
+    both = np.flatnonzero(Ex.has[col][e] & In.has[col][i])
     if len(both):
-        out[both] = fn(E.text[col][e[both]], I.text[col][i[both]])
+        out[both] = fn(Ex.text[col][e[both]], In.text[col][i[both]])
     return out
 
 
@@ -117,25 +117,25 @@ def _eq_levels(ev: np.ndarray) -> np.ndarray:
 LOCATION = (
     # name: core equal, >=.92, >=.80, >=.60, lower (renames keep ~4%)
     Comparison("name", (0.80, 0.08, 0.05, 0.03, 0.04), tf="name_core"),
-    # place: same spot, nearby, same postal area, same town, elsewhere (moves ~4%)
-    Comparison("place", (0.80, 0.07, 0.05, 0.04, 0.04)),
+    # place: same spot, nearby, same postal area, same town, elsewhere (moving town is rare)
+    Comparison("place", (0.83, 0.07, 0.05, 0.035, 0.015)),
     Comparison("phone", (0.94, 0.06), tf="phone"),
     Comparison("website", (0.92, 0.08), tf="website"),
 )
 
 
 def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
-    E, I = prep.external, prep.internal
-    name = _text_similarity(E, I, "name_core", e, i, name_similarity)
-    name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
+    Ex, In = prep.external, prep.internal
+    name = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    name_exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
 
-    dist = haversine_m(E.num["lat"][e], E.num["lon"][e], I.num["lat"][i], I.num["lon"][i])
-    addr = _text_similarity(E, I, "address", e, i, _similarity)
-    postal = _eq(E.cat["postal_code"][e], I.cat["postal_code"][i])
-    postal3 = _eq(E.cat["postal3"][e], I.cat["postal3"][i])
-    city = _eq(E.cat["city"][e], I.cat["city"][i])
+    dist = haversine_m(Ex.num["lat"][e], Ex.num["lon"][e], In.num["lat"][i], In.num["lon"][i])
+    addr = _text_similarity(Ex, In, "address", e, i, _similarity)
+    postal = _eq(Ex.cat["postal_code"][e], In.cat["postal_code"][i])
+    postal3 = _eq(Ex.cat["postal3"][e], In.cat["postal3"][i])
+    city = _eq(Ex.cat["city"][e], In.cat["city"][i])
     with np.errstate(invalid="ignore"):
         addr_clash = addr < 0.6
         lv1 = (addr >= 0.95) | ((dist < 100) & ~addr_clash)
@@ -146,8 +146,8 @@ def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     place = np.select([lv1, lv2, lv3, lv4], [1, 2, 3, 4], 5).astype(np.int8)
     place[~known] = 0
 
-    phone = _eq(E.cat["phone"][e], I.cat["phone"][i])
-    web = _eq(E.cat["website"][e], I.cat["website"][i])
+    phone = _eq(Ex.cat["phone"][e], In.cat["phone"][i])
+    web = _eq(Ex.cat["website"][e], In.cat["website"][i])
     return PairFeatures(
         levels={
             "name": name_lv, "place": place, "phone": _eq_levels(phone),
@@ -158,8 +158,8 @@ def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
             "city": city, "phone": phone, "website": web,
         },
         tf_values={
-            "name_core": I.cat["name_core"][i], "phone": I.cat["phone"][i],
-            "website": I.cat["website"][i],
+            "name_core": In.cat["name_core"][i], "phone": In.cat["phone"][i],
+            "website": In.cat["website"][i],
         },
     )  # fmt: skip
 
@@ -214,14 +214,14 @@ def _models_shared(
 
 
 def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
-    E, I = prep.external, prep.internal
-    name = _text_similarity(E, I, "name_core", e, i, name_similarity)
-    name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
+    Ex, In = prep.external, prep.internal
+    name = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    name_exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.90, 2), (0.75, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
 
-    shared, both, rarest = _models_shared(E.lists["models"], I.lists["models"], e, i)
-    model_u = (np.maximum(np.minimum(rarest, I.n) - 1.0, 0.0) + TF_SELF_SMOOTHING) / I.n
+    shared, both, rarest = _models_shared(Ex.lists["models"], In.lists["models"], e, i)
+    model_u = (np.maximum(np.minimum(rarest, In.n) - 1.0, 0.0) + TF_SELF_SMOOTHING) / In.n
     # a model code of one side appearing inside the other's name ("A590" in "A590IS")
     contained = np.zeros(len(e), dtype=bool)
     cand = np.flatnonzero(both & (shared == 0))
@@ -232,9 +232,9 @@ def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     model_ev = np.where(shared > 0, 1.0, np.where(contained, 0.5, 0.0)).astype(np.float32)
     model_ev[~both] = np.nan
 
-    sku = _eq(E.cat["sku"][e], I.cat["sku"][i])
-    brand = _eq(E.cat["brand"][e], I.cat["brand"][i])
-    pe, pi = E.num["price"][e], I.num["price"][i]
+    sku = _eq(Ex.cat["sku"][e], In.cat["sku"][i])
+    brand = _eq(Ex.cat["brand"][e], In.cat["brand"][i])
+    pe, pi = Ex.num["price"][e], In.num["price"][i]
     with np.errstate(all="ignore"):
         ratio = (np.minimum(pe, pi) / np.maximum(pe, pi)).astype(np.float32)
     ratio[~((pe > 0) & (pi > 0))] = np.nan
@@ -246,8 +246,8 @@ def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
         },
         evidence={"name": name, "model": model_ev, "sku": sku, "brand": brand, "price": ratio},
         tf_values={
-            "name_core": I.cat["name_core"][i], "sku": I.cat["sku"][i],
-            "brand": I.cat["brand"][i],
+            "name_core": In.cat["name_core"][i], "sku": In.cat["sku"][i],
+            "brand": In.cat["brand"][i],
         },
         tf_u={"model": model_u},
     )  # fmt: skip
@@ -255,15 +255,13 @@ def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
 
 def _model_contained(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
     words = prep.model_words
-    E, I = prep.external, prep.internal
+    Ex, In = prep.external, prep.internal
     out = np.zeros(len(e), dtype=bool)
-    (ea, fa), (ib, fb) = E.lists["models"], I.lists["models"]
+    (ea, fa), (ib, fb) = Ex.lists["models"], In.lists["models"]
     for k in range(len(e)):
         me = [words[t] for t in fa[ea[e[k]] : ea[e[k] + 1]]]
         mi = [words[t] for t in fb[ib[i[k]] : ib[i[k] + 1]]]
-        out[k] = any(
-            (len(x) >= 4 and len(y) >= 4) and (x in y or y in x) for x in me for y in mi
-        )
+        out[k] = any((len(x) >= 4 and len(y) >= 4) and (x in y or y in x) for x in me for y in mi)
     return out
 
 
@@ -281,16 +279,16 @@ BATCH = (
 
 
 def _batch(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
-    E, I = prep.external, prep.internal
-    lot = _eq(E.cat["lot_code"][e], I.cat["lot_code"][i])
-    pid = _eq(E.cat["product_id"][e], I.cat["product_id"][i])
-    name = _text_similarity(E, I, "name_core", e, i, name_similarity)
-    name_exact = E.cat["name_core"][e] == I.cat["name_core"][i]
+    Ex, In = prep.external, prep.internal
+    lot = _eq(Ex.cat["lot_code"][e], In.cat["lot_code"][i])
+    pid = _eq(Ex.cat["product_id"][e], In.cat["product_id"][i])
+    name = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    name_exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
-    days = np.abs(E.num["produced_at"][e] - I.num["produced_at"][i]).astype(np.float32)
+    days = np.abs(Ex.num["produced_at"][e] - In.num["produced_at"][i]).astype(np.float32)
     days_lv = _bin_levels(-days, [(-0.5, 1), (-2.0, 2), (-10.0, 3)], 4)
-    qe, qi = E.num["quantity"][e], I.num["quantity"][i]
+    qe, qi = Ex.num["quantity"][e], In.num["quantity"][i]
     with np.errstate(all="ignore"):
         q = (np.minimum(qe, qi) / np.maximum(qe, qi)).astype(np.float32)
     q[~((qe > 0) & (qi > 0))] = np.nan
@@ -306,8 +304,8 @@ def _batch(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
             "quantity": q,
         },
         tf_values={
-            "lot_code": I.cat["lot_code"][i], "product_id": I.cat["product_id"][i],
-            "name_core": I.cat["name_core"][i],
+            "lot_code": In.cat["lot_code"][i], "product_id": In.cat["product_id"][i],
+            "name_core": In.cat["name_core"][i],
         },
     )  # fmt: skip
 
@@ -335,16 +333,16 @@ class Scorer:
         self.match_share = EXPECTED_MATCH_SHARE
         self._fit(seed)
 
-    def calibrate_prior(self, e: np.ndarray, i: np.ndarray, n_ext_sampled: int) -> None:
+    def calibrate_prior(self, e: np.ndarray, i: np.ndarray, n_ext_sampled: int) -> np.ndarray:
         """Re-estimate the expected number of matches from the candidates of a sample.
 
         Fixed point of M = sum over sampled externals of P(best candidate matches | M),
         scaled to all externals: a dataset where most records find a strong candidate
         earns a higher prior than one where few do. Bounded to [2 %, 100 %] of the
-        smaller side, starting from EXPECTED_MATCH_SHARE.
+        smaller side, starting from EXPECTED_MATCH_SHARE. Returns the sample's scores.
         """
         if len(e) == 0 or n_ext_sampled == 0:
-            return
+            return np.zeros(0)
         evidence = self.logit(self.features(e, i)) - self.prior_logit
         best = np.full(self.prep.external.n, -np.inf)
         np.maximum.at(best, e, evidence)
@@ -363,6 +361,7 @@ class Scorer:
             expected = new
         self.prior_logit = float(np.log(expected) - np.log(max(n_i * n_e - expected, 1.0)))
         self.match_share = expected / max(small, 1)
+        return probability(evidence + self.prior_logit)
 
     def _fit(self, seed: int) -> None:
         prep = self.prep

@@ -225,7 +225,10 @@ def prepare(raw_a: RawSide, raw_b: RawSide, profile: str, vocabs: dict[str, Voca
         street_vocab = Vocab()
         for side in (a, b):
             side.cat["street"] = np.fromiter(
-                ((street_vocab.id(k) if (k := _street_key(x)) else -1) for x in side.text["address"]),
+                (
+                    (street_vocab.id(k) if (k := _street_key(x)) else -1)
+                    for x in side.text["address"]
+                ),
                 dtype=np.int32,
                 count=side.n,
             )

@@ -16,7 +16,7 @@ MAX_FIELD_CHARS = 400
 """Longer values are cut: nothing useful for matching lives past this."""
 
 _PUNCT_TO_SPACE = {
-    ord(c): " " for c in "!\"#$%()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d"
+    ord(c): " " for c in '!"#$%()*+,-./:;<=>?@[\\]^_`{|}~\u00a0\u2013\u2014\u2018\u2019\u201c\u201d'
 }
 _PUNCT_TO_SPACE[ord("'")] = None  # "Lefty's" -> "leftys"
 _PUNCT_TO_SPACE[ord("&")] = " and "
@@ -202,7 +202,7 @@ def model_numbers(*values: object) -> list[str]:
         for chunk in chunks:
             whole = _NON_ALNUM.sub("", chunk.lower()).upper()
             candidates = [whole, *(p.upper() for p in re.split(r"[-/._]+", chunk.lower()))]
-            if prev and whole and (len(whole) <= 3 and whole.isalpha() or _is_model(whole)):
+            if prev and whole and ((len(whole) <= 3 and whole.isalpha()) or _is_model(whole)):
                 candidates.append(prev + whole)  # "A590 IS" -> "A590IS", "MDR EX55" -> ...
             for cand in candidates:
                 cand = _NON_ALNUM.sub("", cand.lower()).upper()

@@ -19,13 +19,13 @@ import string
 
 import orjson
 
-_ADJ = (
+_ADJ = (  # noqa: SIM905
     "Red Blue Green Black White Golden Silver Iron Copper Wild Lazy Happy Crooked Rusty "
     "Old New Big Little Lost Hidden Broken Flying Sleeping Howling Dancing Roaring Quiet "
     "Stone Oak Pine Cedar River Lake Mountain Valley Prairie Desert Harbor Bay North South "
     "East West Lucky Brave Bold Proud Twin Three Seven Hundred Thousand Ancient Modern"
 ).split()
-_NOUN = (
+_NOUN = (  # noqa: SIM905
     "Dog Cat Bear Wolf Fox Owl Hawk Eagle Raven Crow Horse Mule Goat Bull Elk Moose Deer "
     "Rabbit Hare Badger Otter Beaver Trout Salmon Pike Anchor Barrel Hammer Anvil Wheel "
     "Lantern Compass Bridge Tower Mill Barn Forge Canoe Kettle Hop Grain Malt Barley Yeast "
@@ -33,7 +33,7 @@ _NOUN = (
 ).split()
 _KIND = ("Brewing Company", "Brewery", "Brewing Co", "Beer Company", "Ales", "Brewhouse",
          "Taproom", "Craft Brewery", "Brewing", "Beer Works")  # fmt: skip
-_STREET = (
+_STREET = (  # noqa: SIM905
     "Main Oak Maple Pine Cedar Elm Washington Lincoln Jefferson Park Lake Hill River "
     "Church Market Union Mill Spring Center Railroad Front Water High Bridge Ridge Valley"
 ).split()
@@ -80,7 +80,8 @@ def generate(size: int, seed: int = 7) -> tuple[list[dict], list[dict], list[tup
             )
         )
     chains = [
-        f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} {rng.choice(_KIND)}" for _ in range(size // 200 + 1)
+        f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} {rng.choice(_KIND)}"
+        for _ in range(size // 200 + 1)
     ]
     internal: list[dict] = []
     for k in range(size):
@@ -91,7 +92,11 @@ def generate(size: int, seed: int = 7) -> tuple[list[dict], list[dict], list[tup
         else:
             name = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} {rng.choice(_KIND)}"
             if rng.random() < 0.5:
-                name = f"{rng.choice(_ADJ)} {name}" if rng.random() < 0.5 else f"{_town_name(rng)} {name}"
+                name = (
+                    f"{rng.choice(_ADJ)} {name}"
+                    if rng.random() < 0.5
+                    else f"{_town_name(rng)} {name}"
+                )
         street, (suffix, _) = rng.choice(_STREET), rng.choice(_SUFFIX)
         rec = {
             "id": f"k-{k}",
@@ -102,7 +107,9 @@ def generate(size: int, seed: int = 7) -> tuple[list[dict], list[dict], list[tup
             "postal_code": town[4],
             "country": "United States",
             "phone": f"{town[5]}{rng.randint(2000000, 9999999)}",
-            "website": "http://www." + "".join(c for c in name.lower() if c.isalnum())[:24] + ".com",
+            "website": "http://www."
+            + "".join(c for c in name.lower() if c.isalnum())[:24]
+            + ".com",
             "lat": round(town[2] + rng.gauss(0, 0.03), 6),
             "lon": round(town[3] + rng.gauss(0, 0.03), 6),
         }
@@ -133,7 +140,9 @@ def generate(size: int, seed: int = 7) -> tuple[list[dict], list[dict], list[tup
         for long, short in _SUFFIX:
             rec["address"] = rec["address"].replace(long, short) if r() < 0.5 else rec["address"]
         if r() < 0.04:  # moved within town
-            rec["address"] = f"{rng.randint(1, 9999)} {rng.choice(_STREET)} {rng.choice(_SUFFIX)[1]}"
+            rec["address"] = (
+                f"{rng.randint(1, 9999)} {rng.choice(_STREET)} {rng.choice(_SUFFIX)[1]}"
+            )
             if rec.get("lat") is not None:
                 rec["lat"] = round(rec["lat"] + rng.gauss(0, 0.02), 6)
                 rec["lon"] = round(rec["lon"] + rng.gauss(0, 0.02), 6)

@@ -265,6 +265,7 @@ class DynamoConnectionRepository:
         *,
         error: str | None = None,
         drop_tokens: bool = False,
+        expected_status: ConnectionStatus | None = None,
     ) -> bool:
         sets = ["#st = :s", "updated_at = :ua"]
         removes = []
@@ -279,11 +280,15 @@ class DynamoConnectionRepository:
             values.update({":zero": 0, ":one": 1})
             removes += ["token_ciphertext", "access_expires_at", "lease_holder", "lease_until"]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        condition = "attribute_exists(pk)"
+        if expected_status:
+            condition += " AND #st = :expected"
+            values[":expected"] = expected_status
         try:
             self.table.update_item(
                 Key=_conn_key(tenant_id, connection_id),
                 UpdateExpression=expression,
-                ConditionExpression="attribute_exists(pk)",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#st": "status"},
                 ExpressionAttributeValues=values,
             )

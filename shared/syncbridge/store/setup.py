@@ -99,7 +99,9 @@ class DynamoSetupRepository:
             return None
         head = max(heads, key=lambda i: i.get("started_at", ""))
         prefix = f"CONN#{head['connection_id']}#"
-        return self._assemble([i for i in items if i["sk"].startswith(prefix)], head["connection_id"])
+        return self._assemble(
+            [i for i in items if i["sk"].startswith(prefix)], head["connection_id"]
+        )
 
     @staticmethod
     def _assemble(items: list[dict[str, Any]], connection_id: str) -> Setup | None:

@@ -215,7 +215,7 @@ def test_a_token_refused_early_is_renewed_once_on_401(sim):
 
 def test_bad_credentials_fail_without_showing_them(sim, caplog):
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("httpx").setLevel(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # restored after the test
     wrong = {**sim.credentials, "password": "not-the-password-77x"}
     client = client_for(sim, credentials=wrong)
     with pytest.raises(MicroshareAuthError) as raised:

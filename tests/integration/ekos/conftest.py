@@ -43,7 +43,9 @@ class Aws:
         sqs = aws.client("sqs")
         out = []
         while True:
-            got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
             if not got:
                 return out
             for m in got:
@@ -51,48 +53,71 @@ class Aws:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
 
+@pytest.fixture(scope="module")
+def aws_module() -> Iterator[Aws]:
+    """moto with the resources the connect flow uses, shared by a module's tests."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.delenv("AWS_ENDPOINT_URL", raising=False)
+        mp.setenv("PUBLIC_BASE_URL", PUBLIC_BASE)
+        aws.reset_clients()
+        parameters.clear_caches()
+        with mock_aws():
+            table = aws.resource("dynamodb").create_table(
+                TableName="connections-test",
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")
+                ],
+                KeySchema=[
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+            )
+            key_id = aws.client("kms").create_key(Description="tokens")["KeyMetadata"]["KeyId"]
+            queue_url = aws.client("sqs").create_queue(QueueName="import-test")["QueueUrl"]
+            secret_arn = aws.client("secretsmanager").create_secret(
+                Name="ekos-client",
+                SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}),
+            )["ARN"]
+            mp.setenv("CONNECTIONS_TABLE", "connections-test")
+            mp.setenv("TOKEN_KEY_ID", key_id)
+            mp.setenv("IMPORT_QUEUE_URL", queue_url)
+            mp.setenv("EKOS_CLIENT_SECRET_ARN", secret_arn)
+            yield Aws(table, queue_url, key_id)
+        parameters.clear_caches()
+        aws.reset_clients()
+
+
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE)
-    aws.reset_clients()
-    parameters.clear_caches()
-    with mock_aws():
-        ddb = aws.resource("dynamodb")
-        table = ddb.create_table(
-            TableName="connections-test",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        )
-        key_id = aws.client("kms").create_key(Description="tokens")["KeyMetadata"]["KeyId"]
-        queue_url = aws.client("sqs").create_queue(QueueName="import-test")["QueueUrl"]
-        secret_arn = aws.client("secretsmanager").create_secret(
-            Name="ekos-client", SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
-        )["ARN"]
-        monkeypatch.setenv("CONNECTIONS_TABLE", "connections-test")
-        monkeypatch.setenv("TOKEN_KEY_ID", key_id)
-        monkeypatch.setenv("IMPORT_QUEUE_URL", queue_url)
-        monkeypatch.setenv("EKOS_CLIENT_SECRET_ARN", secret_arn)
-        yield Aws(table, queue_url, key_id)
-    parameters.clear_caches()
-    aws.reset_clients()
+def aws_env(aws_module: Aws) -> Aws:
+    """The module's moto resources, emptied for this test."""
+    with aws_module.table.batch_writer() as batch:
+        for item in aws_module.items():
+            batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+    aws_module.import_messages()
+    return aws_module
 
 
 @pytest.fixture(scope="module")
 def sim_server() -> Iterator[ekos_sim.EkosSimulator]:
     simulator = ekos_sim.start(
-        seed=11, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[CALLBACK], auto_approve=True
+        seed=11,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_uris=[CALLBACK],
+        auto_approve=True,
     )
     yield simulator
     simulator.stop()
 
 
 @pytest.fixture
-def sim(sim_server: ekos_sim.EkosSimulator, monkeypatch: pytest.MonkeyPatch) -> ekos_sim.EkosSimulator:
+def sim(
+    sim_server: ekos_sim.EkosSimulator, monkeypatch: pytest.MonkeyPatch
+) -> ekos_sim.EkosSimulator:
     """The module's simulator, reset to a clean state for this test."""
     sim_server.register_client(CLIENT_ID, CLIENT_SECRET, [CALLBACK])
     sim_server.reset(auto_approve=True)
@@ -135,7 +160,9 @@ class Api:
         self.app = make_resolver()
         self.app.include_router(connections.router)
 
-    def call(self, method: str, path: str, *, tenant: str | None = None, query: dict | None = None) -> ApiResponse:
+    def call(
+        self, method: str, path: str, *, tenant: str | None = None, query: dict | None = None
+    ) -> ApiResponse:
         event = {
             "resource": path,
             "path": path,

@@ -66,7 +66,9 @@ def test_reused_code_is_refused_with_the_token_endpoint_error(api, aws_env, sim)
 def test_code_issued_to_a_tampered_redirect_uri_is_refused(api, aws_env, sim):
     # Given an attacker swapped the redirect_uri for another one Ekos also knows
     evil = "https://evil.example/steal"
-    sim.register_client("sync-bridge", sim.state.clients["sync-bridge"].client_secret, [CALLBACK, evil])
+    sim.register_client(
+        "sync-bridge", sim.state.clients["sync-bridge"].client_secret, [CALLBACK, evil]
+    )
     url = urlparse(api.start(TENANT_A))
     params = {k: v[0] for k, v in parse_qs(url.query).items()}
     params["redirect_uri"] = evil

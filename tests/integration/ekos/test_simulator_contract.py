@@ -50,13 +50,17 @@ def token(sim, auth=(CID, SECRET), **form) -> httpx.Response:
 def exchange(sim, verifier: str | None = None) -> dict:
     verifier = verifier or new_code_verifier()
     code = code_from(authorize(sim, verifier))
-    answer = token(sim, grant_type="authorization_code", code=code, redirect_uri=CB, code_verifier=verifier)
+    answer = token(
+        sim, grant_type="authorization_code", code=code, redirect_uri=CB, code_verifier=verifier
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 def get(sim, path: str, access: str, **params) -> httpx.Response:
-    return httpx.get(f"{sim.url}{path}", params=params, headers={"Authorization": f"Bearer {access}"})
+    return httpx.get(
+        f"{sim.url}{path}", params=params, headers={"Authorization": f"Bearer {access}"}
+    )
 
 
 # ------------------------------------------------------------------ OAuth
@@ -91,7 +95,12 @@ def test_authorize_requires_s256_pkce(sim):
 def test_code_exchange_checks_verifier_and_exact_redirect_uri(sim, change, expected_status):
     verifier = new_code_verifier()
     code = code_from(authorize(sim, verifier))
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CB, "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CB,
+        "code_verifier": verifier,
+    }
     answer = token(sim, **{**form, **change})
     assert answer.status_code == expected_status and answer.json()["error"] == "invalid_grant"
 
@@ -99,7 +108,12 @@ def test_code_exchange_checks_verifier_and_exact_redirect_uri(sim, change, expec
 def test_codes_are_single_use_and_reuse_revokes_what_they_issued(sim):
     verifier = new_code_verifier()
     code = code_from(authorize(sim, verifier))
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CB, "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CB,
+        "code_verifier": verifier,
+    }
     first = token(sim, **form).json()
     assert token(sim, **form).json()["error"] == "invalid_grant"
     assert get(sim, "/api/v1/products", first["access_token"]).status_code == 401
@@ -109,12 +123,17 @@ def test_codes_live_sixty_seconds(sim):
     verifier = new_code_verifier()
     code = code_from(authorize(sim, verifier))
     sim.state.clock = lambda: time.time() + 61
-    answer = token(sim, grant_type="authorization_code", code=code, redirect_uri=CB, code_verifier=verifier)
+    answer = token(
+        sim, grant_type="authorization_code", code=code, redirect_uri=CB, code_verifier=verifier
+    )
     assert answer.json()["error"] == "invalid_grant"
 
 
 def test_client_must_authenticate_with_basic(sim):
-    assert token(sim, auth=(CID, "nope"), grant_type="refresh_token", refresh_token="x").status_code == 401
+    assert (
+        token(sim, auth=(CID, "nope"), grant_type="refresh_token", refresh_token="x").status_code
+        == 401
+    )
     answer = httpx.post(f"{sim.url}/oauth/token", data={"grant_type": "refresh_token", "client_id": CID,
                                                         "client_secret": SECRET, "refresh_token": "x"})  # fmt: skip
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
@@ -129,13 +148,21 @@ def test_refresh_rotates_and_reuse_revokes_the_family(sim):
     assert reused.status_code == 400 and reused.json() == {"error": "invalid_grant",
                                                            "error_description": "refresh token already used"}  # fmt: skip
     assert get(sim, "/api/v1/products", second["access_token"]).status_code == 401
-    assert token(sim, grant_type="refresh_token", refresh_token=second["refresh_token"]).status_code == 400
+    assert (
+        token(sim, grant_type="refresh_token", refresh_token=second["refresh_token"]).status_code
+        == 400
+    )
     assert sim.state.revoked_families
 
 
 def test_revoke_answers_200_even_for_unknown_tokens(sim):
     tokens = exchange(sim)
-    assert httpx.post(f"{sim.url}/oauth/revoke", data={"token": "unknown"}, auth=(CID, SECRET)).status_code == 200
+    assert (
+        httpx.post(
+            f"{sim.url}/oauth/revoke", data={"token": "unknown"}, auth=(CID, SECRET)
+        ).status_code
+        == 200
+    )
     assert httpx.post(f"{sim.url}/oauth/revoke", data={"token": tokens["refresh_token"]},
                       auth=(CID, SECRET)).status_code == 200  # fmt: skip
     assert get(sim, "/api/v1/products", tokens["access_token"]).status_code == 401
@@ -167,7 +194,9 @@ def test_updated_since_is_inclusive_and_sees_changes_and_tombstones(sim):
     assert body["data"][0]["updated_at"] == pivot
     assert all(r["updated_at"] >= pivot for r in body["data"])
     changed = sim.state.update("customer-locations", rows[0]["id"], deleted=True)
-    latest = get(sim, "/api/v1/customer-locations", access, updated_since=changed["updated_at"]).json()
+    latest = get(
+        sim, "/api/v1/customer-locations", access, updated_since=changed["updated_at"]
+    ).json()
     assert {"id": rows[0]["id"], "deleted": True}.items() <= latest["data"][-1].items()
 
 

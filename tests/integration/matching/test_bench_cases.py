@@ -31,9 +31,21 @@ def _run_cli(case: Path, tmp_path: Path) -> tuple[list[dict], dict]:
     out, stats = tmp_path / "out.jsonl", tmp_path / "stats.json"
     env = {**os.environ, "PYTHONPATH": str(REPO / "shared")}
     subprocess.run(
-        [sys.executable, "-m", "syncbridge.matching", "--internal", str(case / "internal.jsonl"),
-         "--external", str(case / "external.jsonl"), "--profile", profile, "--out", str(out),
-         "--stats", str(stats)],  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "syncbridge.matching",
+            "--internal",
+            str(case / "internal.jsonl"),
+            "--external",
+            str(case / "external.jsonl"),
+            "--profile",
+            profile,
+            "--out",
+            str(out),
+            "--stats",
+            str(stats),
+        ],
         check=True,
         cwd=REPO,
         env=env,

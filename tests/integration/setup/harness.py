@@ -59,7 +59,9 @@ def seed_home(rt: LocalRuntime, tenant_id: str) -> dict[str, int]:
 
     with rt.env_of("ApiFunction"):
         home = DynamoHomePlatform()
-        return {kind: home.load(tenant_id, kind, rows) for kind, rows in ekos(rt).dataset.home.items()}
+        return {
+            kind: home.load(tenant_id, kind, rows) for kind, rows in ekos(rt).dataset.home.items()
+        }
 
 
 def sign_in(rt: LocalRuntime, tenant_id: str, username: str = "alice", role: str = "admin") -> str:

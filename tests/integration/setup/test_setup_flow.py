@@ -79,7 +79,9 @@ def test_a_full_import_survives_a_429_and_a_token_expiring_mid_read(rt, tenant):
     assert matches, "the dataset has near-duplicates: some must match"
     first = matches[0]
     assert first["score"] >= 0.5 and first["explanation"]
-    assert first["external"]["name"] and first["internal"]["id"] == first["resolution"]["internal_id"]
+    assert (
+        first["external"]["name"] and first["internal"]["id"] == first["resolution"]["internal_id"]
+    )
 
 
 def test_redelivered_messages_never_import_match_or_create_twice(rt, tenant):
@@ -148,7 +150,7 @@ def test_a_person_of_another_tenant_can_neither_read_nor_change_the_proposals(rt
 
 
 def test_bad_input_gets_a_clear_4xx(rt, tenant):
-    tenant_id, http = tenant
+    _tenant_id, http = tenant
     harness.connect(rt, http)
     harness.wait_status(http, CL, "awaiting_review", timeout=60)
     assert http.get("/setup/pets/proposals").status_code == 422
@@ -157,8 +159,14 @@ def test_bad_input_gets_a_clear_4xx(rt, tenant):
     assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.text
     item = http.get(f"/setup/{CL}/proposals", params={"decision": "match"}).json()["items"][0]
     url = f"/setup/{CL}/proposals/{item['external_id']}"
-    assert http.put(url, content="{not json", headers={"Content-Type": "application/json"}).status_code == 400
-    assert http.put(url, json={"action": "link", "internal_id": "nope", "version": 1}).status_code == 422
+    assert (
+        http.put(url, content="{not json", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )
+    assert (
+        http.put(url, json={"action": "link", "internal_id": "nope", "version": 1}).status_code
+        == 422
+    )
     stale = http.put(url, json={"action": "create", "version": item["version"] + 5})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "proposal_changed"
     early = http.post("/setup/products/submit")

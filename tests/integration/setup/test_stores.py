@@ -22,6 +22,9 @@ TABLES = {"SETUP_TABLE": False, "STAGING_TABLE": False, "PROPOSALS_TABLE": False
           "MAPPINGS_TABLE": True, "HOME_TABLE": False, "AUDIT_TABLE": False}  # fmt: skip
 
 
+KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+
+
 @pytest.fixture
 def tables(monkeypatch):
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -48,8 +51,7 @@ def tables(monkeypatch):
             ddb.create_table(
                 TableName=name,
                 AttributeDefinitions=attrs,
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                           {"AttributeName": "sk", "KeyType": "RANGE"}],  # fmt: skip
+                KeySchema=KEYS,
                 BillingMode="PAY_PER_REQUEST",
                 **extra,
             )

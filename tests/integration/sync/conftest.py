@@ -18,16 +18,22 @@ def _table(name: str, gsi: bool) -> Any:
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attributes],
-        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
     }
     if gsi:
-        spec["GlobalSecondaryIndexes"] = [{
-            "IndexName": "gsi1",
-            "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                          {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }]
+        spec["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ]
     return aws.resource("dynamodb").create_table(**spec)
 
 
@@ -41,7 +47,6 @@ class SyncAws:
     events_queue: str
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def fresh_clients() -> Iterator[None]:
     """boto3 clients built for this module's moto (not a runtime's endpoint); once per
@@ -50,10 +55,14 @@ def fresh_clients() -> Iterator[None]:
     yield
     aws.reset_clients()
 
+
 @pytest.fixture
 def sync_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[SyncAws]:
-    for key, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+    for key, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
@@ -67,8 +76,13 @@ def sync_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[SyncAws]:
                 QueueName="events.fifo", Attributes={"FifoQueue": "true"}
             )["QueueUrl"],
         )
-        for var, name in {"MAPPINGS_TABLE": "mappings", "HOME_TABLE": "home", "AUDIT_TABLE": "audit",
-                          "CONNECTIONS_TABLE": "connections", "SETUP_TABLE": "setup"}.items():
+        for var, name in {
+            "MAPPINGS_TABLE": "mappings",
+            "HOME_TABLE": "home",
+            "AUDIT_TABLE": "audit",
+            "CONNECTIONS_TABLE": "connections",
+            "SETUP_TABLE": "setup",
+        }.items():
             monkeypatch.setenv(var, name)
         monkeypatch.setenv("EVENTS_QUEUE_URL", env.events_queue)
         yield env

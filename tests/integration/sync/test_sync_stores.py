@@ -25,11 +25,21 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def queued(at: datetime, action: str = "updated", name: str = "Hazy", rid: str = "p-1") -> QueuedErpEvent:
+def queued(
+    at: datetime, action: str = "updated", name: str = "Hazy", rid: str = "p-1"
+) -> QueuedErpEvent:
     return QueuedErpEvent(
-        tenant_id="tenant-a", erp="ekos", received_at=at,
-        event=ErpChangeEvent(event_id=uuid.uuid4(), resource_type="products", action=action,
-                             resource_id=rid, occurred_at=at, data={"name": name, "sku": "HZ"}),
+        tenant_id="tenant-a",
+        erp="ekos",
+        received_at=at,
+        event=ErpChangeEvent(
+            event_id=uuid.uuid4(),
+            resource_type="products",
+            action=action,
+            resource_id=rid,
+            occurred_at=at,
+            data={"name": name, "sku": "HZ"},
+        ),
     )
 
 
@@ -44,12 +54,22 @@ def mapped(sync_aws: Any) -> tuple[EventMappingRepository, DynamoHomePlatform]:
 def test_version_conditioned_write_only_moves_forward(mapped: Any) -> None:
     mappings, _ = mapped
     assert mappings.source_version("tenant-a", "ekos", "products", "p-1") is None
-    assert mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000000Z", "e1")
-    assert not mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000000Z", "e1")
-    assert not mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T11:00:00.000000Z", "e0")
-    assert mappings.advance_version("tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000001Z", "e2")
+    assert mappings.advance_version(
+        "tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000000Z", "e1"
+    )
+    assert not mappings.advance_version(
+        "tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000000Z", "e1"
+    )
+    assert not mappings.advance_version(
+        "tenant-a", "ekos", "products", "p-1", "2026-03-01T11:00:00.000000Z", "e0"
+    )
+    assert mappings.advance_version(
+        "tenant-a", "ekos", "products", "p-1", "2026-03-01T12:00:00.000001Z", "e2"
+    )
     # no version for a record that has no mapping (never creates a half mapping)
-    assert not mappings.advance_version("tenant-a", "ekos", "products", "p-404", "2026-03-01T12:00:00Z", "e3")
+    assert not mappings.advance_version(
+        "tenant-a", "ekos", "products", "p-404", "2026-03-01T12:00:00Z", "e3"
+    )
     # the setup team's mapping fields survive
     assert mappings.get("tenant-a", "ekos", "products", "p-1") == "home-1"
 
@@ -63,7 +83,9 @@ def test_out_of_order_and_duplicate_events_end_in_the_newest_state(mapped: Any) 
     assert apply_erp_event(newest, mappings, home, audit=audit) == "stale"
     record = home.get("tenant-a", "products", "home-1")
     assert record is not None and record.fields["name"] == "Newest"
-    assert apply_erp_event(queued(T0 + timedelta(minutes=3), "deleted"), mappings, home) == "archived"
+    assert (
+        apply_erp_event(queued(T0 + timedelta(minutes=3), "deleted"), mappings, home) == "archived"
+    )
     assert home.get("tenant-a", "products", "home-1").archived  # type: ignore[union-attr]
 
 
@@ -85,7 +107,9 @@ def test_active_connections_come_from_the_connections_table(sync_aws: Any) -> No
     repo = DynamoConnectionRepository()
     for tenant, status in (("tenant-a", "active"), ("tenant-b", "reauthorization_required")):
         repo.save_connected(
-            Connection(tenant_id=tenant, connection_id="ekos", erp="ekos", status=status), b"sealed", 0
+            Connection(tenant_id=tenant, connection_id="ekos", erp="ekos", status=status),
+            b"sealed",
+            0,
         )
     active = list(ActiveConnectionDirectory().list_active())
     assert [(c.tenant_id, c.connection_id, c.erp) for c in active] == [("tenant-a", "ekos", "ekos")]

@@ -45,7 +45,6 @@ def create_oauth_table(name: str = "oauth-test") -> Any:
     )
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def fresh_clients() -> Iterator[None]:
     """boto3 clients built for this module's moto (not a runtime's endpoint); once per
@@ -53,6 +52,7 @@ def fresh_clients() -> Iterator[None]:
     aws.reset_clients()
     yield
     aws.reset_clients()
+
 
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +70,6 @@ def oauth_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("OAUTH_TABLE", "oauth-test")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
-    aws.reset_clients()
     with mock_aws():
         yield create_oauth_table()
 

@@ -31,24 +31,33 @@ def token_request(fn: Any, client: IssuedClient, **form: str) -> Reply:
 
 def introspect(fn: Any, client: IssuedClient, token: str) -> dict[str, Any]:
     headers = {"Authorization": basic(client.client_id, client.client_secret or "")}
-    return call(fn, api_event("POST", "/oauth/introspect", form={"token": token}, headers=headers)).json()
+    return call(
+        fn, api_event("POST", "/oauth/introspect", form={"token": token}, headers=headers)
+    ).json()
 
 
 def pkce() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
     return verifier, challenge
 
 
 def admin_principal(tenant: str = "tenant-a") -> Principal:
     return Principal(
-        tenant_id=tenant, client_id="admin", subject="admin",
-        scopes=frozenset({"admin"}), roles=frozenset({"admin"}),
+        tenant_id=tenant,
+        client_id="admin",
+        subject="admin",
+        scopes=frozenset({"admin"}),
+        roles=frozenset({"admin"}),
     )
 
 
 # ------------------------------------------------------------------ client credentials
-def test_client_credentials_issues_a_short_lived_bearer_token(oauth_fn: Any, admin: IssuedClient) -> None:
+def test_client_credentials_issues_a_short_lived_bearer_token(
+    oauth_fn: Any, admin: IssuedClient
+) -> None:
     # Given the tenant's admin client
     # When it asks for a token with one of its scopes
     reply = token_request(oauth_fn, admin, grant_type="client_credentials", scope="events:write")
@@ -67,7 +76,9 @@ def test_client_credentials_issues_a_short_lived_bearer_token(oauth_fn: Any, adm
     assert info["client_id"] == admin.client_id
 
 
-def test_client_credentials_without_scope_gets_the_clients_scopes(oauth_fn: Any, admin: IssuedClient) -> None:
+def test_client_credentials_without_scope_gets_the_clients_scopes(
+    oauth_fn: Any, admin: IssuedClient
+) -> None:
     reply = token_request(oauth_fn, admin, grant_type="client_credentials")
     assert reply.status == 200
     assert set(reply.json()["scope"].split()) == set(admin.scope.split())
@@ -103,7 +114,9 @@ def test_scope_beyond_the_clients_registration_is_invalid_scope(
     oauth_fn: Any, store: OAuthStore, admin: IssuedClient
 ) -> None:
     # Given an ERP client registered only for events:write
-    ekos = register_client(store, admin_principal(), ClientRegistration(name="Ekos", scope="events:write"))
+    ekos = register_client(
+        store, admin_principal(), ClientRegistration(name="Ekos", scope="events:write")
+    )
     # When it asks for admin
     reply = token_request(oauth_fn, ekos, grant_type="client_credentials", scope="admin")
     # Then invalid_scope
@@ -141,9 +154,14 @@ def sign_in(fn: Any, person: Any, next_path: str = "") -> str:
     reply = call(
         fn,
         api_event(
-            "POST", "/oauth/login",
-            form={"tenant": person.tenant_id, "username": person.username,
-                  "password": person.password, "next": next_path},
+            "POST",
+            "/oauth/login",
+            form={
+                "tenant": person.tenant_id,
+                "username": person.username,
+                "password": person.password,
+                "next": next_path,
+            },
         ),
     )
     assert reply.status in (200, 303), reply.body
@@ -156,8 +174,11 @@ def sign_in(fn: Any, person: Any, next_path: str = "") -> str:
 
 def authorize_params(client: IssuedClient, challenge: str | None, **extra: str) -> dict[str, str]:
     params = {
-        "response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT,
-        "scope": "setup:read setup:write", "state": "st-123",
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "setup:read setup:write",
+        "state": "st-123",
     }
     if challenge is not None:
         params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
@@ -174,14 +195,25 @@ def obtain_code(fn: Any, client: IssuedClient, person: Any, challenge: str) -> s
     next_path = parse_qs(login_url.query)["next"][0]
     session = sign_in(fn, person, next_path)
     # Signed in, the consent page lists what the client asks for, with a CSRF value
-    consent = call(fn, api_event("GET", "/oauth/authorize", query=params,
-                                 headers={"Cookie": f"sb_session={session}"}))
+    consent = call(
+        fn,
+        api_event(
+            "GET", "/oauth/authorize", query=params, headers={"Cookie": f"sb_session={session}"}
+        ),
+    )
     assert consent.status == 200, consent.body
     assert "Brewery dashboard" in consent.body and "setup:write" in consent.body
     csrf = re.search(r"name='csrf' value='([0-9a-f]+)'", consent.body).group(1)  # type: ignore[union-attr]
     # Allowing redirects back to the client with a code and the state
-    decision = call(fn, api_event("POST", "/oauth/authorize", form={**params, "csrf": csrf, "decision": "allow"},
-                                  headers={"Cookie": f"sb_session={session}"}))
+    decision = call(
+        fn,
+        api_event(
+            "POST",
+            "/oauth/authorize",
+            form={**params, "csrf": csrf, "decision": "allow"},
+            headers={"Cookie": f"sb_session={session}"},
+        ),
+    )
     assert decision.status == 302, decision.body
     location = urlsplit(decision.header("Location") or "")
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
@@ -195,8 +227,14 @@ def test_authorization_code_with_pkce_issues_tokens_for_the_person(
 ) -> None:
     verifier, challenge = pkce()
     code = obtain_code(oauth_fn, web_client, alice, challenge)
-    reply = token_request(oauth_fn, web_client, grant_type="authorization_code", code=code,
-                          redirect_uri=REDIRECT, code_verifier=verifier)
+    reply = token_request(
+        oauth_fn,
+        web_client,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier=verifier,
+    )
     assert reply.status == 200, reply.body
     tokens = reply.json()
     assert tokens["refresh_token"]
@@ -205,9 +243,13 @@ def test_authorization_code_with_pkce_issues_tokens_for_the_person(
     assert info["active"] is True and info["sub"] == "alice" and info["roles"] == "operator"
 
 
-def test_authorize_without_code_challenge_is_rejected(oauth_fn: Any, web_client: IssuedClient) -> None:
+def test_authorize_without_code_challenge_is_rejected(
+    oauth_fn: Any, web_client: IssuedClient
+) -> None:
     # PKCE is required for every client: no challenge -> invalid_request back to the client
-    reply = call(oauth_fn, api_event("GET", "/oauth/authorize", query=authorize_params(web_client, None)))
+    reply = call(
+        oauth_fn, api_event("GET", "/oauth/authorize", query=authorize_params(web_client, None))
+    )
     assert reply.status == 302
     query = parse_qs(urlsplit(reply.header("Location") or "").query)
     assert query["error"] == ["invalid_request"]
@@ -232,21 +274,32 @@ def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(
     assert "text/html" in (reply.header("Content-Type") or "")
 
 
-def test_wrong_code_verifier_is_invalid_grant(oauth_fn: Any, web_client: IssuedClient, alice: Any) -> None:
+def test_wrong_code_verifier_is_invalid_grant(
+    oauth_fn: Any, web_client: IssuedClient, alice: Any
+) -> None:
     _, challenge = pkce()
     code = obtain_code(oauth_fn, web_client, alice, challenge)
     other_verifier, _ = pkce()
-    reply = token_request(oauth_fn, web_client, grant_type="authorization_code", code=code,
-                          redirect_uri=REDIRECT, code_verifier=other_verifier)
+    reply = token_request(
+        oauth_fn,
+        web_client,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier=other_verifier,
+    )
     assert reply.status == 400
     assert reply.json()["error"] == "invalid_grant"
 
 
-def test_missing_code_verifier_is_rejected(oauth_fn: Any, web_client: IssuedClient, alice: Any) -> None:
+def test_missing_code_verifier_is_rejected(
+    oauth_fn: Any, web_client: IssuedClient, alice: Any
+) -> None:
     _, challenge = pkce()
     code = obtain_code(oauth_fn, web_client, alice, challenge)
-    reply = token_request(oauth_fn, web_client, grant_type="authorization_code", code=code,
-                          redirect_uri=REDIRECT)
+    reply = token_request(
+        oauth_fn, web_client, grant_type="authorization_code", code=code, redirect_uri=REDIRECT
+    )
     assert reply.status == 400
     assert reply.json()["error"] == "invalid_request"
 
@@ -256,8 +309,12 @@ def test_reused_code_is_rejected_and_revokes_what_it_issued(
 ) -> None:
     verifier, challenge = pkce()
     code = obtain_code(oauth_fn, web_client, alice, challenge)
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     first = token_request(oauth_fn, web_client, **form)
     assert first.status == 200
     # When the same code is presented again
@@ -274,11 +331,22 @@ def test_denied_consent_redirects_with_access_denied(
     _, challenge = pkce()
     params = authorize_params(web_client, challenge)
     session = sign_in(oauth_fn, alice)
-    consent = call(oauth_fn, api_event("GET", "/oauth/authorize", query=params,
-                                       headers={"Cookie": f"sb_session={session}"}))
+    consent = call(
+        oauth_fn,
+        api_event(
+            "GET", "/oauth/authorize", query=params, headers={"Cookie": f"sb_session={session}"}
+        ),
+    )
     csrf = re.search(r"name='csrf' value='([0-9a-f]+)'", consent.body).group(1)  # type: ignore[union-attr]
-    reply = call(oauth_fn, api_event("POST", "/oauth/authorize", form={**params, "csrf": csrf, "decision": "deny"},
-                                     headers={"Cookie": f"sb_session={session}"}))
+    reply = call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/authorize",
+            form={**params, "csrf": csrf, "decision": "deny"},
+            headers={"Cookie": f"sb_session={session}"},
+        ),
+    )
     assert reply.status == 302
     assert parse_qs(urlsplit(reply.header("Location") or "").query)["error"] == ["access_denied"]
 
@@ -288,9 +356,15 @@ def test_consent_post_without_csrf_value_is_refused(
 ) -> None:
     _, challenge = pkce()
     session = sign_in(oauth_fn, alice)
-    reply = call(oauth_fn, api_event("POST", "/oauth/authorize",
-                                     form={**authorize_params(web_client, challenge), "decision": "allow"},
-                                     headers={"Cookie": f"sb_session={session}"}))
+    reply = call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/authorize",
+            form={**authorize_params(web_client, challenge), "decision": "allow"},
+            headers={"Cookie": f"sb_session={session}"},
+        ),
+    )
     assert reply.status == 400
     assert reply.header("Location") is None
 
@@ -303,21 +377,44 @@ def test_person_of_another_tenant_must_sign_in_again(
     session = sign_in(oauth_fn, bob)
     _, challenge = pkce()
     # When he opens tenant A's client's authorize link
-    reply = call(oauth_fn, api_event("GET", "/oauth/authorize", query=authorize_params(web_client, challenge),
-                                     headers={"Cookie": f"sb_session={session}"}))
+    reply = call(
+        oauth_fn,
+        api_event(
+            "GET",
+            "/oauth/authorize",
+            query=authorize_params(web_client, challenge),
+            headers={"Cookie": f"sb_session={session}"},
+        ),
+    )
     # Then he is sent to sign in for tenant A: his session does not count there
     assert reply.status == 303
     assert parse_qs(urlsplit(reply.header("Location") or "").query)["tenant"] == ["tenant-a"]
 
 
 def test_login_rejects_a_wrong_password_and_open_redirects(oauth_fn: Any, alice: Any) -> None:
-    wrong = call(oauth_fn, api_event("POST", "/oauth/login", form={
-        "tenant": "tenant-a", "username": "alice", "password": "nope", "next": "/x"}))
+    wrong = call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/login",
+            form={"tenant": "tenant-a", "username": "alice", "password": "nope", "next": "/x"},
+        ),
+    )
     assert wrong.status == 401
     assert wrong.header("Set-Cookie") is None
-    offsite = call(oauth_fn, api_event("POST", "/oauth/login", form={
-        "tenant": "tenant-a", "username": "alice", "password": alice.password,
-        "next": "//evil.example/steal"}))
+    offsite = call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/login",
+            form={
+                "tenant": "tenant-a",
+                "username": "alice",
+                "password": alice.password,
+                "next": "//evil.example/steal",
+            },
+        ),
+    )
     assert offsite.status == 200  # signed in, but not redirected off-site
     assert offsite.header("Location") is None
 
@@ -328,23 +425,32 @@ def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_grant(
 ) -> None:
     verifier, challenge = pkce()
     code = obtain_code(oauth_fn, web_client, alice, challenge)
-    first = token_request(oauth_fn, web_client, grant_type="authorization_code", code=code,
-                          redirect_uri=REDIRECT, code_verifier=verifier).json()
+    first = token_request(
+        oauth_fn,
+        web_client,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier=verifier,
+    ).json()
     # When the refresh token is used, a new pair comes back (rotation)
-    second = token_request(oauth_fn, web_client, grant_type="refresh_token",
-                           refresh_token=first["refresh_token"])
+    second = token_request(
+        oauth_fn, web_client, grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
     assert second.status == 200, second.body
     rotated = second.json()
     assert rotated["refresh_token"] != first["refresh_token"]
     assert introspect(oauth_fn, web_client, rotated["access_token"])["active"] is True
     # And presenting the old one again is treated as theft: invalid_grant, family revoked
-    replay = token_request(oauth_fn, web_client, grant_type="refresh_token",
-                           refresh_token=first["refresh_token"])
+    replay = token_request(
+        oauth_fn, web_client, grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
     assert replay.status == 400
     assert replay.json()["error"] == "invalid_grant"
     assert introspect(oauth_fn, web_client, rotated["access_token"]) == {"active": False}
-    again = token_request(oauth_fn, web_client, grant_type="refresh_token",
-                          refresh_token=rotated["refresh_token"])
+    again = token_request(
+        oauth_fn, web_client, grant_type="refresh_token", refresh_token=rotated["refresh_token"]
+    )
     assert again.status == 400
 
 
@@ -357,3 +463,32 @@ def test_metadata_document_lists_the_endpoints(oauth_fn: Any) -> None:
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert "events:write" in meta["scopes_supported"]
 
+
+def test_public_client_exchanges_a_code_with_pkce_and_no_secret(
+    oauth_fn: Any, store: OAuthStore, admin: IssuedClient, alice: Any
+) -> None:
+    # Given a public (browser/native) client: no secret, so PKCE is its only proof
+    spa = register_client(
+        store,
+        admin_principal(),
+        ClientRegistration(
+            name="Brewery dashboard",
+            grant_types=["authorization_code"],
+            scope="setup:read setup:write",
+            redirect_uris=[REDIRECT],
+            token_endpoint_auth_method="none",
+        ),
+    )
+    assert spa.client_secret is None
+    verifier, challenge = pkce()
+    code = obtain_code(oauth_fn, spa, alice, challenge)
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": spa.client_id,
+        "code_verifier": verifier,
+    }
+    reply = call(oauth_fn, api_event("POST", "/oauth/token", form=form))
+    assert reply.status == 200, reply.body
+    assert set(reply.json()["scope"].split()) == {"setup:read", "setup:write"}

@@ -18,7 +18,6 @@ from syncbridge.authserver.service import (
     authenticate_bearer,
     bootstrap_tenant,
     create_person,
-    register_client,
 )
 from syncbridge.authserver.store import OAuthStore
 from tests.unit.authserver.conftest import FakeContext, api_event, basic, call, load_function
@@ -77,8 +76,11 @@ def test_expired_token_is_inactive_even_though_moto_keeps_the_item(
 ) -> None:
     token = bearer(oauth_fn, admin)
     key = {"pk": f"TENANT#tenant-a#OAUTH#TOKEN#{credentials.digest(token)}", "sk": "ACCESS"}
-    oauth_table.update_item(Key=key, UpdateExpression="SET expires_at = :e",
-                            ExpressionAttributeValues={":e": int(time.time()) - 1})
+    oauth_table.update_item(
+        Key=key,
+        UpdateExpression="SET expires_at = :e",
+        ExpressionAttributeValues={":e": int(time.time()) - 1},
+    )
     assert introspect(oauth_fn, admin, token) == {"active": False}
     assert authenticate_bearer(store, token) is None
 
@@ -141,10 +143,17 @@ def test_admin_registers_a_client_for_its_own_tenant_and_sees_the_secret_once(
     oauth_fn: Any, store: OAuthStore
 ) -> None:
     body = {"name": "Ekos events", "scope": "events:write", "roles": ["operator"]}
-    principal = Principal(tenant_id="tenant-a", client_id="c", subject="c",
-                          scopes=frozenset({"admin"}), roles=frozenset({"admin"}))
-    reply = call(oauth_fn, api_event("POST", "/oauth/clients", json_body=body,
-                                     authorizer=principal.to_context()))
+    principal = Principal(
+        tenant_id="tenant-a",
+        client_id="c",
+        subject="c",
+        scopes=frozenset({"admin"}),
+        roles=frozenset({"admin"}),
+    )
+    reply = call(
+        oauth_fn,
+        api_event("POST", "/oauth/clients", json_body=body, authorizer=principal.to_context()),
+    )
     assert reply.status == 201, reply.body
     issued = reply.json()
     assert issued["tenant_id"] == "tenant-a"
@@ -160,34 +169,67 @@ def test_admin_registers_a_client_for_its_own_tenant_and_sees_the_secret_once(
     ("context", "status"),
     [
         (None, 401),
-        (Principal(tenant_id="tenant-a", client_id="c", scopes=frozenset({"admin"}),
-                   roles=frozenset({"operator"})).to_context(), 403),
-        (Principal(tenant_id="tenant-a", client_id="c", scopes=frozenset({"events:write"}),
-                   roles=frozenset({"admin"})).to_context(), 403),
+        (
+            Principal(
+                tenant_id="tenant-a",
+                client_id="c",
+                scopes=frozenset({"admin"}),
+                roles=frozenset({"operator"}),
+            ).to_context(),
+            403,
+        ),
+        (
+            Principal(
+                tenant_id="tenant-a",
+                client_id="c",
+                scopes=frozenset({"events:write"}),
+                roles=frozenset({"admin"}),
+            ).to_context(),
+            403,
+        ),
     ],
 )
 def test_registration_requires_the_admin_role_and_scope(
     oauth_fn: Any, context: dict[str, str] | None, status: int
 ) -> None:
-    reply = call(oauth_fn, api_event("POST", "/oauth/clients", json_body={"name": "x"}, authorizer=context))
+    reply = call(
+        oauth_fn, api_event("POST", "/oauth/clients", json_body={"name": "x"}, authorizer=context)
+    )
     assert reply.status == status
     assert reply.json()["error"]["code"] in ("unauthorized", "forbidden")
 
 
 def test_registration_validates_the_body_and_names_the_field(oauth_fn: Any) -> None:
-    admin_ctx = Principal(tenant_id="tenant-a", client_id="c", scopes=frozenset({"admin"}),
-                          roles=frozenset({"admin"})).to_context()
-    reply = call(oauth_fn, api_event("POST", "/oauth/clients",
-                                     json_body={"name": "x", "scope": "root"}, authorizer=admin_ctx))
+    admin_ctx = Principal(
+        tenant_id="tenant-a", client_id="c", scopes=frozenset({"admin"}), roles=frozenset({"admin"})
+    ).to_context()
+    reply = call(
+        oauth_fn,
+        api_event(
+            "POST", "/oauth/clients", json_body={"name": "x", "scope": "root"}, authorizer=admin_ctx
+        ),
+    )
     assert reply.status == 422
     assert reply.json()["error"]["fields"][0]["field"] == "scope"
 
 
 def test_person_invite_returns_a_password_once(oauth_fn: Any, store: OAuthStore) -> None:
-    admin_ctx = Principal(tenant_id="tenant-a", client_id="c", subject="root", scopes=frozenset({"admin"}),
-                          roles=frozenset({"admin"})).to_context()
-    reply = call(oauth_fn, api_event("POST", "/oauth/users", json_body={"username": "Dave", "role": "viewer"},
-                                     authorizer=admin_ctx))
+    admin_ctx = Principal(
+        tenant_id="tenant-a",
+        client_id="c",
+        subject="root",
+        scopes=frozenset({"admin"}),
+        roles=frozenset({"admin"}),
+    ).to_context()
+    reply = call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/users",
+            json_body={"username": "Dave", "role": "viewer"},
+            authorizer=admin_ctx,
+        ),
+    )
     assert reply.status == 201, reply.body
     login = reply.json()
     assert login["username"] == "dave" and login["password"]
@@ -211,16 +253,25 @@ def test_authorizer_allows_a_valid_bearer_with_the_principal_as_context(
     assert statement["Effect"] == "Allow"
     assert statement["Resource"] == "arn:aws:execute-api:us-east-1:1:api/dev/GET/setup"
     assert result["context"] == {
-        "tenant_id": "tenant-a", "client_id": admin.client_id, "subject": admin.client_id,
-        "scopes": "events:write setup:read", "roles": "admin",
+        "tenant_id": "tenant-a",
+        "client_id": admin.client_id,
+        "subject": admin.client_id,
+        "scopes": "events:write setup:read",
+        "roles": "admin",
     }
     assert all(isinstance(v, str) for v in result["context"].values())
 
 
 def test_authorizer_accepts_the_browser_session_cookie(oauth_fn: Any, store: OAuthStore) -> None:
     person = create_person(store, "tenant-a", "erin", "viewer")
-    reply = call(oauth_fn, api_event("POST", "/oauth/login", form={
-        "tenant": "tenant-a", "username": "erin", "password": person.password}))
+    reply = call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/login",
+            form={"tenant": "tenant-a", "username": "erin", "password": person.password},
+        ),
+    )
     cookie = (reply.header("Set-Cookie") or "").split(";")[0]
     result = authorize_request(store, authorizer_event(cookie=f"theme=dark; {cookie}"))
     assert result["context"]["subject"] == "erin"
@@ -232,11 +283,13 @@ def test_authorizer_accepts_the_browser_session_cookie(oauth_fn: Any, store: OAu
 def test_authorizer_refuses_missing_or_unknown_tokens_with_unauthorized(
     store: OAuthStore, token: str | None
 ) -> None:
-    with pytest.raises(Unauthorized, match="^Unauthorized$"):
+    with pytest.raises(Unauthorized, match=r"^Unauthorized$"):
         authorize_request(store, authorizer_event(token))
 
 
-def test_authorizer_refuses_a_revoked_token(oauth_fn: Any, store: OAuthStore, admin: IssuedClient) -> None:
+def test_authorizer_refuses_a_revoked_token(
+    oauth_fn: Any, store: OAuthStore, admin: IssuedClient
+) -> None:
     token = bearer(oauth_fn, admin)
     revoke(oauth_fn, admin, token)
     with pytest.raises(Unauthorized):
@@ -248,13 +301,16 @@ def test_authorizer_lambda_handler_end_to_end(oauth_fn: Any, admin: IssuedClient
     token = bearer(oauth_fn, admin)
     result = authorizer.lambda_handler(authorizer_event(token), FakeContext())
     assert result["context"]["tenant_id"] == "tenant-a"
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.lambda_handler(authorizer_event("sb_at.tenant-a.nope"), FakeContext())
 
 
 # ------------------------------------------------------------------ logs
 def test_no_secret_or_token_reaches_the_logs(
-    oauth_fn: Any, store: OAuthStore, admin: IssuedClient, capsys: pytest.CaptureFixture[str],
+    oauth_fn: Any,
+    store: OAuthStore,
+    admin: IssuedClient,
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -262,10 +318,19 @@ def test_no_secret_or_token_reaches_the_logs(
     token = bearer(oauth_fn, admin)
     introspect(oauth_fn, admin, token)
     revoke(oauth_fn, admin, token)
-    call(oauth_fn, api_event("POST", "/oauth/login", form={
-        "tenant": "tenant-a", "username": "frank", "password": person.password}))
-    token_request(oauth_fn, admin.model_copy(update={"client_secret": "wrong-secret"}),
-                  grant_type="client_credentials")
+    call(
+        oauth_fn,
+        api_event(
+            "POST",
+            "/oauth/login",
+            form={"tenant": "tenant-a", "username": "frank", "password": person.password},
+        ),
+    )
+    token_request(
+        oauth_fn,
+        admin.model_copy(update={"client_secret": "wrong-secret"}),
+        grant_type="client_credentials",
+    )
     authorizer = load_function("authorizer")
     authorizer.lambda_handler(authorizer_event(bearer(oauth_fn, admin)), FakeContext())
     captured = capsys.readouterr()

@@ -23,11 +23,15 @@ class World:
 
     @property
     def service(self) -> ConnectionService:
-        return ConnectionService(self.repo, self.cipher, self.oauth, self.publisher, clock=self.clock)
+        return ConnectionService(
+            self.repo, self.cipher, self.oauth, self.publisher, clock=self.clock
+        )
 
     def provider(self, tenant: str = TENANT, **kw) -> StoredTokenProvider:
         kw.setdefault("sleep", self.clock.advance)
-        return StoredTokenProvider(self.repo, self.cipher, self.oauth, tenant, "ekos", clock=self.clock, **kw)
+        return StoredTokenProvider(
+            self.repo, self.cipher, self.oauth, tenant, "ekos", clock=self.clock, **kw
+        )
 
     def authorize(self, tenant: str = TENANT) -> tuple[str, str]:
         """Start a connection; return (state, code) as Ekos would redirect them."""

@@ -62,7 +62,9 @@ class FakeRepo:
     def list(self, tenant_id: str) -> list[Connection]:
         return [r["connection"] for (t, _), r in self.rows.items() if t == tenant_id]
 
-    def save_connected(self, connection: Connection, token_ciphertext: bytes, access_expires_at: float) -> int:
+    def save_connected(
+        self, connection: Connection, token_ciphertext: bytes, access_expires_at: float
+    ) -> int:
         with self.lock:
             key = (connection.tenant_id, connection.connection_id)
             version = self.rows.get(key, {}).get("version", 0) + 1
@@ -70,7 +72,9 @@ class FakeRepo:
                               "expires": access_expires_at, "lease": None}  # fmt: skip
             return version
 
-    def acquire_refresh_lease(self, tenant_id, connection_id, *, version, holder, now, until) -> bool:
+    def acquire_refresh_lease(
+        self, tenant_id, connection_id, *, version, holder, now, until
+    ) -> bool:
         with self.lock:
             row = self.rows[(tenant_id, connection_id)]
             lease = row["lease"]
@@ -98,12 +102,25 @@ class FakeRepo:
                        expires=access_expires_at, lease=None)  # fmt: skip
             return True
 
-    def set_status(self, tenant_id, connection_id, status, *, error=None, drop_tokens=False) -> bool:
+    def set_status(
+        self,
+        tenant_id,
+        connection_id,
+        status,
+        *,
+        error=None,
+        drop_tokens=False,
+        expected_status=None,
+    ) -> bool:
         with self.lock:
             row = self.rows.get((tenant_id, connection_id))
             if row is None:
                 return False
-            row["connection"] = row["connection"].model_copy(update={"status": status, "last_error": error})
+            if expected_status and row["connection"].status != expected_status:
+                return False
+            row["connection"] = row["connection"].model_copy(
+                update={"status": status, "last_error": error}
+            )
             if drop_tokens:
                 row.update(ciphertext=None, expires=None, lease=None, version=row["version"] + 1)
             return True

@@ -127,7 +127,9 @@ def test_network_errors_are_retried():
 
 def test_client_errors_are_not_retried():
     sleeps: list[float] = []
-    client = make_client(lambda req: httpx.Response(422, json={"errors": [{"field": "page_size"}]}), sleeps)
+    client = make_client(
+        lambda req: httpx.Response(422, json={"errors": [{"field": "page_size"}]}), sleeps
+    )
     with pytest.raises(EkosRequestRejected) as rejected:
         client.get_page("products")
     assert rejected.value.status == 422 and sleeps == []
@@ -199,7 +201,9 @@ def test_scan_created_or_replayed(status, replayed):
 
 
 def test_scan_conflict_and_validation_errors_are_typed():
-    client = make_client(lambda req: httpx.Response(409, json={"error": "idempotency_key_reused"}), [])
+    client = make_client(
+        lambda req: httpx.Response(409, json={"error": "idempotency_key_reused"}), []
+    )
     with pytest.raises(IdempotencyConflict):
         client.post_unit_scan(SCAN, "key-1")
     errors = [{"field": "product_batch_id", "message": "unknown product batch"}]
@@ -211,7 +215,9 @@ def test_scan_conflict_and_validation_errors_are_typed():
 
 # ------------------------------------------------------------------ models
 def test_records_become_matcher_records():
-    loc = CustomerLocation.model_validate({**rec(1), "address": {**rec(1)["address"], "line2": "Suite 4"}})
+    loc = CustomerLocation.model_validate(
+        {**rec(1), "address": {**rec(1)["address"], "line2": "Suite 4"}}
+    )
     assert loc.to_match_record() == {
         "id": "cl-1", "name": "Bar 1", "address": "1 Main Street, Suite 4", "city": "Austin",
         "state": "TX", "postal_code": "78701", "country": "US", "phone": "(512) 555-0100",

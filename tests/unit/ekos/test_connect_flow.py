@@ -71,7 +71,9 @@ def test_callback_stores_encrypted_tokens_and_enqueues_the_first_import(world):
     stored = world.repo.get(TENANT, "ekos")
     assert stored.connection.status == "active" and stored.version == 1
     assert b"at-" not in stored.token_ciphertext and b"rt-" not in stored.token_ciphertext
-    tokens = decode_tokens(world.cipher.decrypt(stored.token_ciphertext, {"tenant": TENANT, "connection": "ekos"}))
+    tokens = decode_tokens(
+        world.cipher.decrypt(stored.token_ciphertext, {"tenant": TENANT, "connection": "ekos"})
+    )
     assert tokens.access_token.startswith("at-") and tokens.refresh_token.startswith("rt-")
     [command] = world.publisher.sent
     assert command.model_dump() == {
@@ -90,7 +92,9 @@ def test_replayed_state_is_rejected_and_changes_nothing(world):
     assert after.version == before.version and len(world.publisher.sent) == 1
 
 
-@pytest.mark.parametrize("state", [None, "", "forged.state-value-that-is-long-enough-to-look-real-000"])
+@pytest.mark.parametrize(
+    "state", [None, "", "forged.state-value-that-is-long-enough-to-look-real-000"]
+)
 def test_unknown_state_is_rejected_with_nothing_stored(world, state):
     world.authorize()
     with pytest.raises(InvalidState):
@@ -109,7 +113,9 @@ def test_expired_state_is_rejected(world):
 def test_state_of_another_tenant_is_rejected_when_a_principal_is_present(world):
     state, code = world.authorize("tenant-b")
     with pytest.raises(InvalidState):
-        world.service.complete_connection(CallbackQuery(state=state, code=code), principal_tenant=TENANT)
+        world.service.complete_connection(
+            CallbackQuery(state=state, code=code), principal_tenant=TENANT
+        )
     assert world.repo.rows == {} and world.publisher.sent == []
 
 

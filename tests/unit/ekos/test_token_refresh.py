@@ -19,7 +19,9 @@ from tests.unit.ekos.conftest import TENANT
 
 def _stored_tokens(world):
     stored = world.repo.get(TENANT, "ekos")
-    return decode_tokens(world.cipher.decrypt(stored.token_ciphertext, token_context(TENANT, "ekos")))
+    return decode_tokens(
+        world.cipher.decrypt(stored.token_ciphertext, token_context(TENANT, "ekos"))
+    )
 
 
 def test_valid_token_is_used_without_refreshing(world):
@@ -72,7 +74,10 @@ def test_concurrent_workers_refresh_once_and_share_the_winner(world):
         results[name] = provider.get_access_token()
 
     # When both ask for a token at once
-    threads = [threading.Thread(target=run, args=("a", a)), threading.Thread(target=run, args=("b", b))]
+    threads = [
+        threading.Thread(target=run, args=("a", a)),
+        threading.Thread(target=run, args=("b", b)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -139,7 +144,7 @@ def test_lost_conditional_write_adopts_the_stored_winner(world):
     world.repo.replace_tokens = someone_else_wrote_first
     provider.on_unauthorized()
     assert world.repo.get(TENANT, "ekos").connection.status == "active"
-    assert provider._version == world.repo.get(TENANT, "ekos").version  # noqa: SLF001
+    assert provider._version == world.repo.get(TENANT, "ekos").version
 
 
 def test_dead_grant_marks_the_connection_for_reauthorization(world):
@@ -149,7 +154,9 @@ def test_dead_grant_marks_the_connection_for_reauthorization(world):
     with pytest.raises(ReauthorizationRequired):
         world.provider().on_unauthorized()
     stored = world.repo.get(TENANT, "ekos")
-    assert stored.connection.status == "reauthorization_required" and stored.token_ciphertext is None
+    assert (
+        stored.connection.status == "reauthorization_required" and stored.token_ciphertext is None
+    )
 
 
 def test_disconnected_connection_gives_no_token(world):
@@ -157,3 +164,27 @@ def test_disconnected_connection_gives_no_token(world):
     world.service.disconnect(TENANT)
     with pytest.raises(ReauthorizationRequired):
         world.provider().get_access_token()
+
+
+def test_disconnect_during_a_refresh_wins_and_the_new_tokens_are_revoked(world):
+    # Given a worker refreshing while the tenant disconnects
+    world.connect()
+    provider = world.provider()
+    provider.get_access_token()
+    original = world.oauth.refresh
+    minted: list[str] = []
+
+    def refresh_then_disconnect(token):
+        answer = original(token)
+        minted.append(answer.refresh_token)
+        world.service.disconnect(TENANT)
+        return answer
+
+    world.oauth.refresh = refresh_then_disconnect
+    # When the refresh completes
+    with pytest.raises(ReauthorizationRequired):
+        provider.on_unauthorized()
+    # Then the connection stays disconnected and the freshly minted grant is revoked at Ekos
+    stored = world.repo.get(TENANT, "ekos")
+    assert stored.connection.status == "disconnected" and stored.token_ciphertext is None
+    assert minted[0] in world.oauth.revoked

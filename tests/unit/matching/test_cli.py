@@ -49,8 +49,9 @@ def test_given_valid_files_when_run_then_one_line_per_external_and_stats(files) 
 
 def _bad(tmp: Path, capsys, internal_rows, external_rows=None, profile="location"):
     internal = _write(tmp / "bad_internal.jsonl", internal_rows)
-    external = _write(tmp / "bad_external.jsonl",
-                      external_rows if external_rows is not None else [{"id": "e"}])
+    external = _write(
+        tmp / "bad_external.jsonl", external_rows if external_rows is not None else [{"id": "e"}]
+    )
     code = main(["--internal", internal, "--external", external, "--profile", profile,
                  "--out", str(tmp / "o.jsonl")])  # fmt: skip
     err = capsys.readouterr().err

@@ -14,8 +14,20 @@ from syncbridge.matching import MatchOptions, match_records
 _text = st.one_of(
     st.none(),
     st.just(""),
-    st.sampled_from(["Red Dog Brewing Co", "Red Dog Brewing Company", "東京ビール", "서울 브루어리",
-                     "Café Zürich", "Main St", "x" * 5000, "  ", "Ω≈ç√", "\u0000"]),  # fmt: skip
+    st.sampled_from(
+        [
+            "Red Dog Brewing Co",
+            "Red Dog Brewing Company",
+            "東京ビール",
+            "서울 브루어리",
+            "Café Zürich",
+            "Main St",
+            "x" * 5000,
+            "  ",
+            "Ω≈ç√",
+            "\u0000",
+        ]
+    ),
     st.text(max_size=40),
 )
 _coord = st.one_of(st.none(), st.floats(-90, 90, allow_nan=False), st.just(0.0))
@@ -29,7 +41,9 @@ def _location(draw, rid: str) -> dict:
         "address": draw(_text),
         "city": draw(st.one_of(st.none(), st.sampled_from(["Denver", "denver", "Köln", ""]))),
         "postal_code": draw(st.one_of(st.none(), st.sampled_from(["80205", "80205-1234", "BN27"]))),
-        "phone": draw(st.one_of(st.none(), st.sampled_from(["3035551212", "+1 303 555 1212", "1"]))),
+        "phone": draw(
+            st.one_of(st.none(), st.sampled_from(["3035551212", "+1 303 555 1212", "1"]))
+        ),
         "website": draw(st.one_of(st.none(), st.sampled_from(["http://a.com", "b.co.uk/x", "::"]))),
         "lat": draw(_coord),
         "lon": draw(_coord),
@@ -79,9 +93,14 @@ def test_output_is_deterministic(sides) -> None:
 @given(
     st.lists(
         st.fixed_dictionaries(
-            {"name": _text, "sku": st.one_of(st.none(), st.text(max_size=12), st.integers()),
-             "price": st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False), st.text(max_size=8)),
-             "description": _text}  # fmt: skip
+            {
+                "name": _text,
+                "sku": st.one_of(st.none(), st.text(max_size=12), st.integers()),
+                "price": st.one_of(
+                    st.none(), st.floats(0, 1e6, allow_nan=False), st.text(max_size=8)
+                ),
+                "description": _text,
+            }
         ),
         min_size=1,
         max_size=10,
@@ -100,12 +119,17 @@ def test_product_profile_survives_anything(rows) -> None:
 @given(
     st.lists(
         st.fixed_dictionaries(
-            {"lot_code": st.one_of(st.none(), st.text(max_size=10)),
-             "product_id": st.one_of(st.none(), st.text(max_size=6), st.integers()),
-             "produced_at": st.one_of(st.none(), st.just("2024-02-30"), st.just("2024-03-01"),
-                                      st.text(max_size=12)),
-             "quantity": st.one_of(st.none(), st.floats(-5, 1e9, allow_nan=False), st.just("12")),
-             "name": _text}  # fmt: skip
+            {
+                "lot_code": st.one_of(st.none(), st.text(max_size=10)),
+                "product_id": st.one_of(st.none(), st.text(max_size=6), st.integers()),
+                "produced_at": st.one_of(
+                    st.none(), st.just("2024-02-30"), st.just("2024-03-01"), st.text(max_size=12)
+                ),
+                "quantity": st.one_of(
+                    st.none(), st.floats(-5, 1e9, allow_nan=False), st.just("12")
+                ),
+                "name": _text,
+            }
         ),
         min_size=1,
         max_size=10,

@@ -34,8 +34,17 @@ def test_given_drifted_copies_when_matched_then_confident_with_per_field_evidenc
 
 
 def test_given_same_name_in_another_city_when_matched_then_not_a_match() -> None:
-    internal = [{"id": "k", "name": "Red Dog Brewing", "city": "Denver", "postal_code": "80205",
-                 "lat": 39.76, "lon": -104.98, "phone": "3035550100"}]
+    internal = [
+        {
+            "id": "k",
+            "name": "Red Dog Brewing",
+            "city": "Denver",
+            "postal_code": "80205",
+            "lat": 39.76,
+            "lon": -104.98,
+            "phone": "3035550100",
+        }
+    ]
     external = [{"id": "e", "name": "Red Dog Brewing", "city": "Portland", "postal_code": "97209",
                  "lat": 45.53, "lon": -122.68, "phone": "5035550199"}]  # fmt: skip
     d = match_records(internal, external).decisions[0]
@@ -59,8 +68,10 @@ def test_product_profile_matches_on_model_numbers() -> None:
         {"id": "e2", "name": "Nikon COOLPIX S710 14MP Camera"},
         {"id": "e3", "name": "Garden hose, 50 ft"},
     ]
-    got = {d.external_id: d for d in match_records(internal, external,
-                                                   MatchOptions(profile="product")).decisions}
+    got = {
+        d.external_id: d
+        for d in match_records(internal, external, MatchOptions(profile="product")).decisions
+    }
     assert got["e1"].internal_id == "k1"
     assert got["e2"].internal_id == "k2"
     assert got["e3"].decision == "create"
@@ -68,10 +79,22 @@ def test_product_profile_matches_on_model_numbers() -> None:
 
 def test_batch_profile_matches_on_lot_codes() -> None:
     internal = [
-        {"id": "k1", "lot_code": "L-2024-001", "product_id": "ipa", "name": "Hazy IPA",
-         "produced_at": "2024-03-01", "quantity": 120},
-        {"id": "k2", "lot_code": "L-2024-002", "product_id": "stout", "name": "Oat Stout",
-         "produced_at": "2024-03-02", "quantity": 60},
+        {
+            "id": "k1",
+            "lot_code": "L-2024-001",
+            "product_id": "ipa",
+            "name": "Hazy IPA",
+            "produced_at": "2024-03-01",
+            "quantity": 120,
+        },
+        {
+            "id": "k2",
+            "lot_code": "L-2024-002",
+            "product_id": "stout",
+            "name": "Oat Stout",
+            "produced_at": "2024-03-02",
+            "quantity": 60,
+        },
     ]
     external = [
         {"id": "e1", "lot_code": "l2024001", "product_id": "IPA", "name": "Hazy IPA",
@@ -79,8 +102,10 @@ def test_batch_profile_matches_on_lot_codes() -> None:
         {"id": "e2", "lot_code": "L-2025-777", "product_id": "lager", "name": "Pils",
          "produced_at": "2025-01-01", "quantity": 10},
     ]  # fmt: skip
-    got = {d.external_id: d for d in match_records(internal, external,
-                                                   MatchOptions(profile="batch")).decisions}
+    got = {
+        d.external_id: d
+        for d in match_records(internal, external, MatchOptions(profile="batch")).decisions
+    }
     assert got["e1"].internal_id == "k1"
     assert got["e1"].decision == "match"
     assert got["e2"].decision == "create"

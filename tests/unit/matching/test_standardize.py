@@ -17,7 +17,7 @@ from syncbridge.matching import standardize as std
         ("Acme Corporation", "acme corp"),
         ("Lefty's Brewing", "Leftys Brewing"),
         ("Bräu-Haus Zürich", "Brau Haus Zurich"),
-        ("Ｆｕｌｌ　Ｗｉｄｔｈ", "full width"),  # NFKC
+        ("\uff26\uff55\uff4c\uff4c\u3000\uff37\uff49\uff44\uff54\uff48", "full width"),  # NFKC
         ("Ben & Jerry", "ben and jerry"),
     ],
 )
@@ -32,7 +32,13 @@ def test_given_street_abbreviations_when_address_then_usps_forms() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "want"),
-    [("20151-4009", "20151"), ("201514009", "20151"), ("bn27 4qr", "BN274QR"), ("", ""), (None, "")],
+    [
+        ("20151-4009", "20151"),
+        ("201514009", "20151"),
+        ("bn27 4qr", "BN274QR"),
+        ("", ""),
+        (None, ""),
+    ],
 )
 def test_postal_codes(raw: object, want: str) -> None:
     assert std.postal_code(raw) == want

@@ -11,15 +11,15 @@ MB = 1024 * 1024
 
 
 def test_given_room_when_choosing_then_global_greedy() -> None:
-    plan = memory.choose(1_000_000, 200 * MB, 200 * MB, 3008 * MB, None)
+    plan = memory.choose(memory.Workload(1_000_000), 200 * MB, 200 * MB, 3008 * MB, None)
     assert plan.strategy == "global_greedy"
     assert plan.shards == 1
     assert plan.estimated_bytes > 200 * MB
 
 
 def test_given_too_many_pairs_for_one_shard_when_choosing_then_component_greedy() -> None:
-    raw = 200_000_000  # ~5 GB to generate at once
-    plan = memory.choose(raw, 300 * MB, 300 * MB, 3008 * MB, None)
+    work = memory.Workload(200_000_000, dedup_share=0.7, kept_share=0.05)  # 5 GB at once
+    plan = memory.choose(work, 300 * MB, 300 * MB, 3008 * MB, None)
     assert plan.strategy == "component_greedy"
     assert plan.shards > 1
     assert plan.estimated_bytes <= 3008 * MB
@@ -27,13 +27,13 @@ def test_given_too_many_pairs_for_one_shard_when_choosing_then_component_greedy(
 
 def test_given_kept_pairs_alone_exceed_the_limit_when_choosing_then_local_greedy() -> None:
     raw = 400_000_000
-    plan = memory.choose(raw, 300 * MB, 300 * MB, 1024 * MB, None)
+    plan = memory.choose(memory.Workload(raw), 300 * MB, 300 * MB, 1024 * MB, None)
     assert plan.strategy == "local_greedy"
     assert plan.shards > 1
 
 
 def test_estimate_never_below_the_peak_already_reached() -> None:
-    plan = memory.choose(10, 100 * MB, 900 * MB, 3008 * MB, None)
+    plan = memory.choose(memory.Workload(10), 100 * MB, 900 * MB, 3008 * MB, None)
     assert plan.estimated_bytes >= 900 * MB
 
 

@@ -231,6 +231,7 @@ def test_openapi_and_swagger_are_published(api):
     assert "/api/v1/erp/discovery/unmapped" in spec["paths"]
     assert "/api/v1/erp/sync/create-devices" in spec["paths"]
     assert "CreateDevicesIn" in spec["components"]["schemas"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     ui = api("GET", "/api/v1/erp/swagger", tenant=None)
     assert ui.status == 200 and "swagger" in ui.text.lower()
 
@@ -254,3 +255,24 @@ def test_every_sample_event_reaches_its_route(api, path):
 
 def test_sample_events_exist_for_every_route():
     assert len(EVENTS) >= 15
+
+
+def test_device_change_with_microshare_down_is_stale_until_retried(api):
+    api("POST", "/api/v1/erp/sync/create-devices", roles=("operator",), body={})
+    w = api.worlds["tenant-a"]
+    api(
+        "POST",
+        "/api/v1/erp/devices/3/deveui",
+        roles=("operator",),
+        body={"deveui": "70b3d53260001234"},
+    )
+    w.iot.outage.is_down = True
+    r = api("POST", "/api/v1/erp/devices/3/deveui/confirm", roles=("operator",))
+    body = r.json()
+    assert r.status == 200 and body["stale"] is True and body["pending_sync"] == ["iot:deveui"]
+    assert "iot:deveui" in body["sync_errors"]
+    assert w.erp.points["3"].barcode == "70-B3-D5-32-60-00-12-34"  # the ERP side went on
+    w.iot.outage.is_down = False
+    synced = api("POST", "/api/v1/erp/incidents/sync", roles=("operator",)).json()
+    assert synced["devices_retried"] == {"retried": 1, "finished": 1}
+    assert api("GET", "/api/v1/erp/devices/3", roles=("viewer",)).json()["stale"] is False

@@ -110,7 +110,9 @@ class FakeProposals:
         start = int((cursors.decode(cursor) or {}).get("offset", 0))
         page = rows[start : start + limit]
         more = start + limit < len(rows)
-        return Page(items=page, next_cursor=cursors.encode({"offset": start + limit}) if more else None)
+        return Page(
+            items=page, next_cursor=cursors.encode({"offset": start + limit}) if more else None
+        )
 
     def iter_all(self, scope: str) -> Iterator[Proposal]:
         yield from list(self.items.get(scope, {}).values())

@@ -15,7 +15,9 @@ def test_proposals_group_into_match_review_and_create(world):
     # Deleted Ekos records (tombstones) are not proposed
     assert sorted(proposals) == ["c-1", "c-2", "c-3"]
     assert proposals["c-1"].decision == "match" and proposals["c-1"].proposed_internal_id == "k-1"
-    assert proposals["c-2"].decision == "review" and proposals["c-2"].resolution.internal_id == "k-2"
+    assert (
+        proposals["c-2"].decision == "review" and proposals["c-2"].resolution.internal_id == "k-2"
+    )
     assert proposals["c-3"].decision == "create" and proposals["c-3"].resolution.action == "create"
     # Side by side: both sides carry the same home-shaped field names
     assert proposals["c-1"].external["address"] == "1 Main St"

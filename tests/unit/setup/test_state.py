@@ -1,5 +1,7 @@
 """The per-type state machine: each step once, in order."""
 
+import itertools
+
 import pytest
 
 from syncbridge.domain.setup.models import RESOURCE_ORDER, next_type
@@ -8,7 +10,7 @@ from syncbridge.domain.setup.state import InvalidTransition, allowed_sources, ch
 
 def test_the_happy_path_is_a_chain_of_allowed_edges():
     path = ["pending", "importing", "matching", "awaiting_review", "applying", "done"]
-    for current, target in zip(path, path[1:], strict=False):
+    for current, target in itertools.pairwise(path):
         check(current, target)  # does not raise
 
 
@@ -35,6 +37,11 @@ def test_is_past_tells_a_stale_redelivery():
 
 
 def test_types_follow_the_dependency_order():
-    assert RESOURCE_ORDER == ("customer-locations", "storage-locations", "products", "product-batches")
+    assert RESOURCE_ORDER == (
+        "customer-locations",
+        "storage-locations",
+        "products",
+        "product-batches",
+    )
     assert next_type("products") == "product-batches"
     assert next_type("product-batches") is None

@@ -11,7 +11,6 @@ from moto import mock_aws
 from syncbridge import aws
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def fresh_clients() -> Iterator[None]:
     """boto3 clients built for this module's moto (not a runtime's endpoint); once per
@@ -19,6 +18,7 @@ def fresh_clients() -> Iterator[None]:
     aws.reset_clients()
     yield
     aws.reset_clients()
+
 
 @pytest.fixture
 def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

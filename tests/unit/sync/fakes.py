@@ -23,19 +23,35 @@ class FakeMappings:
     def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
         return self.internal.get((tenant_id, erp, resource_type, external_id))
 
-    def put(self, tenant_id: str, erp: str, resource_type: str, external_id: str,
-            internal_id: str, source: str) -> bool:
+    def put(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        external_id: str,
+        internal_id: str,
+        source: str,
+    ) -> bool:
         key = (tenant_id, erp, resource_type, external_id)
         if self.internal.get(key, internal_id) != internal_id:
             return False
         self.internal[key] = internal_id
         return True
 
-    def source_version(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
+    def source_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
         return self.versions.get((tenant_id, erp, resource_type, external_id))
 
-    def advance_version(self, tenant_id: str, erp: str, resource_type: str, external_id: str,
-                        version: str, event_id: str) -> bool:
+    def advance_version(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        external_id: str,
+        version: str,
+        event_id: str,
+    ) -> bool:
         key = (tenant_id, erp, resource_type, external_id)
         if key not in self.internal:
             return False
@@ -44,7 +60,16 @@ class FakeMappings:
         self.versions[key] = version
         return True
 
-    def external_for(self, tenant_id: str, erp: str, resource_type: str, internal_id: str) -> str | None:
+    def external_to_internal(self, tenant_id: str, erp: str, resource_type: str) -> dict[str, str]:
+        return {
+            ext: iid
+            for (t, e, r, ext), iid in self.internal.items()
+            if (t, e, r) == (tenant_id, erp, resource_type)
+        }
+
+    def external_for(
+        self, tenant_id: str, erp: str, resource_type: str, internal_id: str
+    ) -> str | None:
         for (t, e, r, ext), iid in self.internal.items():
             if (t, e, r) == (tenant_id, erp, resource_type) and iid == internal_id:
                 return ext
@@ -59,8 +84,9 @@ class FakeHome:
     def get(self, tenant_id: str, kind: str, record_id: str) -> HomeRecord | None:
         return self.records.get((tenant_id, kind, record_id))
 
-    def create(self, tenant_id: str, kind: str, fields: Mapping[str, Any],
-               record_id: str | None = None) -> HomeRecord:
+    def create(
+        self, tenant_id: str, kind: str, fields: Mapping[str, Any], record_id: str | None = None
+    ) -> HomeRecord:
         key = (tenant_id, kind, record_id or f"h{len(self.records)}")
         if key in self.records:
             return self.records[key]
@@ -68,8 +94,14 @@ class FakeHome:
         self.records[key] = HomeRecord(id=key[2], kind=kind, fields=dict(fields))  # type: ignore[arg-type]
         return self.records[key]
 
-    def update(self, tenant_id: str, kind: str, record_id: str, fields: Mapping[str, Any],
-               expected_version: int | None = None) -> HomeRecord:
+    def update(
+        self,
+        tenant_id: str,
+        kind: str,
+        record_id: str,
+        fields: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> HomeRecord:
         record = self.records.get((tenant_id, kind, record_id))
         if record is None:
             raise HomeRecordNotFound("no such record")
@@ -154,8 +186,21 @@ class FakeScanSink:
             raise self.fail_with
         replayed = idempotency_key in self.received
         self.received.setdefault(idempotency_key, scan)
-        return ScanReceipt(id=f"ekos-{idempotency_key[:8]}", scan_id=scan.scan_id, replayed=replayed)
+        return ScanReceipt(
+            id=f"ekos-{idempotency_key[:8]}", scan_id=scan.scan_id, replayed=replayed
+        )
 
 
 def unavailable() -> EkosUnavailable:
     return EkosUnavailable("Ekos answered 503 after 3 attempts", status=503)
+
+
+class FakeCursorStore(FakeCursors):
+    def advance(
+        self, tenant_id: str, connection_id: str, resource_type: str, updated_since: str
+    ) -> bool:
+        key = (tenant_id, connection_id, resource_type)
+        if key in self.values and self.values[key] >= updated_since:
+            return False
+        self.values[key] = updated_since
+        return True

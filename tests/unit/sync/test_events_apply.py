@@ -15,12 +15,27 @@ from tests.unit.sync.fakes import FakeAudit, FakeHome, FakeMappings, FakeSetupPr
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def queued(action: str = "updated", at: datetime = T0, rtype: str = "products", rid: str = "p-1",
-           tenant: str = "tenant-a", event_id: uuid.UUID | None = None, **data: Any) -> QueuedErpEvent:
+def queued(
+    action: str = "updated",
+    at: datetime = T0,
+    rtype: str = "products",
+    rid: str = "p-1",
+    tenant: str = "tenant-a",
+    event_id: uuid.UUID | None = None,
+    **data: Any,
+) -> QueuedErpEvent:
     return QueuedErpEvent(
-        tenant_id=tenant, erp="ekos", received_at=at,
-        event=ErpChangeEvent(event_id=event_id or uuid.uuid4(), resource_type=rtype, action=action,
-                             resource_id=rid, occurred_at=at, data={"name": "Hazy IPA", **data}),
+        tenant_id=tenant,
+        erp="ekos",
+        received_at=at,
+        event=ErpChangeEvent(
+            event_id=event_id or uuid.uuid4(),
+            resource_type=rtype,
+            action=action,
+            resource_id=rid,
+            occurred_at=at,
+            data={"name": "Hazy IPA", **data},
+        ),
     )
 
 
@@ -38,7 +53,10 @@ def test_update_of_a_mapped_record_changes_the_home_record(mapped: Any) -> None:
     outcome = apply_erp_event(queued(name="Hazy IPA v2", sku="HZ-1"), mappings, home, audit=audit)
     assert outcome == "updated"
     assert home.get("tenant-a", "products", "home-1").fields["name"] == "Hazy IPA v2"
-    assert mappings.source_version("tenant-a", "ekos", "products", "p-1") == "2026-03-01T12:00:00.000000Z"
+    assert (
+        mappings.source_version("tenant-a", "ekos", "products", "p-1")
+        == "2026-03-01T12:00:00.000000Z"
+    )
     assert len(audit.entries) == 1
 
 
@@ -63,7 +81,9 @@ def test_an_older_event_arriving_late_does_not_overwrite_a_newer_one(mapped: Any
 def test_offsets_are_compared_as_instants(mapped: Any) -> None:
     mappings, home = mapped
     # 13:30+02:00 is 11:30Z: older than 12:00Z although its wall clock reads later
-    older = queued(at=datetime(2026, 3, 1, 13, 30, tzinfo=timezone(timedelta(hours=2))), name="Older")
+    older = queued(
+        at=datetime(2026, 3, 1, 13, 30, tzinfo=timezone(timedelta(hours=2))), name="Older"
+    )
     assert apply_erp_event(queued(at=T0, name="Noon"), mappings, home) == "updated"
     assert apply_erp_event(older, mappings, home) == "stale"
     assert home.get("tenant-a", "products", "home-1").fields["name"] == "Noon"
@@ -71,14 +91,19 @@ def test_offsets_are_compared_as_instants(mapped: Any) -> None:
 
 def test_delete_archives_and_a_late_update_does_not_resurrect(mapped: Any) -> None:
     mappings, home = mapped
-    assert apply_erp_event(queued("deleted", at=T0 + timedelta(minutes=1)), mappings, home) == "archived"
+    assert (
+        apply_erp_event(queued("deleted", at=T0 + timedelta(minutes=1)), mappings, home)
+        == "archived"
+    )
     assert home.get("tenant-a", "products", "home-1").archived
     assert apply_erp_event(queued("updated", at=T0), mappings, home) == "stale"
 
 
 def test_unmapped_record_waits_for_the_setup_of_its_type() -> None:
     mappings, home = FakeMappings(), FakeHome()
-    outcome = apply_erp_event(queued("created", rid="p-9"), mappings, home, setup=FakeSetupProgress())
+    outcome = apply_erp_event(
+        queued("created", rid="p-9"), mappings, home, setup=FakeSetupProgress()
+    )
     assert outcome == "awaiting_setup"
     assert home.records == {}
 
@@ -103,7 +128,9 @@ def test_batch_event_points_at_the_mapped_home_product(mapped: Any) -> None:
     mappings, home = mapped
     home.create("tenant-a", "product-batches", {"lot_code": "L1"}, record_id="home-b1")
     mappings.put("tenant-a", "ekos", "product-batches", "b-1", "home-b1", source="setup")
-    event = queued(rtype="product-batches", rid="b-1", lot_code="L1-final", product_id="p-1", quantity=12)
+    event = queued(
+        rtype="product-batches", rid="b-1", lot_code="L1-final", product_id="p-1", quantity=12
+    )
     assert apply_erp_event(event, mappings, home) == "updated"
     fields = home.get("tenant-a", "product-batches", "home-b1").fields
     assert fields["product_id"] == "home-1" and fields["lot_code"] == "L1-final"

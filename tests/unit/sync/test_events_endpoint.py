@@ -12,14 +12,22 @@ from syncbridge.api.principal import Principal
 from tests.unit.authserver.conftest import api_event, call, load_function
 from tests.unit.sync.conftest import drain
 
-EKOS = Principal(tenant_id="tenant-a", client_id="ekos-client", subject="ekos-client",
-                 scopes=frozenset({"events:write"}), roles=frozenset())
+EKOS = Principal(
+    tenant_id="tenant-a",
+    client_id="ekos-client",
+    subject="ekos-client",
+    scopes=frozenset({"events:write"}),
+    roles=frozenset(),
+)
 
 
 def body(**overrides: Any) -> dict[str, Any]:
     return {
-        "event_id": str(uuid.uuid4()), "resource_type": "products", "action": "updated",
-        "resource_id": "p-123", "occurred_at": "2026-03-01T12:00:00Z",
+        "event_id": str(uuid.uuid4()),
+        "resource_type": "products",
+        "action": "updated",
+        "resource_id": "p-123",
+        "occurred_at": "2026-03-01T12:00:00Z",
         "data": {"id": "p-123", "name": "Hazy IPA", "sku": "HZ-1"},
     } | overrides
 
@@ -31,19 +39,25 @@ def api(events_queue: str) -> Any:
 
 def post(api: Any, payload: Any, principal: Principal | None = EKOS, erp: str = "ekos") -> Any:
     path = f"/api/v1/erp/{erp}/events"
-    event = api_event("POST", path, json_body=payload,
-                      authorizer=principal.to_context() if principal else None)
+    event = api_event(
+        "POST", path, json_body=payload, authorizer=principal.to_context() if principal else None
+    )
     event["resource"] = "/api/v1/erp/{erp}/events"
     event["pathParameters"] = {"erp": erp}
     return call(api, event)
 
 
-def test_valid_event_is_queued_for_the_tokens_tenant_and_answered_202(api: Any, events_queue: str) -> None:
+def test_valid_event_is_queued_for_the_tokens_tenant_and_answered_202(
+    api: Any, events_queue: str
+) -> None:
     payload = body()
     reply = post(api, payload | {"tenant_id": "tenant-b"})  # a tenant in the body is ignored
     assert reply.status == 202, reply.body
-    assert reply.json() == {"status": "accepted", "event_id": payload["event_id"],
-                            "duplicate_window_seconds": 300}
+    assert reply.json() == {
+        "status": "accepted",
+        "event_id": payload["event_id"],
+        "duplicate_window_seconds": 300,
+    }
     [message] = drain(events_queue)
     queued = json.loads(message["Body"])
     assert queued["tenant_id"] == "tenant-a"
@@ -65,8 +79,11 @@ def test_events_of_one_record_share_a_group_and_others_do_not(api: Any, events_q
     post(api, body(resource_id="p-1", action="deleted"))
     post(api, body(resource_id="p-2"))
     groups = [m["Attributes"]["MessageGroupId"] for m in drain(events_queue)]
-    assert sorted(groups) == ["tenant-a#ekos#products#p-1", "tenant-a#ekos#products#p-1",
-                              "tenant-a#ekos#products#p-2"]
+    assert sorted(groups) == [
+        "tenant-a#ekos#products#p-1",
+        "tenant-a#ekos#products#p-1",
+        "tenant-a#ekos#products#p-2",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -80,7 +97,9 @@ def test_events_of_one_record_share_a_group_and_others_do_not(api: Any, events_q
         ({"resource_id": ""}, "resource_id"),
     ],
 )
-def test_invalid_event_is_422_naming_the_field(api: Any, events_queue: str, overrides: dict, field: str) -> None:
+def test_invalid_event_is_422_naming_the_field(
+    api: Any, events_queue: str, overrides: dict, field: str
+) -> None:
     reply = post(api, body(**overrides))
     assert reply.status == 422, reply.body
     fields = [f["field"] for f in reply.json()["error"]["fields"]]

@@ -12,16 +12,24 @@ import pytest
 from syncbridge.adapters.ekos.errors import IdempotencyConflict, ScanRejected
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanNotMapped, idempotency_key, push_unit_scan
-from tests.unit.authserver.conftest import FakeContext, load_function
+from tests.unit.authserver.conftest import ROOT, FakeContext, load_function
 from tests.unit.sync.fakes import FakeAudit, FakeMappings, FakeScanSink, unavailable
 
 
 def scan(scan_id: str = "scan-1", tenant: str = "tenant-a", **overrides: Any) -> UnitScanMessage:
-    return UnitScanMessage.model_validate({
-        "tenant_id": tenant, "scan_id": scan_id, "unit_serial": "KEG-0042", "event": "delivered",
-        "product_batch_id": "home-b1", "location_id": "home-c1", "location_type": "customer",
-        "scanned_at": "2026-03-01T12:00:00Z",
-    } | overrides)
+    return UnitScanMessage.model_validate(
+        {
+            "tenant_id": tenant,
+            "scan_id": scan_id,
+            "unit_serial": "KEG-0042",
+            "event": "delivered",
+            "product_batch_id": "home-b1",
+            "location_id": "home-c1",
+            "location_type": "customer",
+            "scanned_at": "2026-03-01T12:00:00Z",
+        }
+        | overrides
+    )
 
 
 @pytest.fixture
@@ -29,7 +37,9 @@ def mappings() -> FakeMappings:
     m = FakeMappings()
     for tenant in ("tenant-a", "tenant-b"):
         m.put(tenant, "ekos", "product-batches", f"ekos-batch-{tenant}", "home-b1", source="setup")
-        m.put(tenant, "ekos", "customer-locations", f"ekos-cust-{tenant}", "home-c1", source="setup")
+        m.put(
+            tenant, "ekos", "customer-locations", f"ekos-cust-{tenant}", "home-c1", source="setup"
+        )
     return m
 
 
@@ -84,23 +94,39 @@ def test_unmapped_batch_raises_and_names_the_field() -> None:
 
 # ------------------------------------------------------------------ the Lambda handler
 def sqs_event(*bodies: Any) -> dict[str, Any]:
-    return {"Records": [
-        {
-            "messageId": f"m{i}", "receiptHandle": f"r{i}",
-            "body": body if isinstance(body, str) else json.dumps(body),
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
-                           "SenderId": "x", "ApproximateFirstReceiveTimestamp": "1700000000000"},
-            "messageAttributes": {}, "md5OfBody": "x", "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:outbound", "awsRegion": "us-east-1",
-        }
-        for i, body in enumerate(bodies)
-    ]}
+    return {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "receiptHandle": f"r{i}",
+                "body": body if isinstance(body, str) else json.dumps(body),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1700000000000",
+                    "SenderId": "x",
+                    "ApproximateFirstReceiveTimestamp": "1700000000000",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "x",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:outbound",
+                "awsRegion": "us-east-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
 
 
-def test_handler_reports_only_failed_records(mappings: FakeMappings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handler_reports_only_failed_records(
+    mappings: FakeMappings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given a batch: a good scan, one Ekos rejects (422), one hitting an outage, one malformed
     fn = load_function("outbound")
-    sinks = {"ok": FakeScanSink(), "bad": FakeScanSink(ScanRejected([])), "down": FakeScanSink(unavailable())}
+    sinks = {
+        "ok": FakeScanSink(),
+        "bad": FakeScanSink(ScanRejected([])),
+        "down": FakeScanSink(unavailable()),
+    }
     audit = FakeAudit()
     monkeypatch.setattr(fn, "erp_client", lambda message: nullcontext(sinks[message.scan_id]))
     monkeypatch.setattr(fn, "mappings", lambda: mappings)
@@ -113,3 +139,26 @@ def test_handler_reports_only_failed_records(mappings: FakeMappings, monkeypatch
     assert len(sinks["ok"].received) == 1
     assert "SCAN#ekos#bad" in audit.entries
     assert "SCAN#ekos#down" not in audit.entries
+
+
+def test_sample_event_is_sent_once_per_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = json.loads((ROOT / "events" / "outbound-scans.json").read_text())
+    mappings = FakeMappings()
+    for body in (json.loads(r["body"]) for r in sample["Records"]):
+        kind = "customer-locations" if body["location_type"] == "customer" else "storage-locations"
+        mappings.put(
+            body["tenant_id"],
+            "ekos",
+            "product-batches",
+            "ekos-b",
+            body["product_batch_id"],
+            "setup",
+        )
+        mappings.put(body["tenant_id"], "ekos", kind, "ekos-l", body["location_id"], "setup")
+    fn, sink = load_function("outbound"), FakeScanSink()
+    monkeypatch.setattr(fn, "erp_client", lambda message: nullcontext(sink))
+    monkeypatch.setattr(fn, "mappings", lambda: mappings)
+    monkeypatch.setattr(fn, "audit", FakeAudit)
+    assert fn.lambda_handler(sample, FakeContext()) == {"batchItemFailures": []}
+    assert fn.lambda_handler(sample, FakeContext()) == {"batchItemFailures": []}  # redelivered
+    assert len(sink.received) == 2 and len(sink.calls) == 4

@@ -13,13 +13,17 @@ from syncbridge.domain.sync.models import RESOURCE_TYPES, ScheduleTick
 from syncbridge.domain.sync.ports import ConnectionRef
 from syncbridge.domain.sync.scheduling import plan_sync
 from syncbridge.store.sync import SyncCursorRepository
-from tests.unit.authserver.conftest import FakeContext, load_function
+from tests.unit.authserver.conftest import ROOT, FakeContext, load_function
 from tests.unit.sync.conftest import drain
 from tests.unit.sync.fakes import FakeConnections, FakeCursors, FakeQueue
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-CONNS = FakeConnections([ConnectionRef(tenant_id="tenant-a", connection_id="ekos", erp="ekos"),
-                         ConnectionRef(tenant_id="tenant-b", connection_id="ekos", erp="ekos")])
+CONNS = FakeConnections(
+    [
+        ConnectionRef(tenant_id="tenant-a", connection_id="ekos", erp="ekos"),
+        ConnectionRef(tenant_id="tenant-b", connection_id="ekos", erp="ekos"),
+    ]
+)
 
 
 def test_incremental_tick_uses_the_stored_cursor_or_a_lookback_window() -> None:
@@ -53,28 +57,47 @@ def test_unknown_action_is_refused() -> None:
 
 def _connections_table() -> Any:
     return aws.resource("dynamodb").create_table(
-        TableName="connections-test", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "sk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+        TableName="connections-test",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
     )
 
 
-def test_handler_enqueues_for_active_connections_only(moto: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handler_enqueues_for_active_connections_only(
+    moto: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Given one active and one disconnected connection, and a cursor for the active one
     table = _connections_table()
     for tenant, status in (("tenant-a", "active"), ("tenant-b", "disconnected")):
-        table.put_item(Item={"pk": f"TENANT#{tenant}#CONNECTIONS", "sk": "CONNECTION#ekos",
-                             "tenant_id": tenant, "connection_id": "ekos", "erp": "ekos", "status": status})
+        table.put_item(
+            Item={
+                "pk": f"TENANT#{tenant}#CONNECTIONS",
+                "sk": "CONNECTION#ekos",
+                "tenant_id": tenant,
+                "connection_id": "ekos",
+                "erp": "ekos",
+                "status": status,
+            }
+        )
     url = aws.client("sqs").create_queue(QueueName="imports")["QueueUrl"]
     monkeypatch.setenv("CONNECTIONS_TABLE", "connections-test")
     monkeypatch.setenv("IMPORT_QUEUE_URL", url)
     cursors = SyncCursorRepository(table)
     assert cursors.advance("tenant-a", "ekos", "products", "2026-03-01T11:55:00Z")
-    assert not cursors.advance("tenant-a", "ekos", "products", "2026-03-01T10:00:00Z")  # never backwards
+    assert not cursors.advance(
+        "tenant-a", "ekos", "products", "2026-03-01T10:00:00Z"
+    )  # never backwards
     # When the incremental tick fires
-    result = load_function("scheduler").lambda_handler({"action": "incremental_sync"}, FakeContext())
+    result = load_function("scheduler").lambda_handler(
+        {"action": "incremental_sync"}, FakeContext()
+    )
     # Then one command per resource type of tenant A, and none for tenant B
     assert result == {"action": "incremental_sync", "enqueued": len(RESOURCE_TYPES)}
     bodies = [json.loads(m["Body"]) for m in drain(url)]
@@ -82,3 +105,9 @@ def test_handler_enqueues_for_active_connections_only(moto: None, monkeypatch: p
     assert {b["resource_type"] for b in bodies} == set(RESOURCE_TYPES)
     products = next(b for b in bodies if b["resource_type"] == "products")
     assert products["updated_since"] == "2026-03-01T11:55:00Z"
+
+
+@pytest.mark.parametrize("name", ["scheduler-incremental-sync", "scheduler-reconcile"])
+def test_sample_events_are_valid_ticks(name: str) -> None:
+    tick = ScheduleTick.model_validate(json.loads((ROOT / "events" / f"{name}.json").read_text()))
+    assert tick.action in ("incremental_sync", "reconcile")

@@ -17,6 +17,16 @@ DESCRIPTION = (
 )
 
 
+def _security() -> dict:
+    """Bearer tokens of our OAuth server, so Swagger UI's Authorize button works."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return {
+        "security_schemes": {"bearerAuth": HTTPBearer(description="Sync Bridge OAuth token")},
+        "security": [{"bearerAuth": []}],
+    }
+
+
 def build_app() -> APIGatewayRestResolver:
     app = make_resolver()
     app.use(middlewares=[guard])
@@ -24,15 +34,22 @@ def build_app() -> APIGatewayRestResolver:
     app.include_router(pest_devices.router)
     app.include_router(pest_incidents.router)
     app.enable_swagger(
-        path="/api/v1/erp/swagger", title=TITLE, version=VERSION, description=DESCRIPTION
+        path="/api/v1/erp/swagger",
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        persist_authorization=True,
+        **_security(),
     )
 
     @app.get("/api/v1/erp/openapi.json", include_in_schema=False)
-    def openapi():  # noqa: ANN202 - a raw Response, kept out of the schema
+    def openapi():  # a raw Response: no return annotation, kept out of the schema
         return Response(
             status_code=200,
             content_type=content_types.APPLICATION_JSON,
-            body=app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION),
+            body=app.get_openapi_json_schema(
+                title=TITLE, version=VERSION, description=DESCRIPTION, **_security()
+            ),
         )
 
     return app

@@ -85,6 +85,10 @@ class CreateDevicesIn(BaseModel):
 class CreateDevicesOut(BaseModel):
     tenant_id: str
     dry_run: bool
+    stale: bool = Field(
+        description="The plan was made from a snapshot a down source could not refresh."
+    )
+    as_of: datetime | None
     plan: list[PlannedDevice]
     results: list[DeviceResult]
     summary: dict[str, int]
@@ -100,7 +104,11 @@ class DeviceOut(BaseModel):
     proposed_deveui: str | None
     status: DeviceStatus
     provision: str
-    pending_sync: list[str]
+    pending_sync: list[str] = Field(
+        description="Steps not yet applied to Microshare (iot:...) or the ERP (erp:...); "
+        "the next run retries them."
+    )
+    stale: bool = Field(description="True while a system is not yet in step (pending_sync).")
     sync_errors: dict[str, str] = Field(default_factory=dict)
     updated_at: datetime
 
@@ -122,6 +130,7 @@ class DeviceOut(BaseModel):
                 }
             ),
             provision=device.provision.value,
+            stale=bool(device.pending_sync),
             sync_errors=errors or {},
         )
 

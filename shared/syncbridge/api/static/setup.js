@@ -158,15 +158,19 @@
     if (view.query) params.set("q", view.query);
     if (view.cursor) params.set("cursor", view.cursor);
     const requested = { type: view.type, decision: view.decision, query: view.query };
+    const panel = el("panel");
+    panel.setAttribute("aria-busy", "true");
     let page;
     try {
       page = await api("GET", "setup/" + view.type + "/proposals?" + params);
-    } catch (e) { showAlert(e.message); return; }
+    } catch (e) { showAlert(e.message); panel.setAttribute("aria-busy", "false"); return; }
     if (requested.type !== view.type || requested.decision !== view.decision || requested.query !== view.query) return;
     for (const p of page.items) el("proposals").appendChild(renderProposal(p));
     view.cursor = page.next_cursor;
     el("more").hidden = !page.next_cursor;
     el("empty").hidden = el("proposals").children.length > 0;
+    panel.dataset.decision = view.decision;
+    panel.setAttribute("aria-busy", "false");
   }
 
   function title(p) {

@@ -102,4 +102,7 @@ class ConnectionRepository(Protocol):
         *,
         error: str | None = None,
         drop_tokens: bool = False,
-    ) -> bool: ...
+        expected_status: ConnectionStatus | None = None,
+    ) -> bool:
+        """Change the status (only from `expected_status` when given); False if unchanged."""
+        ...

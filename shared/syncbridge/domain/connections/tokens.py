@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from syncbridge.domain.connections.errors import (
     OAuthRefused,
+    ProviderUnavailable,
     ReauthorizationRequired,
     TokenRefreshTimeout,
 )
@@ -150,9 +151,13 @@ class StoredTokenProvider:
                 "ekos token refreshed", extra={"tenant_id": self.tenant_id, "version": version + 1}
             )
             return
-        # Someone stored newer tokens while we refreshed (our lease had expired): theirs win.
+        # Someone stored newer tokens while we refreshed (our lease had expired), or the
+        # tenant disconnected meanwhile: the stored state wins; ours must not linger at Ekos.
+        self._discard(tokens)
         if not self._adopt_newer(version):
-            self._dead("conditional write lost without a newer version")
+            raise ReauthorizationRequired(
+                "The Ekos connection changed while refreshing; connect again."
+            )
         logger.info(
             "ekos refresh write lost; using the stored tokens", extra={"tenant_id": self.tenant_id}
         )
@@ -166,6 +171,14 @@ class StoredTokenProvider:
         self._load()
         return True
 
+    def _discard(self, tokens: TokenSet) -> None:
+        try:
+            self.oauth.revoke(tokens.refresh_token or tokens.access_token, "refresh_token")
+        except (OAuthRefused, ProviderUnavailable):
+            logger.warning(
+                "could not revoke discarded ekos tokens", extra={"tenant_id": self.tenant_id}
+            )
+
     def _dead(self, reason: str) -> None:
         logger.warning(
             "ekos grant is no longer valid", extra={"tenant_id": self.tenant_id, "reason": reason}
@@ -175,6 +188,7 @@ class StoredTokenProvider:
             self.connection_id,
             "reauthorization_required",
             error="Ekos no longer accepts this connection; connect again.",
+            expected_status="active",  # never overwrite a disconnect
             drop_tokens=True,
         )
         raise ReauthorizationRequired("Ekos no longer accepts this connection; connect again.")

@@ -66,6 +66,8 @@ class DeviceResult(BaseModel):
 
 class CreateDevicesResult(BaseModel):
     dry_run: bool
+    stale: bool = False
+    as_of: datetime | None = None
     plan: list[PlannedDevice] = Field(default_factory=list)
     results: list[DeviceResult] = Field(default_factory=list)
     summary: dict[str, int] = Field(default_factory=dict)
@@ -154,7 +156,12 @@ class ProvisioningService:
     ) -> CreateDevicesResult:
         inventory = self.discovery.inventory(tenant, config)
         plan = self.plan(tenant, config, inventory, point_ids)
-        result = CreateDevicesResult(dry_run=dry_run, plan=plan)
+        result = CreateDevicesResult(
+            dry_run=dry_run,
+            plan=plan,
+            stale=inventory.freshness.stale,
+            as_of=inventory.freshness.as_of,
+        )
         if dry_run:
             result.summary = _count(p.action for p in plan)
             return result

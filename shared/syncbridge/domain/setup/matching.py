@@ -22,7 +22,13 @@ from .models import (
     proposal_scope,
     staging_key,
 )
-from .ports import MappingRepository, Matcher, ProposalRepository, SetupRepository, StagingRepository
+from .ports import (
+    MappingRepository,
+    Matcher,
+    ProposalRepository,
+    SetupRepository,
+    StagingRepository,
+)
 from .records import from_erp, home_fields
 
 MatchOutcomeKind = Literal["matched", "not_matching", "no_setup"]

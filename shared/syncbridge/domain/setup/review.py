@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from syncbridge.adapters.home import HomePlatform
 from syncbridge.domain.errors import Conflict, InvalidInput
@@ -188,7 +188,9 @@ class ReviewService:
             self.apply_queue.send(message)  # a retried submit: the applier is idempotent
             return {"status": "applying", "resource_type": resource_type}
         if status != "awaiting_review":
-            raise NotInReview(f"{resource_type} is {status}, not awaiting review", current_status=status)
+            raise NotInReview(
+                f"{resource_type} is {status}, not awaiting review", current_status=status
+            )
         scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
         unconfirmed = 0
         links: Counter[str] = Counter()
@@ -207,9 +209,7 @@ class ReviewService:
                 "some internal records are chosen for more than one ERP record",
                 internal_ids=duplicates[:20],
             )
-        if not self.setups.transition(
-            tenant_id, setup.connection_id, resource_type, "applying"
-        ):
+        if not self.setups.transition(tenant_id, setup.connection_id, resource_type, "applying"):
             raise NotInReview(f"{resource_type} is no longer awaiting review")
         self.apply_queue.send(message)
         return {"status": "applying", "resource_type": resource_type}
@@ -218,5 +218,7 @@ class ReviewService:
         setup = self.setup_for(tenant_id)
         status = setup.progress(resource_type).status
         if status != "awaiting_review":
-            raise NotInReview(f"{resource_type} is {status}, not awaiting review", current_status=status)
+            raise NotInReview(
+                f"{resource_type} is {status}, not awaiting review", current_status=status
+            )
         return setup

@@ -8,9 +8,14 @@ resets), and a cached table would outlive a switch of endpoint or stack.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
+from syncbridge.adapters.ekos import bootstrap as ekos_bootstrap
+from syncbridge.adapters.ekos.client import EkosClient
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
+from syncbridge.domain.sync.models import SyncCommand
 from syncbridge.store.setup import DynamoAuditLog
-from syncbridge.store.sync import EventMappingRepository, SetupProgressView
+from syncbridge.store.sync import EventMappingRepository, SetupProgressView, SyncCursorRepository
 
 
 def event_mappings() -> EventMappingRepository:
@@ -28,3 +33,13 @@ def setup_progress() -> SetupProgressView:
 def audit_log() -> DynamoAuditLog:
     return DynamoAuditLog()
 
+
+def sync_cursors() -> SyncCursorRepository:
+    return SyncCursorRepository()
+
+
+def erp_source(command: SyncCommand) -> AbstractContextManager[EkosClient]:
+    """The ERP client a sync command reads from (closed after the command)."""
+    if command.erp != "ekos":
+        raise ValueError(f"no sync source for ERP {command.erp!r}")
+    return ekos_bootstrap.ekos_client(command.tenant_id, command.connection_id)

@@ -3,7 +3,7 @@
     sim = start(seed=7, client_id="sync-bridge", client_secret="s3cret",
                 redirect_uris=["http://127.0.0.1:3000/oauth/ekos/callback"])
     sim.url                         # base URL for EKOS_BASE_URL
-    sim.register_client(cid, secret, redirect_uri)   # the local runtime's hook
+    sim.register_client(cid, secret, redirect_uri)   # or sim.on_stack_ready(runtime)
     sim.faults.add("rate_limit", path_prefix="/api/v1/products", times=2, retry_after="date")
     sim.state.revoked_families, sim.state.received_scans(), sim.dataset.home[...]
     sim.stop()
@@ -15,8 +15,10 @@ True approves and "deny" refuses without a page, for non-browser tests).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 from syncbridge.local.http import RunningServer, serve_wsgi
 from syncbridge.local.simulators.ekos.app import EkosApp
@@ -25,6 +27,8 @@ from syncbridge.local.simulators.ekos.faults import Faults
 from syncbridge.local.simulators.ekos.state import State
 
 DEFAULT_CLIENT_ID = "sync-bridge"
+CLIENT_SECRET_LOGICAL_ID = "EkosClientSecret"  # template.yaml: {"client_id", "client_secret"}
+CALLBACK_PATH = "/oauth/ekos/callback"
 
 
 @dataclass
@@ -63,11 +67,22 @@ class EkosSimulator:
         Ekos client secret in Secrets Manager and knows the API's callback URL."""
         self.state.register_client(client_id, client_secret, redirect_uris)
 
+    def on_stack_ready(self, runtime: Any) -> None:
+        """Local-runtime hook, called once the stack is provisioned: registers Sync Bridge's
+        OAuth client with the id and secret the template's `EkosClientSecret` generated,
+        and the local API's callback URL as its only redirect URI."""
+        arn = runtime.ref(CLIENT_SECRET_LOGICAL_ID)
+        secret = json.loads(
+            runtime.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+        )
+        callback = f"{runtime.base_url.rstrip('/')}{CALLBACK_PATH}"
+        self.register_client(secret["client_id"], secret["client_secret"], [callback])
+
     def reset(self, *, auto_approve: bool | str | None = None) -> None:
         """Forget tokens, codes, scans, record changes and faults (keeps registered clients
         and the dataset): lets tests share one running simulator."""
         old = self.app.state
-        fresh = State(old.dataset, access_token_ttl=old.access_token_ttl, clock=old.clock)
+        fresh = State(old.dataset, access_token_ttl=old.access_token_ttl)
         for client in old.clients.values():
             fresh.register_client(client.client_id, client.client_secret, client.redirect_uris)
         self.app.state = fresh
