@@ -187,6 +187,11 @@ class LocalRuntime:
         )
         self.stack = Stack(self.stack_name, self.template, resolver, self._client)
         Provisioner(self.stack).run()
+        for simulator in self.simulators.values():
+            # e.g. the Ekos simulator registers our OAuth client from the generated secret
+            hook = getattr(simulator, "on_stack_ready", None)
+            if hook is not None:
+                hook(self)
 
         self._build_functions(sim_urls)
         self._build_routes()
