@@ -132,14 +132,18 @@ def bootstrap_tenant(
     store: OAuthStore, tenant_id: str, name: str = "bootstrap admin"
 ) -> IssuedClient:
     """A tenant's first admin client (client credentials, every scope, admin role)."""
-    try:
-        credentials.check_tenant(tenant_id)
-    except credentials.InvalidTenant as error:
-        raise InvalidInput(str(error), field="tenant_id") from None
+    _valid_tenant(tenant_id)
     registration = ClientRegistration(
         name=name, scope=" ".join(SCOPES), roles=["admin"], grant_types=["client_credentials"]
     )
     return _create_client(store, tenant_id, registration)
+
+
+def _valid_tenant(tenant_id: str) -> None:
+    try:
+        credentials.check_tenant(tenant_id)
+    except credentials.InvalidTenant as error:
+        raise InvalidInput(str(error), field="tenant_id") from None
 
 
 def _create_client(store: OAuthStore, tenant_id: str, reg: ClientRegistration) -> IssuedClient:
@@ -173,7 +177,7 @@ def create_person(
 ) -> IssuedLogin:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
-    credentials.check_tenant(tenant_id)
+    _valid_tenant(tenant_id)
     password = credentials.new_secret()
     store.add_person(
         Person(

@@ -133,3 +133,46 @@ def test_odoo_down_keeps_snapshot_and_alerts_wait(dynamo, sims):
         odoo.come_up()
     result = ctx.incidents.sync(TENANT, ctx.config)
     assert result.summary["created"] == 2
+
+
+def test_two_concurrent_create_devices_runs_never_duplicate(dynamo, sims):
+    # Given two containers (own adapters) running create-devices at the same time
+    from concurrent.futures import ThreadPoolExecutor
+
+    odoo, microshare = sims
+    microshare.state.read_delay = 0.02  # widen the read-modify-write race window
+    contexts = [build_context(TENANT, odoo, microshare) for _ in range(2)]
+    contexts[0].discovery.inventory(TENANT, contexts[0].config)
+
+    def run(ctx):
+        return ctx.provisioning.create_devices(TENANT, ctx.config, "ops")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, contexts))
+    # When a third run tidies up whatever a "busy" point left
+    final = run(contexts[0])
+    # Then every point has exactly one device
+    refs = [d["meta"]["location"][3] for d in microshare.state.devices()]
+    assert len(refs) == len(set(refs)) == 11, results
+    assert all(r.outcome != "failed" for r in final.results)
+
+
+def test_concurrent_deveui_reservations_have_one_winner(dynamo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from syncbridge.domain.pest.errors import DuplicateDevEui
+    from syncbridge.store.devices import DynamoDeviceStore
+
+    store = DynamoDeviceStore()
+
+    def reserve(device_id: str) -> bool:
+        try:
+            store.reserve_deveui(TENANT, EUI, device_id)
+            return True
+        except DuplicateDevEui:
+            return False
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        wins = list(pool.map(reserve, [str(n) for n in range(8)]))
+    assert wins.count(True) == 1
+    assert store.owner_of(TENANT, EUI) == str(wins.index(True))

@@ -81,3 +81,10 @@ def test_cli_add_user_and_bad_tenant(store: OAuthStore, capsys: pytest.CaptureFi
     assert store.get_person("cli-brewery", "lee") is not None
     assert main(["bootstrap", "--tenant", "bad tenant!"]) == 2
     assert "invalid_input" in capsys.readouterr().err
+
+
+def test_cli_add_user_with_a_bad_tenant_is_a_clear_error(
+    store: OAuthStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["add-user", "--tenant", "no/slashes", "--username", "x1"]) == 2
+    assert "tenant id must be" in capsys.readouterr().err
