@@ -55,10 +55,10 @@ clean:
 # Matching benchmark: every case, ours beside the peers; rewrites the README section.
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--cases brewery-drift".
 .PHONY: bench bench-quick
-bench: .venv/bin/python
+bench: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --readme $(BENCH_ARGS)
 
-bench-quick: .venv/bin/python
+bench-quick: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --quick $(BENCH_ARGS)

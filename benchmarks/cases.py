@@ -124,13 +124,17 @@ def resolve(
         if name in real:
             yield Case(name, "real", cases_dir / name)
             continue
-        size = synthetic_size(name)
+        base, _, chosen = name.partition("@")  # synthetic-50k@benchmarks picks a generator
+        size = synthetic_size(base)
+        if chosen and chosen not in GENERATORS:
+            raise ValueError(f"unknown generator {chosen!r} in {name!r}: one of {GENERATORS}")
         if size is None:
             raise ValueError(
-                f"unknown case {name!r}: not in {cases_dir} and not synthetic-<N>[k|m]"
+                f"unknown case {name!r}: not in {cases_dir} and not synthetic-<N>[k|m][@generator]"
             )
-        print(f"preparing {name} ({generator} generator) ...", file=sys.stderr, flush=True)
-        if generator == "engine":
+        source = chosen or generator
+        print(f"preparing {name} ({source} generator) ...", file=sys.stderr, flush=True)
+        if source == "engine":
             directory = ensure_engine_case(cache / "synthetic", size)
         else:
             directory = synthetic.ensure_case(cache / "synthetic", size).directory

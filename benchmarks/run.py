@@ -142,10 +142,12 @@ def run_case(
         result.detail = lines[-1][:300] if lines else f"exit {measurement.returncode}"
         if measurement.status == "timeout":
             result.detail = f"stopped after the {timeout_seconds:.0f} s per-run timeout"
-        elif measurement.status == "oom" and rss_cap_bytes is not None:
+        elif measurement.status == "oom":
+            capped = rss_cap_bytes is not None and measurement.peak_rss_bytes >= rss_cap_bytes
             result.detail = (
-                f"stopped at the {rss_cap_bytes // MB} MB RSS cap, or killed for memory; "
-                + result.detail
+                f"stopped at the {rss_cap_bytes // MB} MB RSS cap"  # type: ignore[operator]
+                if capped
+                else f"out of memory: {result.detail}"
             )
         return result
     if system.is_ours:

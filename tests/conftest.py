@@ -8,7 +8,7 @@ records are retried at once, so queue tests are fast. See `syncbridge.local.runt
     def test_health(local_runtime):
         response = httpx.get(local_runtime.base_url + "/health")
         local_runtime.send_message("ImportQueue", {...}); local_runtime.wait_idle()
-        local_runtime.table_name("MappingsTable"); local_runtime.journal[-1].result
+        local_runtime.table_name("MappingsTable"); local_runtime.invocations("ImporterFunction")
 
 Module scope (not session): other tests use `moto.mock_aws`, which resets moto's state
 when it starts, so a runtime must not outlive its module.

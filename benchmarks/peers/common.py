@@ -27,6 +27,10 @@ LOCATION_FIELDS = (
 )
 PRODUCT_FIELDS = ("name", "brand", "sku", "description", "price", "category")
 PROFILES = ("location", "product")
+# Both libraries' documentation asks that each blocking rule be checked for the number of
+# comparisons it generates (Splink: `count_comparisons_from_blocking_rule`) and tightened
+# when it is too many. The peers apply that check, with one fixed budget per rule.
+PAIR_BUDGET_PER_RULE = 50_000_000
 
 
 def parse_args(description: str, argv: list[str] | None = None) -> argparse.Namespace:
@@ -103,6 +107,7 @@ def clean_location(frame: pd.DataFrame) -> pd.DataFrame:
     out["website"] = clean_website(frame["website"])
     out["lat"] = to_float(frame["lat"])
     out["lon"] = to_float(frame["lon"])
+    out["name_prefix"] = _nullable(out["name"].astype("string").str[:3], out["name"].notna())
     return out
 
 
@@ -116,6 +121,26 @@ def clean_product(frame: pd.DataFrame) -> pd.DataFrame:
     first_word = out["name"].astype("string").str.split(" ").str[0]
     out["brand"] = out["brand"].where(out["brand"].notna(), first_word.astype(object))
     return out
+
+
+def comparisons_for_rule(external: pd.DataFrame, internal: pd.DataFrame, columns: list[str]) -> int:
+    """How many pairs blocking on equal `columns` generates (rows with a null never pair)."""
+
+    def key_counts(frame: pd.DataFrame) -> pd.Series:
+        keys = frame[columns].dropna()
+        return keys.astype(str).agg("\x1f".join, axis=1).value_counts()
+
+    left, right = key_counts(external), key_counts(internal)
+    return int((left * right.reindex(left.index).fillna(0)).sum())
+
+
+def affordable_rule(
+    external: pd.DataFrame, internal: pd.DataFrame, columns: list[str], tighten_with: str
+) -> list[str]:
+    """`columns`, or `columns + [tighten_with]` when the rule would exceed the budget."""
+    if comparisons_for_rule(external, internal, columns) <= PAIR_BUDGET_PER_RULE:
+        return columns
+    return [*columns, tighten_with]
 
 
 def one_to_one(

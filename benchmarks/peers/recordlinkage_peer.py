@@ -1,6 +1,8 @@
 """Peer: a standard `recordlinkage` pipeline, as the library's documentation builds one.
 
-Index with sorted neighbourhood on the name plus blocks on exact keys, compare with
+Index with sorted neighbourhood on the name plus blocks on exact keys (a block key that
+would generate more than the per-rule budget of pairs is tightened with the first letters
+of the name, as the documentation advises for oversized blocks), compare with
 Jaro-Winkler / exact / geographic comparisons, sum the comparison vector, keep pairs
 above a threshold, then one-to-one by best score. The threshold is fixed a priori at
 half of the available evidence (the documentation's `features.sum(axis=1) > 3` for its
@@ -16,6 +18,7 @@ import recordlinkage as rl
 from recordlinkage.index import Block, SortedNeighbourhood
 
 from benchmarks.peers.common import (
+    affordable_rule,
     clean_location,
     clean_product,
     one_to_one,
@@ -30,9 +33,8 @@ SORTED_NEIGHBOURHOOD_WINDOW = 9
 def _location_features(internal: pd.DataFrame, external: pd.DataFrame) -> pd.DataFrame:
     indexer = rl.Index()
     indexer.add(SortedNeighbourhood("name", window=SORTED_NEIGHBOURHOOD_WINDOW))
-    indexer.add(Block("postal_code"))
-    indexer.add(Block("phone"))
-    indexer.add(Block("website"))
+    for key in ("postal_code", "phone", "website"):
+        indexer.add(Block(affordable_rule(external, internal, [key], "name_prefix")))
     pairs = indexer.index(external, internal)
     compare = rl.Compare()
     compare.string("name", "name", method="jarowinkler", label="name")

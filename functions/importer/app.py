@@ -1,11 +1,16 @@
-"""Importer: one `import` message -> every page of one resource type staged, then matching.
+"""Importer: ImportQueue messages, told apart by their `action`.
+
+- `import` (guided setup): every page of one resource type staged, then matching;
+- `incremental_sync` / `reconcile` (the scheduler's ticks): handed to
+  `syncbridge.domain.sync.pull.run_sync_message` (newest-wins pull after the setup).
 
 SQS consumer with partial batch failures: a record fails by raising (Ekos down, another
-delivery holding the import) and SQS redelivers it; the service makes redelivery safe.
+delivery holding the import) and SQS redelivers it; the services make redelivery safe.
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -31,8 +36,25 @@ def service() -> ImportService:
     return bootstrap.import_service()
 
 
+SYNC_ACTIONS = frozenset({"incremental_sync", "reconcile"})
+
+
+def _action(body: str) -> str | None:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the import model reports it
+    return parsed.get("action") if isinstance(parsed, dict) else None
+
+
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> str:
+def record_handler(record: SQSRecord) -> Any:
+    if _action(record.body) in SYNC_ACTIONS:
+        from syncbridge.domain.sync.pull import run_sync_message
+
+        report = run_sync_message(record.body)
+        metrics.add_metric(name="SyncPulls", unit=MetricUnit.Count, value=1)
+        return report
     message = ImportMessage.model_validate_json(record.body)
     logger.append_keys(tenant_id=message.tenant_id, resource_type=message.resource_type)
     outcome = service().handle(message)

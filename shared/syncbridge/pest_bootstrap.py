@@ -34,6 +34,7 @@ from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
 from syncbridge.store.pest import DynamoPestStore
 
 SECRET_MAX_AGE_SECONDS = 300
+SECRET_SOURCES = {"ODOO_SECRET_ARN": "erp", "MICROSHARE_SECRET_ARN": "iot"}
 
 
 def utcnow() -> datetime:
@@ -45,26 +46,23 @@ def load_secret(env_var: str, tenant: str) -> dict[str, Any]:
     """The credentials for `tenant` from the secret whose ARN is in `env_var` (cached)."""
     from aws_lambda_powertools.utilities import parameters
 
+    source = SECRET_SOURCES.get(env_var, env_var)
     arn = os.environ.get(env_var)
     if not arn:
-        raise SourceUnavailable(env_var.removesuffix("_SECRET_ARN").lower(), "no secret configured")
+        raise SourceUnavailable(source, "no secret configured")
     try:
         value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
     except Exception as exc:  # the error text may name the ARN, never the secret's value
         logger.warning(
             "secret unavailable", extra={"env_var": env_var, "error": type(exc).__name__}
         )
-        raise SourceUnavailable(
-            env_var.removesuffix("_SECRET_ARN").lower(), "secret unavailable"
-        ) from None
+        raise SourceUnavailable(source, "secret unavailable") from None
     if not isinstance(value, dict):
-        raise SourceUnavailable(env_var.removesuffix("_SECRET_ARN").lower(), "secret is not JSON")
+        raise SourceUnavailable(source, "secret is not JSON")
     tenants = value.get("tenants")
     if isinstance(tenants, dict):
         if tenant not in tenants:
-            raise SourceUnavailable(
-                env_var.removesuffix("_SECRET_ARN").lower(), "no credentials for tenant"
-            )
+            raise SourceUnavailable(source, "no credentials for tenant")
         return dict(tenants[tenant])
     return value
 
@@ -89,6 +87,11 @@ class ErpBridge:
 
     def __init__(self, adapter: Any) -> None:
         self.adapter = adapter
+
+    def close(self) -> None:
+        close = getattr(self.adapter, "close", None)
+        if callable(close):
+            close()
 
     def list_inspection_points(self, since: datetime | None) -> list[Point]:
         with _erp_errors():
@@ -176,6 +179,11 @@ class IotBridge:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if callable(close):
+            close()
 
     def list_devices(self, rec_type: str) -> list[IotDevice]:
         from syncbridge.domain.pest.models import DEFAULT_DEVEUI
@@ -306,7 +314,9 @@ def build_iot(tenant: str, config: PestConfig) -> IotPort:
 
 class LazyPort:
     """Builds the real port on first use, so a missing credential only fails its calls
-    (as `SourceUnavailable`) and the other system's operations go on."""
+    (as `SourceUnavailable`) and the other system's operations go on. A call that finds its
+    system unavailable drops the built port: the next call rebuilds it from the (cached,
+    possibly rotated) secret."""
 
     def __init__(self, factory: Callable[[], Any]) -> None:
         self._factory = factory
@@ -315,7 +325,21 @@ class LazyPort:
     def __getattr__(self, name: str) -> Any:
         if self._port is None:
             self._port = self._factory()
-        return getattr(self._port, name)
+        attr = getattr(self._port, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except SourceUnavailable:
+                dropped, self._port = self._port, None
+                close = getattr(dropped, "close", None)
+                if callable(close):
+                    close()
+                raise
+
+        return call
 
 
 @dataclass

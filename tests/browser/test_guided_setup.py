@@ -99,12 +99,11 @@ def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
     _open_group(page, "Confident matches", "match")
     first = page.locator("li.proposal").first
     first.wait_for()
+    page.screenshot(path="/tmp/review.png", full_page=False)
     freed = first.locator(".badge").inner_text().removeprefix("Proposed: ").strip()
     freed_name = first.locator("tbody tr").first.locator("td").nth(1).inner_text()
     first.get_by_role("button", name=re.compile("^Create new record for")).click()
     page.locator("li.proposal").first.locator(".badge", has_text="Will be created").wait_for()
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path="/tmp/review.png", full_page=False)
     # ...and link a new record to the home record that freed up, found by search
     _open_group(page, "New records", "create")
     target = page.locator("li.proposal").first

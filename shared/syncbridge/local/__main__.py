@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,7 +50,15 @@ def _runtime_args(parser: argparse.ArgumentParser) -> None:
         help="run schedules N times faster than the wall clock",
     )
     parser.add_argument(
-        "--retry-delay", type=int, default=2, help="seconds before a failed queue record is retried"
+        "--retry-delay",
+        type=int,
+        default=None,
+        help="seconds before a failed queue record is retried (serve: 2, demo: 1)",
+    )
+    parser.add_argument(
+        "--no-simulators",
+        action="store_true",
+        help="do not start the simulators of the REGISTRY",
     )
     parser.add_argument(
         "--param",
@@ -101,6 +110,7 @@ def _start(
     speedup_default: float,
     defaults: dict[str, str],
     env: dict[str, str] | None = None,
+    retry_default: int = 2,
 ) -> Any:
     from syncbridge.local.runtime import LocalRuntime
 
@@ -109,7 +119,8 @@ def _start(
         port=args.port,
         parameters={**defaults, **_parameters(args.param)},
         schedule_speedup=args.schedule_speedup or speedup_default,
-        retry_delay=args.retry_delay,
+        retry_delay=args.retry_delay if args.retry_delay is not None else retry_default,
+        simulators=not args.no_simulators,
         env=env or {},
     )
 
@@ -118,6 +129,10 @@ def serve(args: argparse.Namespace, stdout: TextIO) -> int:
     runtime = _start(args, 1.0, {})
     try:
         _write_state(runtime)
+        log = logging.getLogger("syncbridge.local")
+        log.info("API %s, moto %s", runtime.base_url, runtime.moto_url)
+        for env_var, simulator in runtime.simulators.items():
+            log.info("simulator %s=%s", env_var, simulator.url)
         print(f"ready {runtime.base_url}", file=stdout, flush=True)
         _wait_for_signal()
     finally:
@@ -135,7 +150,11 @@ def demo(args: argparse.Namespace, stdout: TextIO) -> int:
         flush=True,
     )
     runtime = _start(
-        args, 60.0, {"LogLevel": "WARNING"}, env={"POWERTOOLS_METRICS_DISABLED": "true"}
+        args,
+        60.0,
+        {"LogLevel": "WARNING"},
+        env={"POWERTOOLS_METRICS_DISABLED": "true"},
+        retry_default=1,
     )
     try:
         _write_state(runtime)
@@ -210,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     replay_parser.add_argument("--state", default=str(STATE_FILE))
     args = parser.parse_args(argv)
 
+    # Handlers flush metrics after every invocation; an empty flush is not news locally.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     # stdout carries only what the command prints; handler logs and metrics go to stderr.
     stdout = sys.stdout
     sys.stdout = sys.stderr

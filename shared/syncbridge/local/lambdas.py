@@ -8,12 +8,14 @@ called with a Lambda-shaped context object.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -21,6 +23,8 @@ from typing import Any
 
 from syncbridge.local.environment import function_env
 from syncbridge.local.template import ACCOUNT_ID, REGION, TemplateError
+
+log = logging.getLogger("syncbridge.local")
 
 
 class FunctionLoadError(RuntimeError):
@@ -93,6 +97,7 @@ class FunctionHost:
         self._handler: Callable[[Any, Any], Any] | None = None
         self._load_error: BaseException | None = None
         self._lock = threading.Lock()
+        self._invoke_lock = threading.Lock()
         self._on_invoke = on_invoke  # +1 / -1 for in-flight accounting
 
     @property
@@ -131,24 +136,50 @@ class FunctionHost:
             raise TemplateError(f"{self.spec.logical_id}: {file} has no callable {attr}")
         return handler
 
-    def invoke(self, event: Any, request_id: str | None = None) -> Any:
-        """Call the handler with `event`; its exceptions propagate to the caller."""
+    def invoke(
+        self, event: Any, request_id: str | None = None, also_hold: threading.Lock | None = None
+    ) -> Any:
+        """Call the handler with `event`; its exceptions propagate to the caller.
+
+        One invocation at a time per function, as in one warm Lambda container: handler
+        modules keep per-invocation state in globals (Powertools resolvers and batch
+        processors do). `also_hold` is a second lock to hold, e.g. one shared by every
+        HTTP function because Powertools keeps the current API event in a class attribute.
+        """
         self.load()
         if self._load_error is not None:
             raise FunctionLoadError(
                 f"{self.spec.logical_id} failed to import: {self._load_error!r}"
             ) from self._load_error
         assert self._handler is not None
-        context = LambdaContext(
-            function_name=self.spec.name,
-            memory_limit_in_mb=self.spec.memory_mb,
-            timeout_seconds=self.spec.timeout_seconds,
-        )
-        if request_id:
-            context.aws_request_id = request_id
         self._on_invoke(1)
         try:
-            with function_env(self.spec.lambda_environment()):
-                return self._handler(event, context)
+            with _held(self._invoke_lock, self), _held(also_hold, self):
+                context = LambdaContext(
+                    function_name=self.spec.name,
+                    memory_limit_in_mb=self.spec.memory_mb,
+                    timeout_seconds=self.spec.timeout_seconds,
+                )
+                if request_id:
+                    context.aws_request_id = request_id
+                with function_env(self.spec.lambda_environment()):
+                    return self._handler(event, context)
         finally:
             self._on_invoke(-1)
+
+
+@contextmanager
+def _held(lock: threading.Lock | None, host: FunctionHost) -> Iterator[None]:
+    """Hold `lock` while the block runs; after the function's timeout, run anyway (a
+    handler that calls back into its own function must not hang the runtime)."""
+    if lock is None:
+        yield
+        return
+    acquired = lock.acquire(timeout=host.spec.timeout_seconds + 5)
+    if not acquired:
+        log.warning("%s: still busy after its timeout; running concurrently", host.spec.logical_id)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()

@@ -185,7 +185,7 @@ class QueuePoller:
                 len(ids),
                 queue.logical_id,
                 type(exc).__name__,
-                exc,
+                str(exc).strip().splitlines()[0] if str(exc).strip() else "",
                 exc_info=log.isEnabledFor(logging.DEBUG),
             )
             failed = set(ids)

@@ -10,7 +10,9 @@
 Start-up: moto (one in-process server per Python process) -> the simulators in
 `syncbridge.local.simulators.REGISTRY` -> the API server's port -> template parameters
 (local URLs override the defaults) -> every resource the template declares, created in
-moto -> handlers imported with their environment -> API routes, queue pollers, schedules.
+moto -> each simulator's optional `on_stack_ready(runtime)` hook (e.g. to register the
+OAuth client whose secret the template generated) -> handlers imported with their
+environment -> API routes, queue pollers, schedules.
 """
 
 from __future__ import annotations
@@ -137,7 +139,9 @@ class LocalRuntime:
         self._busy_lock = threading.Condition()
         self._started = False
         self.process_env: dict[str, str] = {}
-        self.journal: deque[Invocation] = deque(maxlen=2000)
+        self.journal: deque[Invocation] = deque(maxlen=2000)  # read it with invocations()
+        self._journal_lock = threading.Lock()
+        self._api_lock = threading.Lock()  # Powertools' current API event is process-wide
         self._session: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -187,11 +191,17 @@ class LocalRuntime:
         )
         self.stack = Stack(self.stack_name, self.template, resolver, self._client)
         Provisioner(self.stack).run()
-        for simulator in self.simulators.values():
+        for simulator in {id(sim): sim for sim in self.simulators.values()}.values():
             # e.g. the Ekos simulator registers our OAuth client from the generated secret
             hook = getattr(simulator, "on_stack_ready", None)
             if hook is not None:
-                hook(self)
+                try:
+                    hook(self)
+                except Exception as exc:
+                    raise RuntimeError(
+                        f"{type(simulator).__name__}.on_stack_ready failed on "
+                        f"{self.template.path.name}: {exc}"
+                    ) from exc
 
         self._build_functions(sim_urls)
         self._build_routes()
@@ -284,14 +294,27 @@ class LocalRuntime:
         started = time.monotonic()
         entry = Invocation(function_id, _event_source(event), event)
         try:
-            entry.result = host.invoke(event)
+            entry.result = host.invoke(
+                event, also_hold=self._api_lock if entry.source == "api" else None
+            )
             return entry.result
         except Exception as exc:
             entry.error = exc
             raise
         finally:
             entry.duration_ms = (time.monotonic() - started) * 1000
-            self.journal.append(entry)
+            with self._journal_lock:
+                self.journal.append(entry)
+
+    def invocations(self, function_id: str | None = None) -> list[Invocation]:
+        """A snapshot of the journal (oldest first), optionally of one function only."""
+        with self._journal_lock:
+            calls = list(self.journal)
+        return [c for c in calls if function_id is None or c.function_id == function_id]
+
+    def deliveries(self, message_id: str) -> list[Invocation]:
+        """The invocations whose SQS batch held `message_id` (one per delivery)."""
+        return [c for c in self.invocations() if message_id in c.message_ids()]
 
     def fire_schedule(self, logical_id: str) -> Any:
         """Fire a schedule now, as EventBridge Scheduler would; the target's result."""
@@ -356,14 +379,17 @@ class LocalRuntime:
         }
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        """Block until no handler runs and every polled queue is empty (TimeoutError if not)."""
+        """Block until no handler runs and every polled queue is empty (TimeoutError if not).
+
+        Without background pollers (`pollers=False`) only running handlers are waited for.
+        """
         deadline = time.monotonic() + timeout
         quiet_checks = 0
         while True:
             busy = self._busy
             pending = {
                 m.queue.logical_id: counts
-                for m in self.mappings
+                for m in (self.mappings if self._pollers else [])
                 if sum((counts := self.queue_counts(m.queue.logical_id)).values())
             }
             if busy == 0 and not pending:

@@ -21,7 +21,10 @@ from scipy.sparse.csgraph import connected_components
 
 def ranks(e: np.ndarray, i: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Unique rank per pair, higher = better: by score, then lower external, lower internal."""
-    order = np.lexsort((i, e, -score))
+    n = len(e)
+    presorted = n < 2 or bool(np.all((e[1:] > e[:-1]) | ((e[1:] == e[:-1]) & (i[1:] > i[:-1]))))
+    # the engine's pairs come sorted by (external, internal): then one stable sort will do
+    order = np.argsort(-score, kind="stable") if presorted else np.lexsort((i, e, -score))
     r = np.empty(len(order), dtype=np.int64)
     r[order] = np.arange(len(order), 0, -1)
     return r
@@ -139,19 +142,19 @@ def _distinct_per_component(comp: np.ndarray, node: np.ndarray, n_comp: int) -> 
 def rivals(
     e: np.ndarray, i: np.ndarray, score: np.ndarray, chosen: np.ndarray, n_e: int, n_i: int
 ) -> np.ndarray:
-    """Per external: best score of a feasible alternative to its assigned pair (0 if none).
+    """Per external: best score of a feasible alternative to its assigned pair (-inf if none).
 
     An unchosen pair (e, i') is a rival for e only if i' is free or holds a weaker
     pair; a pair (e', i) is a rival for i's holder only if e' is free or holds a weaker
     pair. Alternatives already beaten elsewhere are no reason for doubt.
     """
-    held_e = np.zeros(n_e)
-    held_i = np.zeros(n_i)
+    held_e = np.full(n_e, -np.inf)
+    held_i = np.full(n_i, -np.inf)
     held_e[e[chosen]] = score[chosen]
     held_i[i[chosen]] = score[chosen]
     owner_of_i = np.full(n_i, -1, dtype=np.int64)
     owner_of_i[i[chosen]] = e[chosen]
-    out = np.zeros(n_e)
+    out = np.full(n_e, -np.inf)
     other = ~chosen
     oe, oi, os_ = e[other], i[other], score[other]
     # e's alternatives
@@ -162,5 +165,4 @@ def rivals(
     holders = owner_of_i[oi[comp]]
     has = holders >= 0
     np.maximum.at(out, holders[has], os_[comp][has])
-    # also: the best unchosen pair of an unassigned external (its "best candidate")
     return out

@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from syncbridge.matching.records import load_files
 
     spec = SPECS[args.profile]
+    t_load = time.perf_counter()
     try:
         raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec)
     except InputError as exc:
@@ -64,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         memory_limit_mb=limit,
         progress=not args.quiet and raw_e.n + raw_i.n >= PROGRESS_MIN_RECORDS,
     )
+    load_seconds = round(time.perf_counter() - t_load, 3)
     out = run(raw_i, raw_e, vocabs, options, started)
+    t_write = time.perf_counter()
     try:
         _write(args.out, out, DECISIONS)
         if args.stats:
@@ -74,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
                 update={
                     "seconds": round(time.perf_counter() - started, 3),
                     "peak_bytes": max(out.stats.peak_bytes, peak_rss()),
+                    "timings": {
+                        "load": load_seconds,
+                        **out.stats.timings,
+                        "write": round(time.perf_counter() - t_write, 3),
+                    },
                 }
             )
             with open(args.stats, "wb") as fh:

@@ -25,7 +25,7 @@ from syncbridge.matching.sides import Prepared, prepare
 _LOGIT_EPS = 1e-12
 
 
-EXPLAIN_CHUNK = 50_000
+EXPLAIN_CHUNK = memory.EXPLAIN_CHUNK
 
 
 @dataclass
@@ -113,11 +113,9 @@ def run(
         for p in plans:
             per_ext += p.pairs_per_external(n_e)
         scorer = Scorer(prep, profile)
-        dedup, kept_share = _calibrate(
-            scorer, plans, per_ext, n_i, n_e, options.possible_threshold
-        )
+        dedup, kept_share = _calibrate(scorer, plans, per_ext, n_i, n_e, options.possible_threshold)
     plan = memory.choose(
-        memory.Workload(raw_pairs, dedup, kept_share),
+        memory.Workload(raw_pairs, dedup, kept_share, n_e),
         memory.current_rss(),
         memory.peak_rss(),
         options.memory_limit_mb * 1024 * 1024,
@@ -132,7 +130,7 @@ def run(
     kept_i: list[np.ndarray] = []
     kept_s: list[np.ndarray] = []
     taken_i = np.zeros(n_i, dtype=bool)
-    chosen_parts: list[np.ndarray] = []
+    local_rival = np.full(n_e, -np.inf)
     candidate_pairs = 0
     t_pairs = time.perf_counter()
     for lo, hi in shard_bounds:
@@ -141,9 +139,12 @@ def run(
         se, si, ss = _score_codes(scorer, codes, n_i, options.possible_threshold)
         del codes
         if plan.strategy == "local_greedy":
+            # last resort: commit this shard's choices now and keep only them (plus
+            # each external's best alternative), so memory holds one shard's pairs
             ch = assign.greedy(se, si, ss, n_e, n_i, taken_i=taken_i)
             taken_i[si[ch]] = True
-            chosen_parts.append(ch)
+            np.maximum(local_rival, assign.rivals(se, si, ss, ch, n_e, n_i), out=local_rival)
+            se, si, ss = se[ch], si[ch], ss[ch]
         kept_e.append(se)
         kept_i.append(si)
         kept_s.append(ss)
@@ -160,24 +161,30 @@ def run(
         n_comp, comp = assign.components(e, i, n_e, n_i)
         exact_solved = 0
         if strategy == "local_greedy":
-            chosen = np.concatenate(chosen_parts) if chosen_parts else np.zeros(0, bool)
+            chosen = np.ones(len(e), dtype=bool)
         else:
             chosen = assign.greedy(e, i, s, n_e, n_i)
-            weight = _logit(s) - float(_logit(np.array([options.possible_threshold]))[0])
+            weight = s - float(_logit(np.array([options.possible_threshold]))[0])
             max_nodes = options.exact_max_nodes
             if strategy == "exact":
                 max_nodes = max(max_nodes, 2000)
             exact_solved = assign.solve_exact(e, i, weight, chosen, comp, max_nodes)
-        rival = assign.rivals(e, i, s, chosen, n_e, n_i)
+        if strategy == "local_greedy":
+            rival = local_rival
+        else:
+            rival = assign.rivals(e, i, s, chosen, n_e, n_i)
     progress.step("assigned")
 
     with timed("decide"):
+        # s and rival are log-odds here; the output score is the probability
         partner = np.full(n_e, -1, dtype=np.int64)
-        score = np.zeros(n_e)
+        log_odds = np.full(n_e, -np.inf)
         partner[e[chosen]] = i[chosen]
-        score[e[chosen]] = s[chosen]
+        log_odds[e[chosen]] = s[chosen]
+        score = probability(log_odds)
         has = partner >= 0
-        margin = _logit(score) - _logit(np.maximum(rival, _LOGIT_EPS))
+        with np.errstate(invalid="ignore"):
+            margin = np.where(np.isfinite(rival), log_odds - rival, np.inf)
         decision = np.zeros(n_e, dtype=np.int8)
         review = has & (score >= options.review_threshold)
         decision[review] = 1
@@ -217,7 +224,10 @@ def run(
         sampled_kept_share=round(kept_share, 4),
         match_prior_share=round(scorer.match_share, 4),
     )
-    return EngineOutput(external.ids, internal.ids, partner, score, decision, rival, scorer, stats)
+    rival_p = np.where(np.isfinite(rival), probability(np.nan_to_num(rival, neginf=-50.0)), 0.0)
+    return EngineOutput(
+        external.ids, internal.ids, partner, score, decision, rival_p, scorer, stats
+    )
 
 
 PRIOR_SAMPLE_PAIRS = 150_000
@@ -273,12 +283,15 @@ def _shard_bounds(per_ext: np.ndarray, shards: int) -> list[tuple[int, int]]:
 def _score_codes(
     scorer: Scorer, codes: np.ndarray, n_i: int, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score candidate codes chunk by chunk; keep pairs at or above `threshold` with their
+    log-odds (not the probability, which saturates at 1.0 and would tie strong pairs)."""
+    cut = float(_logit(np.array([threshold]))[0])
     out_e, out_i, out_s = [], [], []
     for start in range(0, len(codes), memory.SCORE_CHUNK):
         chunk = codes[start : start + memory.SCORE_CHUNK]
         e, i = blocking.split_pairs(chunk, n_i)
-        p, _ = scorer.score(e, i)
-        keep = p >= threshold
+        p = scorer.logit(scorer.features(e, i))
+        keep = p >= cut
         out_e.append(e[keep])
         out_i.append(i[keep])
         out_s.append(p[keep])

@@ -29,7 +29,8 @@ CODE_BYTES = 8.0  # a de-duplicated candidate code, alive while its shard is sco
 SCORE_BYTES_PER_PAIR = 190.0  # feature arrays of one scoring chunk
 KEPT_BYTES = 16.0  # a kept pair: external, internal (int32) and score (float64)
 ASSIGN_BYTES_PER_KEPT = 72.0  # kept arrays + concatenation + ranks, components, rivals
-EXPLAIN_BYTES = 60 * 1024 * 1024  # one chunk of explanations being written
+EXPLAIN_BYTES_PER_RECORD = 1200.0  # features + dicts of one chunk of explanations
+EXPLAIN_CHUNK = 50_000
 SCORE_CHUNK = 400_000
 HEADROOM = 0.9  # plan to use at most this share of the limit
 MAX_SHARDS = 4096
@@ -42,6 +43,7 @@ class Workload:
     raw_pairs: int  # sum over passes and keys of n_internal * n_external
     dedup_share: float = 0.7  # unique candidates per raw pair (passes overlap)
     kept_share: float = 0.4  # candidates scoring above the possible-match threshold
+    external_records: int = 0
 
     @property
     def kept_pairs(self) -> float:
@@ -93,7 +95,8 @@ def pair_phase_bytes(work: Workload, shards: int, keep_all_kept: bool) -> int:
         + KEPT_BYTES * (held_before + kept_shard)
     )
     assign = ASSIGN_BYTES_PER_KEPT * (kept_total if keep_all_kept else kept_shard)
-    return int(max(generate, score, assign, EXPLAIN_BYTES))
+    explain = EXPLAIN_BYTES_PER_RECORD * min(work.external_records, EXPLAIN_CHUNK)
+    return int(max(generate, score, assign, explain))
 
 
 def choose(

@@ -45,9 +45,11 @@ def _location(rec: dict) -> tuple:
     if lat == 0.0 and lon == 0.0:  # "null island": a missing geocode, not a place
         lat = lon = math.nan
     phone = std.phone_key(g("phone"))
+    address = std.address(g("address"))
     return (
         std.name_tokens(g("name")),
-        std.address(g("address")),
+        address,
+        std.street_key(address),
         std.city(g("city")),
         std.postal_code(g("postal_code")),
         int(phone) if phone else -1,
@@ -64,7 +66,7 @@ def _product(rec: dict) -> tuple:
         std.name_tokens(name),
         std.text(g("brand")),
         std.code(g("sku")),
-        std.model_numbers(name, g("sku")),
+        std.model_numbers(name, g("sku"), g("description")),
         std.number(g("price")),
         std.text(g("description"))[:200],
     )
@@ -89,7 +91,8 @@ SPECS: dict[str, ProfileSpec] = {
             "country": STR, "phone": CODE, "website": STR, "lat": NUM, "lon": NUM,
         },
         (
-            ("name", "tokens"), ("address", "text"), ("city", "cat"), ("postal_code", "cat"),
+            ("name", "tokens"), ("address", "text"), ("street", "cat"), ("city", "cat"),
+            ("postal_code", "cat"),
             ("phone", "int"), ("website", "cat"), ("lat", "float"), ("lon", "float"),
         ),
         _location,

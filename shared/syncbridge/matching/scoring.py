@@ -37,6 +37,7 @@ class Comparison:
     name: str
     m: tuple[float, ...]
     tf: str | None = None  # column whose value frequency replaces u at level 1
+    given: str | None = None  # comparison this one is correlated with (see Scorer._given_u)
 
 
 @dataclass
@@ -51,7 +52,8 @@ def _similarity(a: np.ndarray, b: np.ndarray, scorer: Callable = fuzz.ratio) -> 
     """rapidfuzz batch similarity in [0, 1]; 0 where either string is empty."""
     if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
-    sim = process.cpdist(a, b, scorer=scorer, dtype=np.float32, workers=-1)
+    workers = -1 if len(a) >= 20_000 else 1  # threads only pay off on big batches
+    sim = process.cpdist(a, b, scorer=scorer, dtype=np.float32, workers=workers)
     sim *= np.float32(0.01)
     return sim
 
@@ -120,7 +122,8 @@ LOCATION = (
     # place: same spot, nearby, same postal area, same town, elsewhere (moving town is rare)
     Comparison("place", (0.83, 0.07, 0.05, 0.035, 0.015)),
     Comparison("phone", (0.94, 0.06), tf="phone"),
-    Comparison("website", (0.92, 0.08), tf="website"),
+    # chains share a website across towns: when names agree, a shared site says less
+    Comparison("website", (0.92, 0.08), tf="website", given="name"),
 )
 
 
@@ -330,6 +333,7 @@ class Scorer:
         self.tf_weight: dict[str, np.ndarray] = {}
         self.u: dict[str, np.ndarray] = {}
         self.m: dict[str, np.ndarray] = {}
+        self.given_weight: dict[str, float] = {}
         self.match_share = EXPECTED_MATCH_SHARE
         self._fit(seed)
 
@@ -385,6 +389,8 @@ class Scorer:
             self.weights[comp.name] = w
             if comp.tf and comp.tf != "*":
                 self.tf_weight[comp.name] = self._tf(comp, m[0])
+            if comp.given:
+                self._given_u(comp)
 
     def _tf(self, comp: Comparison, m1: float) -> np.ndarray:
         """Weight of exact agreement on each value: ln(m / u_v).
@@ -413,8 +419,38 @@ class Scorer:
                 exact = (lv == 1) & (vals >= 0)
                 tfw = self.tf_weight[comp.name][np.maximum(vals, 0)]
                 w = np.where(exact, tfw, w)
+            if comp.given and comp.name in self.given_weight:
+                # names that agree (levels 1-3): applying the cap to exact names only
+                # would let a near-identical name outrank the identical one
+                given = feats.levels[comp.given]
+                both = (lv == 1) & (given >= 1) & (given <= 3)
+                w = np.where(both, np.minimum(w, self.given_weight[comp.name]), w)
             total += w
         return total
+
+    def _given_u(self, comp: Comparison) -> None:
+        """u of agreeing on `comp` among different records that agree on `comp.given`.
+
+        Measured on the internal side: of the pairs of internal records sharing a core
+        name, the share that also share a website. Chains (one name, one site, many
+        towns) push it towards 1, and then a shared site adds nothing to a shared name;
+        where same-named records rarely share a site, it stays strong evidence.
+        """
+        internal = self.prep.internal
+        a = internal.cat.get("name_core") if comp.given == "name" else None
+        b = internal.cat.get(comp.tf or comp.name)
+        if a is None or b is None:
+            return
+        ok = (a >= 0) & (b >= 0)
+        a, b = a[ok].astype(np.int64), b[ok].astype(np.int64)
+        _, per_a = np.unique(a, return_counts=True)
+        _, per_ab = np.unique(a * (int(b.max(initial=0)) + 1) + b, return_counts=True)
+        pairs_a = float((per_a * (per_a - 1) / 2).sum())
+        pairs_ab = float((per_ab * (per_ab - 1) / 2).sum())
+        if pairs_a < 20:
+            return  # too few same-named records to say anything
+        u = (pairs_ab + 0.5) / (pairs_a + 1.0)
+        self.given_weight[comp.name] = float(np.log(self.m[comp.name][1]) - np.log(u))
 
     def score(self, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, PairFeatures]:
         feats = self.features(e, i)

@@ -21,6 +21,7 @@ COMMON_TOKEN_SHARE = 0.01
 """A name token in more than this share of records (and >= COMMON_TOKEN_MIN) is generic."""
 COMMON_TOKEN_MIN = 25
 BLOCK_TOKENS_PER_RECORD = {"location": 3, "product": 6, "batch": 3}
+PAIR_TOKENS_PER_RECORD = 14  # products also block on pairs of these (common words included)
 
 
 @dataclass
@@ -119,8 +120,17 @@ def _name_columns(
     a.lists["name_tok"], b.lists["name_tok"] = ta, tb
     legal = np.fromiter((w in _LEGAL_SET for w in vocab_words), dtype=bool, count=nv)
     for side, (indptr, flat) in ((a, ta), (b, tb)):
-        side.text["name_core"] = _core_names(indptr, flat, common, legal, vocab_words)
         side.lists["block_tok"] = _rarest(indptr, flat, df, common | legal, per_record)
+        if per_record > BLOCK_TOKENS_PER_RECORD["location"]:  # wordy titles: products
+            side.lists["pair_tok"] = _rarest(indptr, flat, df, legal, PAIR_TOKENS_PER_RECORD)
+    # both sides at once, so equal cores get equal ids across sides
+    both_ptr = np.concatenate([ta[0], ta[0][-1] + tb[0][1:]])
+    core, core_id = _core_names(
+        both_ptr, np.concatenate([ta[1], tb[1]]), common, legal, vocab_words
+    )
+    a.text["name_core"], b.text["name_core"] = core[: a.n], core[a.n :]
+    a.cat["name_core"], b.cat["name_core"] = core_id[: a.n], core_id[a.n :]
+    sizes["name_core"] = int(core_id.max(initial=-1)) + 1
     return common
 
 
@@ -129,34 +139,49 @@ _LEGAL_SET = frozenset(LEGAL_WORDS.values())
 
 def _core_names(
     indptr: np.ndarray, flat: np.ndarray, common: np.ndarray, legal: np.ndarray, words: list[str]
-) -> np.ndarray:
-    """Distinctive tokens, sorted and joined: fuzzy ratio on these ~ token_sort_ratio.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinctive tokens, sorted and joined, and an id per distinct core (vectorized).
 
-    Generic tokens ("brewing", "company") are dropped so they neither inflate nor dilute
-    the similarity; when nothing distinctive is left, the non-legal tokens are kept.
+    Fuzzy ratio on sorted tokens ~ token_sort_ratio. Generic tokens ("brewing",
+    "company") are dropped so they neither inflate nor dilute the similarity; when
+    nothing distinctive is left the non-legal tokens are kept, else all tokens. Records
+    are grouped by a 64-bit hash of their sorted core tokens, so each distinct core is
+    joined into a string once.
     """
     n = len(indptr) - 1
-    out = np.empty(n, dtype=object)
-    keep_strict = ~(common[flat] | legal[flat])
-    keep_loose = ~legal[flat]
-    cache: dict[tuple[int, ...], str] = {}
-    starts, ends = indptr[:-1].tolist(), indptr[1:].tolist()
-    flat_l = flat.tolist()
-    strict_l = keep_strict.tolist()
-    loose_l = keep_loose.tolist()
-    for r in range(n):
-        s, e = starts[r], ends[r]
-        key = tuple(flat_l[s:e])
-        hit = cache.get(key)
-        if hit is None:
-            chosen = [flat_l[k] for k in range(s, e) if strict_l[k]]
-            if not chosen:
-                chosen = [flat_l[k] for k in range(s, e) if loose_l[k]] or list(key)
-            hit = " ".join(sorted(words[t] for t in chosen))
-            if len(cache) < 2_000_000:
-                cache[key] = hit
-        out[r] = hit
-    return out
+    rec = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    strict = ~(common[flat] | legal[flat])
+    loose = ~legal[flat]
+    mode = np.where(
+        np.bincount(rec[strict], minlength=n) > 0,
+        0,
+        np.where(np.bincount(rec[loose], minlength=n) > 0, 1, 2),
+    )[rec]
+    keep = ((mode == 0) & strict) | ((mode == 1) & loose) | (mode == 2)
+    rec, tok = rec[keep], flat[keep].astype(np.int64)
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[np.argsort(np.array(words, dtype=object))] = np.arange(len(words))
+    order = np.lexsort((rank[tok] if len(tok) else tok, rec))
+    rec, tok = rec[order], tok[order]
+    counts = np.bincount(rec, minlength=n)
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    pos = np.arange(len(rec), dtype=np.int64) - start[rec]
+    with np.errstate(over="ignore"):
+        mixed = (tok.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= (pos.astype(np.uint64) + np.uint64(1)) * np.uint64(0xC2B2AE3D27D4EB4F)
+        mixed ^= mixed >> np.uint64(29)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        digest = np.zeros(n, dtype=np.uint64)
+        np.add.at(digest, rec, mixed)
+    digest[counts == 0] = 0
+    uniq, first, inv = np.unique(digest, return_index=True, return_inverse=True)
+    tok_l = tok.tolist()
+    start_l = start.tolist()
+    strings = np.empty(len(uniq), dtype=object)
+    for u, r in enumerate(first.tolist()):
+        strings[u] = " ".join(words[t] for t in tok_l[start_l[r] : start_l[r + 1]])
+    return strings[inv], inv.astype(np.int32)
 
 
 def _rarest(
@@ -205,14 +230,6 @@ def prepare(raw_a: RawSide, raw_b: RawSide, profile: str, vocabs: dict[str, Voca
         a, b, _csr(ca["name"]), _csr(cb["name"]), vocabs["name"].words, sizes,
         BLOCK_TOKENS_PER_RECORD[profile],
     )  # fmt: skip
-    core_vocab = Vocab()
-    a.cat["name_core"] = np.fromiter(
-        (core_vocab.id(x) for x in a.text["name_core"]), dtype=np.int32, count=a.n
-    )
-    b.cat["name_core"] = np.fromiter(
-        (core_vocab.id(x) for x in b.text["name_core"]), dtype=np.int32, count=b.n
-    )
-    sizes["name_core"] = len(core_vocab)
     model_words: list[str] = []
     if profile == "location":
         for col in ("city", "postal_code", "website"):
@@ -221,18 +238,7 @@ def prepare(raw_a: RawSide, raw_b: RawSide, profile: str, vocabs: dict[str, Voca
         num("lat")
         num("lon")
         txt("address")
-        # house number + first street word: survives renames at the same address
-        street_vocab = Vocab()
-        for side in (a, b):
-            side.cat["street"] = np.fromiter(
-                (
-                    (street_vocab.id(k) if (k := _street_key(x)) else -1)
-                    for x in side.text["address"]
-                ),
-                dtype=np.int32,
-                count=side.n,
-            )
-        sizes["street"] = len(street_vocab)
+        cat("street")  # house number + first street word: survives renames in place
         table, sizes["postal3"] = _word_table(vocabs["postal_code"].words, lambda p: p[:3])
         a.cat["postal3"] = _remap(a.cat["postal_code"], table)
         b.cat["postal3"] = _remap(b.cat["postal_code"], table)
@@ -270,23 +276,15 @@ def prepare(raw_a: RawSide, raw_b: RawSide, profile: str, vocabs: dict[str, Voca
         raise ValueError(profile)
     for side in (a, b):
         for col, values in side.text.items():
-            side.has[col] = np.fromiter((bool(v) for v in values), dtype=bool, count=side.n)
+            side.has[col] = values.astype(bool)
     return Prepared(a, b, sizes, common, model_words)
 
 
-def _street_key(addr: str) -> str:
-    parts = addr.split()
-    if len(parts) < 2 or not parts[0][:1].isdigit():
-        return ""
-    for word in parts[1:]:
-        if len(word) > 2 and word.isalpha():
-            return parts[0] + " " + word
-    return parts[0] + " " + parts[1]
-
-
 def _stems(models: list[str]) -> list[str]:
+    """Blocking variants of model codes: stems and their tails, and tails of the codes."""
     out = {model_stem(m) for m in models}
     out.discard("")
-    for stem in list(out):
-        out.update(model_suffixes(stem))
+    for code in [*out, *models]:
+        out.update(model_suffixes(code))
+    out.update(models)  # so a tail on one side meets the whole code on the other
     return sorted(out)

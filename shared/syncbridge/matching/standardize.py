@@ -58,17 +58,21 @@ _NON_DIGIT_BYTES = bytes(b for b in range(256) if not 48 <= b <= 57)
 
 def text(value: object) -> str:
     """Fold a value to lower-case, accent-free, punctuation-free, single-spaced text."""
+    return " ".join(_words(value))
+
+
+def _words(value: object) -> list[str]:
+    """The folded words of a value (the hot path: one call per text field and record)."""
     if value is None:
-        return ""
-    s = value if isinstance(value, str) else str(value)
+        return []
+    s = value if type(value) is str else str(value)
     if len(s) > MAX_FIELD_CHARS:
         s = s[:MAX_FIELD_CHARS]
     if s.isascii():
         if "&" in s:
             s = s.replace("&", " and ")
-        raw = s.lower().encode("ascii").translate(_ASCII_TABLE, b"'")
-        return " ".join(raw.decode("ascii").split())
-    return " ".join(_fold_unicode(s).translate(_PUNCT_TABLE).split())
+        return s.lower().encode("ascii").translate(_ASCII_TABLE, b"'").decode("ascii").split()
+    return _fold_unicode(s).translate(_PUNCT_TABLE).split()
 
 
 @lru_cache(maxsize=65536)
@@ -89,9 +93,10 @@ def _fold_unicode(s: str) -> str:
 
 def tokens(value: object, canon: dict[str, str] | None = None) -> list[str]:
     """Folded tokens, each mapped through `canon` (abbreviation table) when given."""
-    toks = text(value).split()
+    toks = _words(value)
     if canon is not None:
-        toks = [canon.get(t, t) for t in toks]
+        get = canon.get
+        toks = [get(t, t) for t in toks]
     return toks
 
 
@@ -103,6 +108,18 @@ def name_tokens(value: object) -> list[str]:
 def address(value: object) -> str:
     """Street address with USPS-style abbreviations: "12 North Main Street" -> "12 n main st"."""
     return " ".join(tokens(value, STREET_WORDS))
+
+
+def street_key(addr: str) -> str:
+    """House number + first street word of a standardized address ("12 n main st" ->
+    "12 main"): the same place even when suites, directions or suffixes differ."""
+    parts = addr.split()
+    if len(parts) < 2 or not parts[0][:1].isdigit():
+        return ""
+    for word in parts[1:]:
+        if len(word) > 2 and word.isalpha():
+            return parts[0] + " " + word
+    return parts[0] + " " + parts[1]
 
 
 @lru_cache(maxsize=65536)
@@ -209,7 +226,7 @@ def model_numbers(*values: object) -> list[str]:
                 if _is_model(cand) and cand not in seen:
                     seen.add(cand)
                     out.append(cand)
-            prev = whole if _is_model(whole) or (2 <= len(whole) <= 4 and whole.isalpha()) else ""
+            prev = whole if _is_model(whole) or (2 <= len(whole) <= 8 and whole.isalpha()) else ""
     return out
 
 

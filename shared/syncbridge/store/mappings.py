@@ -74,6 +74,44 @@ class DynamoMappingRepository:
             raise
         return True
 
+    def put_many(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        pairs: dict[str, str],
+        source: str,
+    ) -> set[str]:
+        """Write many external -> internal mappings in 25-item batches; the external ids
+        already mapped to another internal id (left unchanged). Mappings already equal are
+        not rewritten, so a replay writes nothing. Batched writes carry no condition: the
+        applier is the only writer of a type while it applies (ERP events for a type wait
+        until its setup step is done)."""
+        current = self.external_to_internal(tenant_id, erp, resource_type)
+        conflicts = {e for e, i in pairs.items() if e in current and current[e] != i}
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        with self.table.batch_writer() as batch:
+            for external_id, internal_id in pairs.items():
+                if external_id in current:
+                    continue
+                batch.put_item(
+                    Item={
+                        "pk": _pk(tenant_id, erp, resource_type),
+                        "sk": f"EXT#{external_id}",
+                        "internal_id": internal_id,
+                        "external_id": external_id,
+                        "tenant_id": tenant_id,
+                        "erp": erp,
+                        "resource_type": resource_type,
+                        "gsi1pk": _gsi1pk(tenant_id, erp, resource_type),
+                        "gsi1sk": f"INT#{internal_id}",
+                        "source": source,
+                        "updated_at": at,
+                        "version": 1,
+                    }
+                )
+        return conflicts
+
     def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
         item = self.table.get_item(
             Key={"pk": _pk(tenant_id, erp, resource_type), "sk": f"EXT#{external_id}"},

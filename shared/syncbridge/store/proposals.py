@@ -1,6 +1,6 @@
 """Matcher proposals awaiting review (`PROPOSALS_TABLE`).
 
-pk `TENANT#<t>#CONN#<c>#TYPE#<type>`, sk `P#<decision>#<external id>`: the matcher's
+pk `TENANT#<t>#CONN#<c>#TYPE#<type>#RUN#<run>`, sk `P#<decision>#<external id>`: the matcher's
 decision is part of the key so the page lists one group (match / review / create) with a
 key-range query, paginated server-side. The person's choice lives in the item and never
 moves it between groups. Each item has a `version` for conditional updates.
@@ -126,6 +126,17 @@ class DynamoProposalRepository:
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def replace_many(self, scope: str, proposals: Iterable[Proposal]) -> int:
+        """Store each proposal with its version + 1 in 25-item batches (bulk accept: one
+        call per 25 instead of one per proposal; no per-item version condition)."""
+        count = 0
+        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for proposal in proposals:
+                stored = proposal.model_copy(update={"version": proposal.version + 1})
+                batch.put_item(Item=self._item(scope, stored))
+                count += 1
+        return count
 
     def update(self, scope: str, proposal: Proposal, expected_version: int) -> Proposal:
         stored = proposal.model_copy(update={"version": expected_version + 1})

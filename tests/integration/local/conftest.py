@@ -31,7 +31,7 @@ def http(runtime: LocalRuntime) -> Iterator[httpx.Client]:
 def deliveries(rt: LocalRuntime, message_id: str) -> list[int]:
     """The receive counts with which `message_id` reached its handler, in order."""
     counts = []
-    for call in list(rt.journal):
+    for call in rt.invocations():
         for record in (call.event or {}).get("Records", []) if isinstance(call.event, dict) else []:
             if record.get("messageId") == message_id:
                 counts.append(int(record["attributes"]["ApproximateReceiveCount"]))

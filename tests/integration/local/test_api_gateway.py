@@ -95,11 +95,11 @@ class TestAuthorizer:
     def test_missing_identity_source_is_401_without_calling_the_authorizer(
         self, runtime, http
     ) -> None:
-        before = sum(c.function_id == "AuthorizerFunction" for c in runtime.journal)
+        before = len(runtime.invocations("AuthorizerFunction"))
         response = http.get("/private")
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "unauthorized"
-        assert sum(c.function_id == "AuthorizerFunction" for c in runtime.journal) == before
+        assert len(runtime.invocations("AuthorizerFunction")) == before
 
     def test_authorizer_exception_is_401(self, http) -> None:
         response = http.get("/private", headers={"Authorization": "Bearer nonsense"})
@@ -119,7 +119,7 @@ class TestAuthorizer:
 
     def test_authorizer_gets_a_request_event_with_the_method_arn(self, runtime, http) -> None:
         http.get("/private", headers={"Authorization": "Bearer good"})
-        call = [c for c in runtime.journal if c.function_id == "AuthorizerFunction"][-1]
+        call = runtime.invocations("AuthorizerFunction")[-1]
         assert call.event["type"] == "REQUEST"
         assert call.event["methodArn"].endswith("/test/GET/private")
 
@@ -181,3 +181,19 @@ class TestSharedResolver:
         assert response.status_code == 502
         assert response.json()["error"]["code"] == "internal_error"
         assert "crashed" not in response.text
+
+
+def test_concurrent_requests_each_see_their_own_event(runtime) -> None:
+    # Given a Powertools route (the resolver keeps the current event process-wide)
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"n{i}" for i in range(16)]
+
+    def ask(name: str) -> dict:
+        return httpx.get(f"{runtime.base_url}/who/{name}", timeout=20).json()
+
+    # When many requests arrive at once
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(ask, names))
+    # Then every handler answered about its own request
+    assert answers == [{"name": n, "path": f"/who/{n}"} for n in names]

@@ -25,6 +25,7 @@ def test_serve_prints_ready_answers_replays_and_stops_on_sigterm(tmp_path: Path)
         "PYTHONPATH": str(REPO_ROOT / "shared"),
         "SYNCBRIDGE_LOCAL_STATE": str(tmp_path / "state.json"),
     }
+    stderr_file = (tmp_path / "stderr.log").open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -35,17 +36,18 @@ def test_serve_prints_ready_answers_replays_and_stops_on_sigterm(tmp_path: Path)
             str(TEST_TEMPLATE),
             "--retry-delay",
             "0",
+            "--no-simulators",
         ],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr_file,
         text=True,
     )
     try:
         # Given the runtime started: exactly one line on stdout
         line = process.stdout.readline().strip()
-        assert line.startswith("ready http://127.0.0.1:")
+        assert line.startswith("ready http://127.0.0.1:"), (tmp_path / "stderr.log").read_text()
         base_url = line.split(" ", 1)[1]
         # Then it answers HTTP
         assert httpx.get(f"{base_url}/echo/hi", timeout=10).status_code == 200
@@ -78,6 +80,7 @@ def test_serve_prints_ready_answers_replays_and_stops_on_sigterm(tmp_path: Path)
         process.send_signal(signal.SIGTERM)
         started = time.monotonic()
         process.wait(timeout=20)
+        stderr_file.close()
     assert process.returncode == 0
     assert time.monotonic() - started < 10
     assert process.stdout.read() == ""

@@ -47,14 +47,14 @@ def test_fifo_messages_of_a_group_are_processed_in_order(runtime) -> None:
     # Then the handler saw them in the order they were sent, once each
     seen = [
         r["messageId"]
-        for call in runtime.journal
+        for call in runtime.invocations()
         for r in call.event.get("Records", [])
         if r["messageId"] in sent
     ]
     assert seen == sent
     record = next(
         r
-        for call in runtime.journal
+        for call in runtime.invocations()
         for r in call.event.get("Records", [])
         if r["messageId"] == sent[0]
     )
@@ -90,7 +90,7 @@ def test_the_sqs_event_has_lambdas_record_shape(runtime) -> None:
     runtime.wait_idle(timeout=20)
     record = next(
         r
-        for call in runtime.journal
+        for call in runtime.invocations()
         for r in call.event.get("Records", [])
         if r["messageId"] == message_id
     )

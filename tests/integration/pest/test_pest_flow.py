@@ -72,6 +72,8 @@ def test_discovery_create_devices_assign_activate_and_incidents(dynamo, sims):
     tasks = odoo.state.records("project.task")
     assert len(tasks) == 2
     assert any("ERP024_025_01" in t["description"] for t in tasks)
+    # the repeated alerts of silo A were posted as notes on its one incident
+    assert len(odoo.state.messages) == 4
     microshare.state.add_alert(
         "70-B3-D5-32-60-00-12-34",
         list(seed.POINTS[2].location),
@@ -176,3 +178,29 @@ def test_concurrent_deveui_reservations_have_one_winner(dynamo):
         wins = list(pool.map(reserve, [str(n) for n in range(8)]))
     assert wins.count(True) == 1
     assert store.owner_of(TENANT, EUI) == str(wins.index(True))
+
+
+def test_state_changed_in_microshare_reaches_odoo_on_the_next_run(dynamo, sims):
+    # Given an active device
+    from syncbridge.api.routes.pest_incidents import run_incident_sync
+
+    odoo, microshare = sims
+    ctx = build_context(TENANT, odoo, microshare)
+    ctx.config.snapshot_ttl_seconds = 0
+    device_id = _ids_by_ref(ctx)["ERP024_025_06"]
+    ctx.provisioning.create_devices(TENANT, ctx.config, "ops", point_ids=[device_id])
+    ctx.device_service.propose_deveui(TENANT, device_id, "70-B3-D5-32-60-00-66-66", "a")
+    ctx.device_service.confirm_deveui(TENANT, device_id, "a")
+    ctx.device_service.transition(TENANT, device_id, DeviceStatus.ACTIVE, "a", ctx.config)
+    # When a technician puts it into maintenance in Microshare itself
+    with microshare.state.lock:
+        for device in microshare.state.clusters[seed.TRAP_CLUSTER_REC_TYPE][
+            next(iter(microshare.state.clusters[seed.TRAP_CLUSTER_REC_TYPE]))
+        ]["data"]["devices"]:
+            if device["meta"]["location"][3] == "ERP024_025_06":
+                device["status"] = "maintenance"
+    out = run_incident_sync(ctx)
+    # Then our record and the Odoo point follow
+    assert out.devices_adopted == {"status": 1, "deveui": 0}
+    assert ctx.device_service.get(TENANT, device_id).status is DeviceStatus.MAINTENANCE
+    assert odoo.state.raw("product.product", int(device_id))["x_device_status"] == "maintenance"

@@ -106,16 +106,3 @@ def wait_status(http: httpx.Client, resource_type: str, status: str, timeout: fl
         return current if current["status"] == status else None
 
     return wait_for(reached, timeout, what=f"{resource_type} to be {status}")
-
-
-def _connections_routes_resolvable() -> None:
-    """Work around `-> Response` (no type argument) on the connections router, which
-    Powertools' validation cannot build a schema for; remove once that router is fixed."""
-    from syncbridge.api.routes import connections
-
-    for func in (connections.start_ekos_connection, connections.ekos_callback):
-        if func.__annotations__.get("return") in ("Response", connections.Response):
-            func.__annotations__["return"] = "Response[str]"
-
-
-_connections_routes_resolvable()

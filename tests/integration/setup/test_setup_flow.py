@@ -5,8 +5,10 @@ never reaches another's proposals."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.setup.models import proposal_scope, staging_key
@@ -30,7 +32,7 @@ def _counts(rt, tenant_id: str) -> dict[str, int]:
         return {
             "staged": DynamoStagingRepository().count(staging_key(tenant_id, "ekos", CL, setup.run_id)),
             "proposals": sum(1 for _ in DynamoProposalRepository().iter_all(
-                proposal_scope(tenant_id, "ekos", CL))),
+                proposal_scope(tenant_id, "ekos", CL, setup.run_id))),
             "home": sum(1 for _ in DynamoHomePlatform().iter_all(tenant_id, CL)),
             "mappings": len(DynamoMappingRepository().external_to_internal(tenant_id, "ekos", CL)),
         }  # fmt: skip
@@ -174,3 +176,38 @@ def test_bad_input_gets_a_clear_4xx(rt, tenant):
     unconfirmed = http.post(f"/setup/{CL}/submit")
     body = json.loads(unconfirmed.text)
     assert unconfirmed.status_code == 409 and body["error"]["code"] == "unconfirmed_proposals"
+
+
+EVENTS = Path(__file__).resolve().parents[3] / "events"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("page", 200), ("state", 200), ("proposals", 404), ("candidates", 404),
+     ("edit-link", 404), ("edit-create", 404), ("accept-confident", 404), ("submit", 404),
+     ("unknown-type", 422)],
+)  # fmt: skip
+def test_the_sample_api_events_drive_the_api_function(rt, name, status):
+    # Given the sample events' tenant has no setup in this stack
+    event = json.loads((EVENTS / f"api-setup-{name}.json").read_text())
+    result = rt.invoke("ApiFunction", event)
+    assert result["statusCode"] == status, result["body"]
+
+
+@pytest.mark.parametrize(
+    ("name", "fails"),
+    [("importer-import", True), ("importer-invalid", True), ("matcher-match", False),
+     ("applier-apply", False)],
+)  # fmt: skip
+def test_the_sample_queue_events_drive_their_functions(rt, name, fails):
+    # The sample tenant has no Ekos connection (import fails, SQS retries it) and no setup
+    # (match/apply find nothing to do and succeed).
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    function = {"importer": "ImporterFunction", "matcher": "MatcherFunction",
+                "applier": "ApplierFunction"}[name.split("-")[0]]  # fmt: skip
+    if fails:
+        # every record of the batch failed: Powertools raises, so SQS retries the batch
+        with pytest.raises(BatchProcessingError):
+            rt.invoke(function, event)
+    else:
+        assert rt.invoke(function, event) == {"batchItemFailures": []}

@@ -159,3 +159,27 @@ def test_audit_entries_replay_onto_the_same_items(tables):
     audit.record("t1", entries)
     items = aws.table("AUDIT_TABLE").scan()["Items"]
     assert len(items) == 1 and items[0]["expires_at"] > 0
+
+
+def test_bulk_writes_create_only_what_is_missing(tables):
+    home, mappings, proposals = (
+        DynamoHomePlatform(),
+        DynamoMappingRepository(),
+        DynamoProposalRepository(),
+    )
+    home.create("t1", "products", {"name": "Edited by a person"}, record_id="h-1")
+    created = home.create_many("t1", "products", {"h-1": {"name": "x"}, "h-2": {"name": "New"}})
+    assert created == {"h-2"}
+    assert home.get("t1", "products", "h-1").fields["name"] == "Edited by a person"
+    mappings.put("t1", "ekos", "products", "p-9", "h-9", "sync")
+    conflicts = mappings.put_many(
+        "t1", "ekos", "products", {"p-1": "h-1", "p-2": "h-2", "p-9": "h-1"}, "setup"
+    )
+    assert conflicts == {"p-9"}
+    assert mappings.external_to_internal("t1", "ekos", "products") == {
+        "p-1": "h-1", "p-2": "h-2", "p-9": "h-9"}  # fmt: skip
+    assert mappings.external_for("t1", "ekos", "products", "h-2") == "p-2"
+    proposals.put_many("S", [_proposal(1), _proposal(2)])
+    assert proposals.replace_many("S", [_proposal(1).model_copy(update={"confirmed": True})]) == 1
+    assert proposals.get("S", "e-001").version == 2 and proposals.get("S", "e-001").confirmed
+    assert not proposals.get("S", "e-002").confirmed

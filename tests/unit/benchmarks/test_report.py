@@ -103,3 +103,23 @@ def test_given_recordlinkage_finished_a_larger_case_then_the_speedup_uses_that_c
     lines = targets(results)
 
     assert any(line.startswith("- pass: ≥ 5x faster") and "6.0x" in line for line in lines)
+
+
+def test_given_a_1m_run_then_time_peak_and_estimate_targets_are_checked():
+    big = result(
+        "ours",
+        0.99,
+        95.0,
+        ours=True,
+        case="synthetic-1m@benchmarks",
+        estimate_ratio=1.3,
+        estimated_mb=2600.0,
+        stats_peak_mb=2000.0,
+    )
+    big.peak_rss_mb = 2000.0
+
+    lines = targets([big])
+
+    assert "- pass: synthetic-1m@benchmarks: 1M x 1M in ≤ 120 s" in lines
+    assert "- pass: synthetic-1m@benchmarks: 1M x 1M peak ≤ 2 GB" in lines
+    assert any(x.startswith("- FAIL: synthetic-1m@benchmarks: memory estimate") for x in lines)

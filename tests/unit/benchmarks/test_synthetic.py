@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.cases import synthetic_size
+from benchmarks.cases import resolve, synthetic_size
 from benchmarks.synthetic import SHARED_SHARE, ensure_case, generate, relabel
 
 
@@ -104,3 +104,17 @@ def test_given_a_case_with_telling_ids_when_relabelled_then_gold_still_pairs_the
     meta = json.loads((out / "case.json").read_text())
     assert meta["externals_without_partner"] == 0
     assert meta["internal_records"] == 50
+
+
+@pytest.mark.parametrize("name", ["no-such-case", "synthetic-5k@nowhere", "synthetic-@engine"])
+def test_given_an_unknown_case_name_then_resolving_it_fails_clearly(tmp_path, name):
+    with pytest.raises(ValueError, match="unknown"):
+        list(resolve([name], cases_dir=tmp_path, cache=tmp_path))
+
+
+def test_given_a_generator_suffix_then_that_generator_makes_the_case(tmp_path):
+    (case,) = resolve(["synthetic-300@benchmarks"], cases_dir=tmp_path, cache=tmp_path)
+
+    assert case.kind == "synthetic"
+    assert case.profile == "location"
+    assert case.meta["internal_records"] == 300

@@ -61,7 +61,7 @@ def test_rivals_ignore_alternatives_already_beaten_elsewhere() -> None:
     s = np.array([0.99, 0.98, 0.999])
     chosen = assign.greedy(e, i, s, 2, 2)
     r = assign.rivals(e, i, s, chosen, 2, 2)
-    assert r[0] == 0.0
+    assert r[0] == -np.inf
     # now e1 is free: it is a real rival for i0
     chosen2 = np.array([True, False, False])
     r2 = assign.rivals(e, i, s, chosen2, 2, 2)

@@ -116,3 +116,37 @@ def test_blank_lines_and_unknown_fields_are_fine(tmp_path, capsys) -> None:
                  "--out", str(out)])  # fmt: skip
     assert code == 0
     assert len(out.read_text().splitlines()) == 1
+
+
+def test_given_parallel_reading_when_run_then_same_output_as_sequential(files, monkeypatch) -> None:
+    from syncbridge.matching import records
+
+    internal, external, tmp = files
+    outputs = []
+    for threshold in (10**12, 0):  # sequential, then the forked reader
+        monkeypatch.setattr(records, "PARALLEL_MIN_BYTES", threshold)
+        out = tmp / f"out-{threshold}.jsonl"
+        assert main(["--internal", internal, "--external", external, "--profile", "location",
+                     "--out", str(out)]) == 0  # fmt: skip
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+
+
+def test_given_parallel_reading_when_external_is_bad_then_exit_2(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    from syncbridge.matching import records
+
+    monkeypatch.setattr(records, "PARALLEL_MIN_BYTES", 0)
+    code, err = _bad(tmp_path, capsys, [{"id": "a"}], external_rows=[{"id": "x"}, {"id": "x"}])
+    assert code == 2
+    assert "bad_external.jsonl:2: duplicate id 'x'" in err
+
+
+def test_library_api_raises_input_error_naming_the_record() -> None:
+    from syncbridge.matching import InputError, match_records
+
+    with pytest.raises(InputError, match=r"external:2: duplicate id 'e'"):
+        match_records([{"id": "k"}], [{"id": "e"}, {"id": "e"}])
+    with pytest.raises(InputError, match="internal: no records"):
+        match_records([], [{"id": "e"}])

@@ -112,3 +112,26 @@ def test_lazy_port_builds_once_and_failures_stay_source_errors():
         with pytest.raises(SourceUnavailable):
             port.list_point_ids()
     assert len(calls) == 2  # not cached while failing: the next call retries
+
+
+def test_lazy_port_rebuilds_after_the_system_was_unavailable():
+    built = []
+
+    class Port:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+
+        def list_point_ids(self):
+            if self.fail:
+                raise SourceUnavailable("erp", "auth refused")
+            return {"1"}
+
+    def factory():
+        built.append(1)
+        return Port(fail=len(built) == 1)  # the first build has the stale credentials
+
+    port = pest_bootstrap.LazyPort(factory)
+    with pytest.raises(SourceUnavailable):
+        port.list_point_ids()
+    assert port.list_point_ids() == {"1"} and port.list_point_ids() == {"1"}
+    assert len(built) == 2

@@ -10,6 +10,7 @@ from syncbridge.domain.pest.models import DeviceStatus
 
 TENANT = "golden-crust"
 EUI = "70-B3-D5-32-60-00-12-34"
+REC = "io.microshare.trap.packed"
 
 
 @pytest.fixture
@@ -104,3 +105,54 @@ def test_side_down_leaves_step_pending_and_retry_finishes_it(provisioned):
     w.iot.outage.is_down = False
     assert w.device_service.retry_pending(TENANT) == {"retried": 1, "finished": 1}
     assert next(d for d in w.iot.devices if d.point_ref == "ERP024_025_03").status == "active"
+
+
+def _set_in_microshare(w, ref: str, **changes) -> None:
+    for i, dev in enumerate(w.iot.devices):
+        if dev.point_ref == ref:
+            w.iot.devices[i] = dev.model_copy(update=changes)
+
+
+def test_status_changed_in_microshare_is_adopted_and_mirrored(provisioned):
+    w = provisioned
+    w.device_service.propose_deveui(TENANT, "3", EUI, "alice")
+    w.device_service.confirm_deveui(TENANT, "3", "bob")
+    w.device_service.transition(TENANT, "3", DeviceStatus.ACTIVE, "carol", w.config)
+    w.clock.advance(minutes=5)
+    _set_in_microshare(w, "ERP024_025_03", status="maintenance")  # a technician, in Microshare
+    observed = w.clock()
+    adopted = w.device_service.adopt_iot_state(TENANT, w.iot.list_devices(REC), w.config, observed)
+    assert adopted == {"status": 1, "deveui": 0}
+    assert w.devices.get(TENANT, "3").status is DeviceStatus.MAINTENANCE
+    assert w.erp.points["3"].status == "maintenance"
+    last = w.device_service.history(TENANT, "3")[-1]
+    assert (last.actor, last.action, last.old, last.new) == (
+        "microshare",
+        "status_adopted",
+        "active",
+        "maintenance",
+    )
+
+
+def test_our_newer_change_is_not_reverted_by_an_older_snapshot(provisioned):
+    w = provisioned
+    snapshot = w.iot.list_devices(REC)  # read before our change
+    observed = w.clock()
+    w.clock.advance(seconds=1)
+    w.device_service.propose_deveui(TENANT, "3", EUI, "alice")
+    w.device_service.confirm_deveui(TENANT, "3", "bob")
+    w.device_service.transition(TENANT, "3", DeviceStatus.ACTIVE, "carol", w.config)
+    adopted = w.device_service.adopt_iot_state(TENANT, snapshot, w.config, observed)
+    assert adopted == {"status": 0, "deveui": 0}
+    assert w.devices.get(TENANT, "3").status is DeviceStatus.ACTIVE
+
+
+def test_hardware_assigned_in_microshare_is_adopted_once_and_stays_unique(provisioned):
+    w = provisioned
+    w.clock.advance(minutes=5)
+    _set_in_microshare(w, "ERP024_025_04", deveui=EUI)
+    _set_in_microshare(w, "ERP024_025_05", deveui=EUI)  # a typo duplicated it
+    adopted = w.device_service.adopt_iot_state(TENANT, w.iot.list_devices(REC), w.config, w.clock())
+    assert adopted == {"status": 0, "deveui": 1}
+    assert w.devices.get(TENANT, "4").deveui == EUI and w.erp.points["4"].barcode == EUI
+    assert w.devices.get(TENANT, "5").deveui == "00-00-00-00-00-00-00-00"

@@ -61,3 +61,31 @@ def test_each_tenant_runs_and_one_failure_does_not_stop_the_others(handler, monk
     assert result["tenants"]["a"]["summary"] == {"created": 1}
     one = handler.lambda_handler({"action": "sync_incidents", "tenant_id": "c"}, FakeContext())
     assert list(one["tenants"]) == ["c"] and one["ok"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((Path(__file__).resolve().parents[3] / "events").glob("incident_sync-*.json")),
+    ids=lambda p: p.stem,
+)
+def test_sample_events_run(handler, monkeypatch, path):
+    import json
+
+    class Store:
+        def list_tenants(self):
+            return ["golden-crust"]
+
+    monkeypatch.setattr(handler, "DynamoPestStore", Store)
+    monkeypatch.setattr(handler, "context_for", lambda tenant: tenant)
+    monkeypatch.setattr(
+        handler,
+        "run_incident_sync",
+        lambda ctx: IncidentSyncOut(
+            tenant_id=ctx, stale=False, errors={}, summary={}, results=[], devices_retried={}
+        ),
+    )
+    result = handler.lambda_handler(json.loads(path.read_text()), FakeContext())
+    assert result == {
+        "ok": True,
+        "tenants": {"golden-crust": {"stale": False, "summary": {}, "errors": {}}},
+    }

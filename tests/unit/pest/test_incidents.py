@@ -121,3 +121,13 @@ def test_no_point_snapshot_means_alerts_wait(world):
     assert result.stale and "erp" in result.errors and result.results == []
     _prime(world)
     assert world.incidents.sync(TENANT, world.config).summary == {"created": 1}
+
+
+def test_a_run_handles_at_most_max_alerts_and_the_next_continues(world):
+    _prime(world)
+    world.iot.alerts = [_alert(n, f"ERP024_025_{n:02d}", minutes=n) for n in range(3, 9)]
+    first = world.incidents.sync(TENANT, world.config, max_alerts=4)
+    assert first.more and first.summary == {"created": 4}
+    second = world.incidents.sync(TENANT, world.config, max_alerts=4)
+    assert second.summary == {"created": 2, "duplicate": 3} and not second.more  # 2 min overlap
+    assert len(world.erp.incidents) == 6

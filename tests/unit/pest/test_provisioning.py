@@ -103,3 +103,36 @@ def test_placeholder_barcode_policy_writes_unique_barcodes(world):
     world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3", "4"])
     assert world.erp.points["3"].barcode == "PENDING-3"
     assert world.erp.points["4"].barcode == "PENDING-4"
+
+
+def test_point_moved_on_by_another_run_is_reported_busy_not_failed(world):
+    # Given another run saves point 3 between our read and our save
+    real_save = world.devices.save
+    raced = {"done": False}
+
+    def racing_save(device):
+        if device.device_id == "3" and not raced["done"]:
+            raced["done"] = True
+            real_save(world.devices.get(TENANT, "3"))  # the other run's write bumps the version
+        return real_save(device)
+
+    world.devices.save = racing_save
+    result = world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3", "4"])
+    outcomes = {r.point_id: r.outcome for r in result.results}
+    assert outcomes == {"3": "busy", "4": "created"}
+    # and a later run finishes it
+    world.devices.save = real_save
+    again = world.provisioning.create_devices(TENANT, world.config, "ops", point_ids=["3"])
+    assert again.summary == {"resumed": 1}
+
+
+def test_limit_bounds_one_call_and_reports_what_remains(world):
+    first = world.provisioning.create_devices(TENANT, world.config, "ops", limit=4)
+    assert first.summary == {"created": 4} and first.remaining == 5
+    world.clock.advance(seconds=120)
+    second = world.provisioning.create_devices(TENANT, world.config, "ops", limit=4)
+    assert second.summary == {"created": 4} and second.remaining == 1
+    world.clock.advance(seconds=120)
+    third = world.provisioning.create_devices(TENANT, world.config, "ops", limit=4)
+    assert third.summary == {"created": 1} and third.remaining == 0
+    assert len(world.iot.devices) == 11

@@ -117,6 +117,13 @@ class FakeProposals:
     def iter_all(self, scope: str) -> Iterator[Proposal]:
         yield from list(self.items.get(scope, {}).values())
 
+    def replace_many(self, scope: str, proposals: Iterable[Proposal]) -> int:
+        n = 0
+        for p in proposals:
+            self.items[scope][p.external_id] = p.model_copy(update={"version": p.version + 1})
+            n += 1
+        return n
+
     def update(self, scope: str, proposal: Proposal, expected_version: int) -> Proposal:
         current = self.get(scope, proposal.external_id)
         if current is None or current.version != expected_version:
@@ -136,6 +143,11 @@ class FakeMappings:
             return False
         bucket[external_id] = internal_id
         return True
+
+    def put_many(self, tenant_id, erp, resource_type, pairs, source) -> set[str]:
+        return {
+            e for e, i in pairs.items() if not self.put(tenant_id, erp, resource_type, e, i, source)
+        }
 
     def get(self, tenant_id, erp, resource_type, external_id):
         return self.items.get((tenant_id, erp, resource_type), {}).get(external_id)
@@ -178,6 +190,13 @@ class FakeHome:
         self.creates += 1
         bucket[rid] = HomeRecord(id=rid, kind=kind, fields=dict(fields))
         return bucket[rid]
+
+    def create_many(self, tenant_id, kind, records):
+        bucket = self.records.setdefault((tenant_id, kind), {})
+        created = {rid for rid in records if rid not in bucket}
+        for rid in created:
+            self.create(tenant_id, kind, records[rid], record_id=rid)
+        return created
 
     def update(self, tenant_id, kind, record_id, fields, expected_version=None):
         current = self.get(tenant_id, kind, record_id)

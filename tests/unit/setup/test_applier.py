@@ -78,3 +78,21 @@ def test_a_whole_setup_walks_every_type_to_complete(world):
     created_batch = world.home.get(TENANT, "product-batches", batch_map["pb-2"])
     product_map = world.mappings.external_to_internal(TENANT, "ekos", "products")
     assert created_batch.fields["product_id"] == product_map["p-2"]
+
+
+def test_a_reconnect_after_completion_starts_a_new_run_with_nothing_left_to_review(world):
+    # Given a setup that went all the way to complete
+    world.importer.handle(world.import_message())
+    for rtype in RESOURCE_ORDER:
+        if rtype != CL:
+            world.importer.handle(world.import_queue.sent[-1])
+        world.matcher_service.handle(world.match_queue.sent[-1])
+        world.confirm_all_and_submit(rtype)
+    # When the tenant reconnects (a new run starts with the first type)
+    assert world.importer.handle(world.import_message(run_id="run-2")) == "imported"
+    world.matcher_service.handle(world.match_queue.sent[-1])
+    # Then the old run's proposals are gone from view and every record is already mapped
+    setup = world.setups.get(TENANT, CONNECTION)
+    assert setup.run_id == "run-2" and setup.status == "in_progress"
+    assert setup.progress(CL).counts == {"match": 0, "review": 0, "create": 0}
+    assert world.review.list_proposals(TENANT, CL, "match").items == []

@@ -6,7 +6,7 @@ from .conftest import CONNECTION, TENANT
 
 
 def _proposals(world, rtype):
-    return world.proposals.items[proposal_scope(TENANT, CONNECTION, rtype)]
+    return world.proposals.items[proposal_scope(TENANT, CONNECTION, rtype, "run-1")]
 
 
 def test_proposals_group_into_match_review_and_create(world):

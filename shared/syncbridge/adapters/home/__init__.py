@@ -68,6 +68,13 @@ class HomePlatform(Protocol):
         (so a redelivered message never creates twice)."""
         ...
 
+    def create_many(
+        self, tenant_id: str, kind: HomeKind, records: Mapping[str, Mapping[str, Any]]
+    ) -> set[str]:
+        """Create each `id -> fields` not present yet (ids chosen by the caller, so a replay
+        creates nothing); the ids actually created."""
+        ...
+
     def update(
         self,
         tenant_id: str,

@@ -150,6 +150,39 @@ class DynamoHomePlatform:
             return existing
         return record
 
+    def create_many(
+        self, tenant_id: str, kind: HomeKind, records: Mapping[str, Mapping[str, Any]]
+    ) -> set[str]:
+        """Batch create: read which ids exist (100 per BatchGetItem), write the missing ones
+        (25 per BatchWriteItem). Used by the applier, the single writer of its type while
+        applying, so no one creates the same deterministic id in between."""
+        ids = list(records)
+        existing: set[str] = set()
+        name = self.table.name
+        for start in range(0, len(ids), 100):
+            keys = [
+                {"pk": _pk(tenant_id, kind), "sk": f"REC#{i}"} for i in ids[start : start + 100]
+            ]
+            request: dict[str, Any] = {name: {"Keys": keys, "ProjectionExpression": "id"}}
+            while request:
+                reply = aws.resource("dynamodb").batch_get_item(RequestItems=request)
+                existing.update(item["id"] for item in reply.get("Responses", {}).get(name, []))
+                request = reply.get("UnprocessedKeys") or {}
+        now = _now()
+        created = {i for i in ids if i not in existing}
+        with self.table.batch_writer() as batch:
+            for record_id in ids:
+                if record_id in created:
+                    record = HomeRecord(
+                        id=record_id,
+                        kind=kind,
+                        fields=dict(records[record_id]),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    batch.put_item(Item=self._item(tenant_id, record))
+        return created
+
     def load(self, tenant_id: str, kind: HomeKind, rows: Iterable[Mapping[str, Any]]) -> int:
         """Bulk-load records (`id` + fields) in 25-item batches: seeding a demo or a test,
         not part of the `HomePlatform` protocol. Existing ids are overwritten."""

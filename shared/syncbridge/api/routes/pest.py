@@ -20,7 +20,7 @@ from syncbridge.api.routes.pest_models import (
     UnmappedOut,
 )
 from syncbridge.domain.pest.discovery import DiscoveryService, ParseProblem
-from syncbridge.domain.pest.location import parse_location
+from syncbridge.domain.pest.location import LocationParser
 from syncbridge.domain.pest.models import PointView
 from syncbridge.observability import logger, metrics
 
@@ -145,8 +145,9 @@ def preview_config(body: Annotated[ConfigIn, Body()]) -> PreviewOut:
     ctx.discovery.refresh(principal.tenant_id, ctx.config)
     errors, sample = [], []
     points = ctx.store.list_points(principal.tenant_id)
+    parser = LocationParser(body.config.location)
     for point in points:
-        outcome = parse_location(point, body.config.location)
+        outcome = parser.parse(point)
         view = PointView(point=point, location=outcome.location, parse_error=outcome.error)
         if outcome.error:
             errors.append(ParseProblem(point_id=point.id, name=point.name, reason=outcome.error))

@@ -43,6 +43,7 @@ def create_devices(body: Annotated[CreateDevicesIn, Body()]) -> CreateDevicesOut
         actor(principal),
         point_ids=body.point_ids,
         dry_run=body.dry_run,
+        limit=body.limit,
     )
     created = result.summary.get("created", 0) + result.summary.get("resumed", 0)
     metrics.add_metric(name="PestDevicesCreated", unit="Count", value=created)

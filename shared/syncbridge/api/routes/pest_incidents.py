@@ -15,10 +15,16 @@ TAG = ["incidents"]
 
 
 def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
-    """Refresh the point snapshot (links need it), finish pending device syncs, then turn
-    new alerts into incidents."""
-    ctx.discovery.refresh(ctx.tenant, ctx.config)
+    """Refresh the snapshots (links need the points), finish pending device syncs, take
+    device state changed in Microshare, then turn new alerts into incidents."""
+    freshness = ctx.discovery.refresh(ctx.tenant, ctx.config)
     retried = ctx.device_service.retry_pending(ctx.tenant)
+    iot = freshness.sources.get("iot")
+    adopted = {}
+    if iot is not None and iot.ok and iot.as_of is not None:
+        adopted = ctx.device_service.adopt_iot_state(
+            ctx.tenant, ctx.store.get_iot_devices(ctx.tenant), ctx.config, iot.as_of
+        )
     result = ctx.incidents.sync(ctx.tenant, ctx.config)
     metrics.add_metric(
         name="PestIncidentsCreated", unit="Count", value=result.summary.get("created", 0)
@@ -26,10 +32,12 @@ def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
     return IncidentSyncOut(
         tenant_id=ctx.tenant,
         stale=result.stale,
+        more=result.more,
         errors=result.errors,
         summary=result.summary,
         results=[r.model_dump(mode="json") for r in result.results],
         devices_retried=retried,
+        devices_adopted=adopted,
     )
 
 

@@ -80,6 +80,9 @@ class CreateDevicesIn(BaseModel):
         default=None, max_length=1000, description="Only these points (default: every unmapped)."
     )
     dry_run: bool = False
+    limit: int = Field(
+        default=200, ge=1, le=1000, description="At most this many points per call (resumable)."
+    )
 
 
 class CreateDevicesOut(BaseModel):
@@ -89,6 +92,7 @@ class CreateDevicesOut(BaseModel):
         description="The plan was made from a snapshot a down source could not refresh."
     )
     as_of: datetime | None
+    remaining: int = Field(description="Points left for the next call (over `limit`).")
     plan: list[PlannedDevice]
     results: list[DeviceResult]
     summary: dict[str, int]
@@ -159,10 +163,14 @@ class HistoryOut(BaseModel):
 class IncidentSyncOut(BaseModel):
     tenant_id: str
     stale: bool
+    more: bool = Field(default=False, description="Stopped at the per-run limit; run again.")
     errors: dict[str, str]
     summary: dict[str, int]
     results: list[dict[str, Any]]
     devices_retried: dict[str, int]
+    devices_adopted: dict[str, int] = Field(
+        default_factory=dict, description="Status / DevEUI changes taken from Microshare."
+    )
 
 
 class IncidentsOut(BaseModel):

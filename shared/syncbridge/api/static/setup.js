@@ -84,7 +84,7 @@
       bar.hidden = false;
       bar.max = 100; bar.value = 100;
       announce("Imported " + current.records + " " + label + " from " + current.pages +
-               " pages. Ready for review.");
+               (current.pages === 1 ? " page" : " pages") + ". Ready for review.");
       if (view.type !== current.resource_type) openReview(current);
       else updateCounts(current);
       return;
@@ -221,8 +221,10 @@
       if (linked && fmt(p.external[f]) !== fmt(internal[f]) && internal[f] !== undefined) b.classList.add("differs");
     }
     node.querySelector(".home-col").textContent = linked ? "In your platform (" + (internal.id || p.resolution.internal_id) + ")" : "In your platform";
-    const parts = Object.entries(p.explanation || {}).map(([k, v]) =>
-      k.replace(/_/g, " ") + " " + (typeof v === "number" ? (Math.abs(v) <= 1 ? v.toFixed(2) : Math.round(v)) : fmt(v)));
+    const parts = Object.entries(p.explanation || {}).map(([k, v]) => {
+      if (typeof v === "number" && k.endsWith("_m")) return k.slice(0, -2).replace(/_/g, " ") + " " + Math.round(v) + " m";
+      return k.replace(/_/g, " ") + " " + (typeof v === "number" ? (Math.abs(v) <= 1 ? v.toFixed(2) : Math.round(v)) : fmt(v));
+    });
     node.querySelector(".explanation").textContent = parts.length ? "Why: " + parts.join(" · ") : "";
     // actions
     const accept = node.querySelector(".accept");

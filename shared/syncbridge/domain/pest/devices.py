@@ -26,7 +26,13 @@ from syncbridge.domain.pest.errors import (
     PestError,
 )
 from syncbridge.domain.pest.lifecycle import check_transition
-from syncbridge.domain.pest.models import AuditEntry, Device, DeviceStatus, ProvisionState
+from syncbridge.domain.pest.models import (
+    AuditEntry,
+    Device,
+    DeviceStatus,
+    IotDevice,
+    ProvisionState,
+)
 from syncbridge.domain.pest.ports import AuditLog, DeviceStore, ErpPort, IotPort, PestStore
 
 IOT_STATUS = "iot:status"
@@ -104,14 +110,15 @@ class DeviceService:
         if deveui == device.deveui:
             raise Conflict(f"device {device_id} already has DevEUI {deveui}")
         self._check_not_used_elsewhere(tenant, device, deveui)
-        self.devices.reserve_deveui(tenant, deveui, device.device_id)
         previous = device.proposed_deveui
+        self.devices.reserve_deveui(tenant, deveui, device.device_id)
         try:
             device = self.devices.save(
                 device.model_copy(update={"proposed_deveui": deveui, "updated_at": self.clock()})
             )
         except PestError:
-            self.devices.release_deveui(tenant, deveui, device.device_id)
+            if previous != deveui:  # keep a reservation an earlier proposal made
+                self.devices.release_deveui(tenant, deveui, device.device_id)
             raise
         if previous and previous != deveui:
             self.devices.release_deveui(tenant, previous, device.device_id)
@@ -193,6 +200,64 @@ class DeviceService:
         elif step == ERP_BARCODE:
             self.erp.write_point_fields(device.point_id, {"barcode": device.deveui})
 
+    def adopt_iot_state(
+        self,
+        tenant: str,
+        iot_devices: list[IotDevice],
+        config: PestConfig,
+        observed_at: datetime,
+    ) -> dict[str, int]:
+        """Microshare is the source of truth for device state: a status changed there (a
+        field technician set `maintenance`), or hardware assigned there directly, is taken
+        into our record and mirrored to the ERP. Only devices we last changed before
+        `observed_at` (when `iot_devices` was read) qualify, and none with our own changes
+        still pending for Microshare: ours are newer then."""
+        by_ref = {(d.point_ref or "").casefold(): d for d in iot_devices if d.point_ref}
+        adopted = {"status": 0, "deveui": 0}
+        for device in self.devices.list(tenant):
+            iot_dev = by_ref.get(device.point_ref.casefold())
+            if iot_dev is None or device.provision is ProvisionState.INTENT:
+                continue
+            if device.updated_at >= observed_at:
+                continue
+            if any(step.startswith("iot:") for step in device.pending_sync):
+                continue
+            update: dict[str, object] = {}
+            pending = list(device.pending_sync)
+            audits: list[tuple[str, str, str | None, str | None]] = []
+            status = _status_or_none(iot_dev.status)
+            if status is not None and status is not device.status:
+                update["status"] = status
+                if config.mirror_status:
+                    pending.append(ERP_STATUS)
+                audits.append(("status_adopted", "status", device.status.value, status.value))
+            if (
+                not is_default(iot_dev.deveui)
+                and iot_dev.deveui != device.deveui
+                and not device.has_real_deveui
+            ):
+                try:
+                    self.devices.reserve_deveui(tenant, iot_dev.deveui, device.device_id)
+                except DuplicateDevEui:
+                    pass  # held by another device of ours: leave it for a person to resolve
+                else:
+                    update["deveui"] = iot_dev.deveui
+                    pending.append(ERP_BARCODE)
+                    audits.append(("deveui_adopted", "deveui", device.deveui, iot_dev.deveui))
+            if not update:
+                continue
+            update["pending_sync"] = _unique(pending)
+            update["updated_at"] = self.clock()
+            try:
+                saved = self.devices.save(device.model_copy(update=update))
+            except Conflict:
+                continue  # changed meanwhile; the next run looks again
+            for action, field, old, new in audits:
+                self._audit(saved, "microshare", action, field, old, new)
+                adopted[field] += 1
+            self.sync_sides(saved)
+        return adopted
+
     def retry_pending(self, tenant: str) -> dict[str, int]:
         """Finish the steps earlier calls could not (a side was down)."""
         retried = finished = 0
@@ -219,3 +284,10 @@ class DeviceService:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def _status_or_none(value: str | None) -> DeviceStatus | None:
+    try:
+        return DeviceStatus(value) if value else None
+    except ValueError:
+        return None

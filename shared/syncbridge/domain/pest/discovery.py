@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.deveui import InvalidDevEui, is_default, normalize_deveui
 from syncbridge.domain.pest.errors import SourceUnavailable
-from syncbridge.domain.pest.location import parse_location
+from syncbridge.domain.pest.location import LocationParser
 from syncbridge.domain.pest.models import (
     DeviceTemplate,
     IotDevice,
@@ -214,8 +214,9 @@ class DiscoveryService:
 
         views: list[PointView] = []
         problems: list[ParseProblem] = []
+        parser = LocationParser(config.location)
         for point in points:
-            outcome = parse_location(point, config.location)
+            outcome = parser.parse(point)
             error = outcome.error
             if error is None and refs[_norm_ref(point.default_code)] > 1:
                 error = f"default_code {point.default_code!r} is shared by several active points"

@@ -29,6 +29,7 @@ from syncbridge.domain.pest.ports import DeviceStore, ErpPort, IotPort, PestStor
 
 OVERLAP = timedelta(minutes=2)
 MAX_GROUP_EVENTS = 100
+MAX_ALERTS_PER_RUN = 500
 
 Outcome = Literal["created", "grouped", "ignored", "unlinked", "duplicate", "failed"]
 
@@ -54,6 +55,7 @@ class IncidentSyncResult(BaseModel):
     results: list[AlertResult] = Field(default_factory=list)
     summary: dict[str, int] = Field(default_factory=dict)
     cursors: dict[str, datetime | None] = Field(default_factory=dict)
+    more: bool = False  # stopped at max_alerts: the next run continues
 
 
 def group_key(point_id: str) -> str:
@@ -75,8 +77,12 @@ class IncidentService:
         self.iot = iot
         self.clock = clock
 
-    def sync(self, tenant: str, config: PestConfig) -> IncidentSyncResult:
+    def sync(
+        self, tenant: str, config: PestConfig, *, max_alerts: int = MAX_ALERTS_PER_RUN
+    ) -> IncidentSyncResult:
+        """Handle new alerts, at most `max_alerts` per run (the cursor stops where it stopped)."""
         result = IncidentSyncResult(tenant_id=tenant)
+        budget = max_alerts
         erp_meta = self.store.get_meta(tenant, "erp")
         if erp_meta is None or erp_meta.as_of is None:
             # without the points no alert can be linked: leave them all for a later run
@@ -104,6 +110,9 @@ class IncidentService:
                 result.cursors[rec_type] = meta.cursor
                 continue
             for alert in alerts:
+                if budget <= 0:
+                    result.more = True
+                    break
                 try:
                     outcome = self._handle(tenant, config, alert, by_ref, by_eui, points_by_id)
                 except SourceUnavailable as exc:
@@ -114,6 +123,8 @@ class IncidentService:
                     )
                     break
                 result.results.append(outcome)
+                if outcome.outcome != "duplicate":  # overlap repeats cost one conditional put
+                    budget -= 1
                 if meta.cursor is None or alert.created > meta.cursor:
                     meta.cursor = alert.created
             meta.refreshed_at = self.clock()

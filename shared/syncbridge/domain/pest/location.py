@@ -38,58 +38,74 @@ def _apply(pattern: LocationPattern, text: str) -> dict[str, str] | None:
     return {name: token.strip() for name, token in zip(pattern.parts, tokens, strict=True) if name}
 
 
+class LocationParser:
+    """A tenant's location config, prepared once (field groups, case-folded site lookup)
+    and applied to many points."""
+
+    def __init__(self, config: LocationConfig) -> None:
+        self.config = config
+        fields: list[str] = []
+        for pattern in config.patterns:
+            if pattern.field not in fields:
+                fields.append(pattern.field)
+        self.groups = [
+            (field, [p for p in config.patterns if p.field == field]) for field in fields
+        ]
+        self.sites = {k.casefold(): v for k, v in config.site_lookup.items()}
+
+    def parse(self, point: Point) -> ParseOutcome:
+        """The parsed location of `point`, or the reason it could not be parsed."""
+        config = self.config
+        parts: dict[str, str] = {}
+        for field, candidates in self.groups:
+            optional = all(p.optional for p in candidates)
+            text = _field_text(point, field)
+            if text is None:
+                if optional:
+                    continue
+                return ParseOutcome(error=f"{field} is empty")
+            for pattern in candidates:
+                found = _apply(pattern, text)
+                if found is not None:
+                    for key, value in found.items():
+                        parts.setdefault(key, value)
+                    break
+            else:
+                if optional:
+                    continue
+                names = ", ".join(p.name for p in candidates)
+                return ParseOutcome(error=f"{field} {text!r} matches no pattern ({names})")
+
+        if "point_ref" not in parts and point.default_code:
+            parts["point_ref"] = point.default_code.strip()
+
+        token = parts.get("site")
+        if token is not None:
+            entry = self.sites.get(token.casefold())
+            if entry is not None:
+                parts["site"] = entry.name
+                if entry.building and "building" not in parts:
+                    parts["building"] = entry.building
+            elif config.strict_sites:
+                return ParseOutcome(error=f"site {token!r} is not in the site lookup")
+        elif config.default_site:
+            parts["site"] = config.default_site
+
+        missing = [name for name in config.required if not parts.get(name)]
+        if missing:
+            return ParseOutcome(error=f"missing part(s): {', '.join(missing)}")
+        return ParseOutcome(
+            location=ParsedLocation(
+                site=parts.get("site", ""),
+                building=parts.get("building", ""),
+                area=parts.get("area", ""),
+                point_ref=parts.get("point_ref", ""),
+                zone=parts.get("zone", ""),
+                method=parts.get("method", ""),
+            )
+        )
+
+
 def parse_location(point: Point, config: LocationConfig) -> ParseOutcome:
     """The parsed location of `point`, or the reason it could not be parsed."""
-    parts: dict[str, str] = {}
-    fields: list[str] = []
-    for pattern in config.patterns:
-        if pattern.field not in fields:
-            fields.append(pattern.field)
-    for field in fields:
-        candidates = [p for p in config.patterns if p.field == field]
-        optional = all(p.optional for p in candidates)
-        text = _field_text(point, field)
-        if text is None:
-            if optional:
-                continue
-            return ParseOutcome(error=f"{field} is empty")
-        for pattern in candidates:
-            found = _apply(pattern, text)
-            if found is not None:
-                for key, value in found.items():
-                    parts.setdefault(key, value)
-                break
-        else:
-            if optional:
-                continue
-            names = ", ".join(p.name for p in candidates)
-            return ParseOutcome(error=f"{field} {text!r} matches no pattern ({names})")
-
-    if "point_ref" not in parts and point.default_code:
-        parts["point_ref"] = point.default_code.strip()
-
-    token = parts.get("site")
-    if token is not None:
-        entry = {k.casefold(): v for k, v in config.site_lookup.items()}.get(token.casefold())
-        if entry is not None:
-            parts["site"] = entry.name
-            if entry.building and "building" not in parts:
-                parts["building"] = entry.building
-        elif config.strict_sites:
-            return ParseOutcome(error=f"site {token!r} is not in the site lookup")
-    elif config.default_site:
-        parts["site"] = config.default_site
-
-    missing = [name for name in config.required if not parts.get(name)]
-    if missing:
-        return ParseOutcome(error=f"missing part(s): {', '.join(missing)}")
-    return ParseOutcome(
-        location=ParsedLocation(
-            site=parts.get("site", ""),
-            building=parts.get("building", ""),
-            area=parts.get("area", ""),
-            point_ref=parts.get("point_ref", ""),
-            zone=parts.get("zone", ""),
-            method=parts.get("method", ""),
-        )
-    )
+    return LocationParser(config).parse(point)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.discovery import DiscoveryService, Inventory
-from syncbridge.domain.pest.errors import PestError
+from syncbridge.domain.pest.errors import Conflict, PestError
 from syncbridge.domain.pest.models import (
     DEFAULT_DEVEUI,
     AuditEntry,
@@ -41,6 +41,7 @@ from syncbridge.domain.pest.models import (
 from syncbridge.domain.pest.ports import AuditLog, DeviceStore, ErpPort, IotPort
 
 CLAIM_SECONDS = 120
+DEFAULT_LIMIT = 200
 
 Action = Literal["create", "resume", "skip"]
 Outcome = Literal["created", "resumed", "skipped", "failed", "busy", "not_found", "planned"]
@@ -68,6 +69,7 @@ class CreateDevicesResult(BaseModel):
     dry_run: bool
     stale: bool = False
     as_of: datetime | None = None
+    remaining: int = 0
     plan: list[PlannedDevice] = Field(default_factory=list)
     results: list[DeviceResult] = Field(default_factory=list)
     summary: dict[str, int] = Field(default_factory=dict)
@@ -153,7 +155,10 @@ class ProvisioningService:
         *,
         point_ids: list[str] | None = None,
         dry_run: bool = False,
+        limit: int = DEFAULT_LIMIT,
     ) -> CreateDevicesResult:
+        """Create (or finish) devices for at most `limit` points; `remaining` says how many
+        are left for the next call, so one request stays well inside the API's time-out."""
         inventory = self.discovery.inventory(tenant, config)
         plan = self.plan(tenant, config, inventory, point_ids)
         result = CreateDevicesResult(
@@ -174,6 +179,8 @@ class ProvisioningService:
                 )
             else:
                 work.append(item)
+        result.remaining = max(0, len(work) - limit)
+        work = work[:limit]
         if work:
             result.results.extend(self._provision(tenant, config, actor, work))
             self.discovery.invalidate(tenant, "iot")
@@ -278,7 +285,13 @@ class ProvisioningService:
                         error=str(exc),
                     )
                 continue
-            ready.extend(self._advance(d, ProvisionState.IOT_CREATED, actor) for d in batch)
+            for d in batch:
+                try:
+                    ready.append(self._advance(d, ProvisionState.IOT_CREATED, actor))
+                except Conflict:  # another run moved it on meanwhile: leave it to that run
+                    results[d.device_id] = DeviceResult(
+                        point_id=d.point_id, device_id=d.device_id, outcome="busy"
+                    )
         return ready
 
     def _erp_step(
@@ -305,7 +318,13 @@ class ProvisioningService:
                     error=str(exc),
                 )
                 return
-            device = self._advance(device, ProvisionState.DONE, actor)
+            try:
+                device = self._advance(device, ProvisionState.DONE, actor)
+            except Conflict:
+                results[device.device_id] = DeviceResult(
+                    point_id=device.point_id, device_id=device.device_id, outcome="busy"
+                )
+                return
         results[device.device_id] = DeviceResult(
             point_id=device.point_id,
             device_id=device.device_id,

@@ -58,42 +58,51 @@ class ApplyService:
             return "not_applying"
 
         rtype = msg.resource_type
-        counts = {"linked": 0, "created": 0, "conflicts": 0}
-        entries: list[dict[str, Any]] = []
-        scope = proposal_scope(msg.tenant_id, msg.connection_id, rtype)
-        for proposal in self.proposals.iter_all(scope):
-            if proposal.resolution.action == "create":
-                record_id = home_id_for(msg.tenant_id, msg.erp, rtype, proposal.external_id)
-                self.home.create(
-                    msg.tenant_id,
-                    rtype,
-                    home_fields(rtype, proposal.external),
-                    record_id=record_id,
-                )
-                kind = "created"
-            else:
-                record_id = proposal.resolution.internal_id or ""
-                kind = "linked"
-            written = self.mappings.put(
-                msg.tenant_id, msg.erp, rtype, proposal.external_id, record_id, source="setup"
+        scope = proposal_scope(msg.tenant_id, msg.connection_id, rtype, msg.run_id)
+        proposals = list(self.proposals.iter_all(scope))
+        # An ERP record mapped meanwhile to something else keeps its mapping: create nothing.
+        mapped = self.mappings.external_to_internal(msg.tenant_id, msg.erp, rtype)
+        to_create = {
+            home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id): home_fields(
+                rtype, p.external
             )
-            if not written:
-                kind = "conflicts"
+            for p in proposals
+            if p.resolution.action == "create"
+            and mapped.get(p.external_id, home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id))
+            == home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id)
+        }
+        self.home.create_many(msg.tenant_id, rtype, to_create)
+        targets = {
+            p.external_id: (
+                home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id)
+                if p.resolution.action == "create"
+                else p.resolution.internal_id or ""
+            )
+            for p in proposals
+        }
+        conflicts = self.mappings.put_many(msg.tenant_id, msg.erp, rtype, targets, source="setup")
+        counts = {"linked": 0, "created": 0, "conflicts": len(conflicts)}
+        entries: list[dict[str, Any]] = []
+        for proposal in proposals:
+            if proposal.external_id in conflicts:
+                action = "conflict"
                 logger.warning(
                     "mapping already points elsewhere; left unchanged",
                     extra={"external_id": proposal.external_id},
                 )
-            counts[kind] += 1
+            else:
+                action = proposal.resolution.action
+                counts["created" if action == "create" else "linked"] += 1
             entries.append(
                 {
                     "entry_id": f"SETUP#{msg.run_id}#{rtype}#{proposal.external_id}",
                     "at": self.now(),
                     "actor": "setup",
-                    "action": {"created": "create", "linked": "link"}.get(kind, "conflict"),
+                    "action": action,
                     "erp": msg.erp,
                     "resource_type": rtype,
                     "external_id": proposal.external_id,
-                    "internal_id": record_id,
+                    "internal_id": targets[proposal.external_id],
                     "decision": proposal.decision,
                     "score": proposal.score,
                 }

@@ -130,6 +130,11 @@ class EngineMatcher:
     ) -> list[MatchOutcome]:
         if not external:
             return []
+        if not internal:  # nothing at home yet: every ERP record is new (the engine refuses [])
+            return [
+                MatchOutcome(external_id=str(r["id"]), decision="create", score=0.0)
+                for r in external
+            ]
         result = self._match_records(
             [profile_record(r, profile) for r in internal],
             [profile_record(r, profile) for r in external],

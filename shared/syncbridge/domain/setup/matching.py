@@ -103,7 +103,7 @@ class MatchService:
                     ),
                 )
             )
-        scope = proposal_scope(msg.tenant_id, msg.connection_id, rtype)
+        scope = proposal_scope(msg.tenant_id, msg.connection_id, rtype, msg.run_id)
         self.proposals.put_many(scope, proposals)
         counts = Counter(p.decision for p in proposals)
         self.setups.transition(

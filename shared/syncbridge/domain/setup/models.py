@@ -156,6 +156,6 @@ def staging_key(tenant_id: str, connection_id: str, resource_type: str, run_id: 
     return f"TENANT#{tenant_id}#CONN#{connection_id}#TYPE#{resource_type}#RUN#{run_id}"
 
 
-def proposal_scope(tenant_id: str, connection_id: str, resource_type: str) -> str:
-    """The partition of one type's proposals."""
-    return f"TENANT#{tenant_id}#CONN#{connection_id}#TYPE#{resource_type}"
+def proposal_scope(tenant_id: str, connection_id: str, resource_type: str, run_id: str) -> str:
+    """The partition of one type's proposals in one setup run (a later run starts clean)."""
+    return f"TENANT#{tenant_id}#CONN#{connection_id}#TYPE#{resource_type}#RUN#{run_id}"

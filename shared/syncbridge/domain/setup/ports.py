@@ -78,6 +78,10 @@ class ProposalRepository(Protocol):
 
     def iter_all(self, scope: str) -> Iterator[Proposal]: ...
 
+    def replace_many(self, scope: str, proposals: Iterable[Proposal]) -> int:
+        """Store each proposal with version + 1, in bulk; how many were written."""
+        ...
+
     def update(self, scope: str, proposal: Proposal, expected_version: int) -> Proposal:
         """Store `proposal` with version+1 if the stored version is `expected_version`;
         raise ProposalChanged otherwise."""
@@ -96,6 +100,12 @@ class MappingRepository(Protocol):
     ) -> bool:
         """Write external -> internal. True when written or already so; False when the
         external id is mapped to another internal id (never overwritten here)."""
+        ...
+
+    def put_many(
+        self, tenant_id: str, erp: str, resource_type: str, pairs: dict[str, str], source: str
+    ) -> set[str]:
+        """Write many mappings; the external ids mapped elsewhere already (not changed)."""
         ...
 
     def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None: ...

@@ -17,7 +17,6 @@ from syncbridge.domain.errors import Conflict, InvalidInput
 from .errors import (
     DuplicateLinks,
     NotInReview,
-    ProposalChanged,
     ProposalNotFound,
     SetupNotFound,
     UnconfirmedProposals,
@@ -96,7 +95,7 @@ class ReviewService:
         if decision not in DECISIONS:
             raise InvalidInput("decision must be match, review or create", field="decision")
         setup = self.setup_for(tenant_id)
-        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
         return self.proposals.list(scope, decision, query.strip().lower(), cursor, limit)
 
     def candidates(
@@ -121,7 +120,7 @@ class ReviewService:
     ) -> Proposal:
         """Link the external record to a chosen internal one, or mark it to be created."""
         setup = self._in_review(tenant_id, resource_type)
-        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
         current = self.proposals.get(scope, external_id)
         if current is None:
             raise ProposalNotFound(f"no proposal for {external_id}", external_id=external_id)
@@ -155,23 +154,16 @@ class ReviewService:
     ) -> int:
         """Confirm every untouched `match` proposal scoring at least `threshold`."""
         setup = self._in_review(tenant_id, resource_type)
-        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
-        accepted = 0
-        for proposal in list(self.proposals.iter_all(scope)):
-            if (
-                proposal.decision == "match"
-                and not proposal.confirmed
-                and proposal.score >= threshold
-                and proposal.resolution.action == "link"
-            ):
-                try:
-                    self.proposals.update(
-                        scope, proposal.model_copy(update={"confirmed": True}), proposal.version
-                    )
-                except ProposalChanged:
-                    continue  # someone edited it meanwhile: their choice stands
-                accepted += 1
-        return accepted
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
+        confident = [
+            p.model_copy(update={"confirmed": True})
+            for p in self.proposals.iter_all(scope)
+            if p.decision == "match"
+            and not p.confirmed
+            and p.score >= threshold
+            and p.resolution.action == "link"
+        ]
+        return self.proposals.replace_many(scope, confident)
 
     def submit(self, tenant_id: str, resource_type: str) -> dict[str, Any]:
         """Check every link is confirmed and one-to-one, then hand the type to the applier."""
@@ -191,7 +183,7 @@ class ReviewService:
             raise NotInReview(
                 f"{resource_type} is {status}, not awaiting review", current_status=status
             )
-        scope = proposal_scope(tenant_id, setup.connection_id, resource_type)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
         unconfirmed = 0
         links: Counter[str] = Counter()
         for proposal in self.proposals.iter_all(scope):

@@ -13,7 +13,7 @@ at all (deleted before its tombstone retention), the one change increments canno
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -30,6 +30,8 @@ PULL_NAMESPACE = uuid.UUID("0d7f3c8e-4b1a-4f7e-9c55-7a2e1b9d6c40")
 
 
 class PulledRecord(Protocol):
+    """One listed record (an Ekos resource model): id, change time, tombstone flag."""
+
     id: str
     updated_at: datetime
     deleted: bool
@@ -38,7 +40,8 @@ class PulledRecord(Protocol):
 
 
 class PulledPage(Protocol):
-    records: list[Any]
+    @property
+    def records(self) -> Sequence[PulledRecord]: ...
 
 
 class RecordSource(Protocol):

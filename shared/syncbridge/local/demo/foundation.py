@@ -37,7 +37,7 @@ def queue_round_trip(ctx: DemoContext) -> None:
     message_id = rt.send_message(queue.logical_id, body)
     ctx.say(f"sent {json.dumps(body)} to {queue.logical_id} (message {message_id[:8]})")
     rt.wait_idle(timeout=60)
-    calls = [c for c in rt.journal if message_id in c.message_ids()]
+    calls = rt.deliveries(message_id)
     ctx.check(calls, f"{mapping.function_id} never received message {message_id}")
     for number, call in enumerate(calls, start=1):
         record = next(r for r in call.event["Records"] if r["messageId"] == message_id)

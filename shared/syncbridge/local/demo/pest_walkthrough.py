@@ -26,33 +26,35 @@ ROLE_SCOPES = {
 REAL_DEVEUI = "70-B3-D5-32-60-00-12-34"
 
 
-def install_simulator_credentials(runtime: Any) -> None:
-    """Put the Odoo and Microshare simulators' credentials into the local secrets.
+def install_simulator_credentials(runtime: Any) -> list[str]:
+    """Put the running Odoo / Microshare simulators' credentials into the local secrets.
 
     The template generates random secrets; locally they must hold what the simulators
-    accept. Powertools' secret cache is cleared so handlers read the new values at once.
+    accept. Idempotent, so a simulator's `on_stack_ready(runtime)` hook may call it too.
+    Powertools' secret cache and the cached adapters are reset so handlers use the new
+    values at once. Returns the secrets written.
     """
-    odoo = runtime.simulators.get("ODOO_BASE_URL")
-    microshare = runtime.simulators.get("MICROSHARE_API_URL")
-    if odoo is None or microshare is None:
-        raise RuntimeError(
-            "the Odoo and Microshare simulators are not running (simulators REGISTRY: "
-            "ODOO_BASE_URL, MICROSHARE_API_URL, MICROSHARE_AUTH_URL)"
-        )
+    written: list[str] = []
     secrets = runtime.client("secretsmanager")
-    odoo_secret = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
-    secrets.put_secret_value(
-        SecretId=runtime.ref("OdooSecret"), SecretString=json.dumps(odoo_secret)
-    )
-    secrets.put_secret_value(
-        SecretId=runtime.ref("MicroshareSecret"), SecretString=json.dumps(microshare.credentials)
-    )
+    odoo = runtime.simulators.get("ODOO_BASE_URL")
+    if odoo is not None:
+        value = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
+        secrets.put_secret_value(SecretId=runtime.ref("OdooSecret"), SecretString=json.dumps(value))
+        written.append("OdooSecret")
+    microshare = runtime.simulators.get("MICROSHARE_API_URL")
+    if microshare is not None:
+        secrets.put_secret_value(
+            SecretId=runtime.ref("MicroshareSecret"),
+            SecretString=json.dumps(microshare.credentials),
+        )
+        written.append("MicroshareSecret")
     from aws_lambda_powertools.utilities import parameters
 
-    parameters.clear_caches()
     from syncbridge.pest_bootstrap import reset_ports
 
+    parameters.clear_caches()
     reset_ports()
+    return written
 
 
 def role_tokens(runtime: Any, http: httpx.Client, tenant: str = TENANT) -> dict[str, str]:
@@ -98,7 +100,12 @@ def _auth(token: str) -> dict[str, str]:
 )
 def pest_walkthrough(ctx: DemoContext) -> None:
     rt, http = ctx.runtime, ctx.http
-    install_simulator_credentials(rt)
+    installed = install_simulator_credentials(rt)
+    ctx.check(
+        installed == ["OdooSecret", "MicroshareSecret"],
+        "the Odoo and Microshare simulators are not running (simulators REGISTRY: "
+        "ODOO_BASE_URL, MICROSHARE_API_URL, MICROSHARE_AUTH_URL)",
+    )
     tokens = role_tokens(rt, http)
     viewer, operator = _auth(tokens["viewer"]), _auth(tokens["operator"])
     ctx.say(f"tenant {TENANT}: tokens for viewer, operator and admin from our OAuth server")

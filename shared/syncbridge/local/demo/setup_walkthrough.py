@@ -131,6 +131,8 @@ def guided_setup(ctx: DemoContext) -> None:
     state = ctx.http.get("/setup/state", cookies=cookies).json()
     ctx.check(state["status"] == "complete", f"setup is {state['status']}, not complete")
     ctx.say(f"setup complete in {time.monotonic() - started:.1f}s")
-    ctx.say(f"{'type':<20}{'imported':>9}{'matched':>9}{'reviewed':>9}{'created':>9}{'gold ok':>9}")
+    header = ("type", "imported", "matched", "reviewed", "created", "gold linked", "seconds")
+    ctx.say(f"{header[0]:<20}" + "".join(f"{h:>12}" for h in header[1:]))
     for r in rows:
-        ctx.say(f"{r[0]:<20}{r[1]:>9}{r[3]:>9}{r[4]:>9}{r[5]:>9}{f'{r[6]}/{r[7]}':>9}")
+        cells = (r[1], r[3], r[4], r[5], f"{r[6]}/{r[7]}", f"{r[9]:.1f}")
+        ctx.say(f"{r[0]:<20}" + "".join(f"{c:>12}" for c in cells))

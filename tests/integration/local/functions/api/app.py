@@ -1,5 +1,7 @@
 """Test API on the shared resolver: validation, domain errors and an unexpected crash."""
 
+import time
+
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, Field
 
@@ -25,6 +27,12 @@ def create_item(item: Item) -> dict:
 @app.get("/boom")
 def boom() -> dict:
     raise ValueError("secret internals in /some/file.py")
+
+
+@app.get("/who/<name>")
+def who(name: str) -> dict:
+    time.sleep(0.01)  # widen the window in which a concurrent request could swap the event
+    return {"name": name, "path": app.current_event.path}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
