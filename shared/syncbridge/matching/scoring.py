@@ -71,6 +71,18 @@ def name_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sim
 
 
+def _name_similarity(Ex: Side, In: Side, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Similarity of distinctive names; where that is low, a near-identical full name
+    (>= 0.92: a typo in a name made of common words) counts instead."""
+    sim = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    with np.errstate(invalid="ignore"):
+        low = np.flatnonzero(sim < 0.92)
+    if len(low):
+        full = _similarity(Ex.text["name_full"][e[low]], In.text["name_full"][i[low]])
+        sim[low] = np.where(full >= 0.92, np.maximum(sim[low], full), sim[low])
+    return sim
+
+
 def _text_similarity(Ex: Side, In: Side, col: str, e: np.ndarray, i: np.ndarray, fn) -> np.ndarray:
     """Similarity of a text column, NaN where either side is empty (computed only where both)."""
     out = np.full(len(e), np.nan, dtype=np.float32)
@@ -129,7 +141,7 @@ LOCATION = (
 
 def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     Ex, In = prep.external, prep.internal
-    name = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    name = _name_similarity(Ex, In, e, i)
     name_exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
@@ -218,7 +230,7 @@ def _models_shared(
 
 def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     Ex, In = prep.external, prep.internal
-    name = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    name = _name_similarity(Ex, In, e, i)
     name_exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.90, 2), (0.75, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1
@@ -285,7 +297,7 @@ def _batch(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     Ex, In = prep.external, prep.internal
     lot = _eq(Ex.cat["lot_code"][e], In.cat["lot_code"][i])
     pid = _eq(Ex.cat["product_id"][e], In.cat["product_id"][i])
-    name = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    name = _name_similarity(Ex, In, e, i)
     name_exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
     name_lv = _bin_levels(name, [(0.92, 2), (0.80, 3), (0.60, 4)], 5)
     name_lv[name_exact & (name_lv > 0)] = 1

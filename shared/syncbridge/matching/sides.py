@@ -120,9 +120,13 @@ def _name_columns(
     a.lists["name_tok"], b.lists["name_tok"] = ta, tb
     legal = np.fromiter((w in _LEGAL_SET for w in vocab_words), dtype=bool, count=nv)
     for side, (indptr, flat) in ((a, ta), (b, tb)):
-        side.lists["block_tok"] = _rarest(indptr, flat, df, common | legal, per_record)
+        # distinctive tokens; a name made only of common words blocks on its rarest ones
+        rec = np.repeat(np.arange(side.n), np.diff(indptr))
+        distinct = np.bincount(rec[~(common | legal)[flat]], minlength=side.n) > 0
+        generic = legal[flat] | (common[flat] & distinct[rec])
+        side.lists["block_tok"] = _rarest(indptr, flat, df, generic, per_record)
         if per_record > BLOCK_TOKENS_PER_RECORD["location"]:  # wordy titles: products
-            side.lists["pair_tok"] = _rarest(indptr, flat, df, legal, PAIR_TOKENS_PER_RECORD)
+            side.lists["pair_tok"] = _rarest(indptr, flat, df, legal[flat], PAIR_TOKENS_PER_RECORD)
     # both sides at once, so equal cores get equal ids across sides
     both_ptr = np.concatenate([ta[0], ta[0][-1] + tb[0][1:]])
     core, core_id = _core_names(
@@ -131,6 +135,11 @@ def _name_columns(
     a.text["name_core"], b.text["name_core"] = core[: a.n], core[a.n :]
     a.cat["name_core"], b.cat["name_core"] = core_id[: a.n], core_id[a.n :]
     sizes["name_core"] = int(core_id.max(initial=-1)) + 1
+    # all non-legal tokens, sorted: catches a typo in a name made of common words
+    full, _ = _core_names(
+        both_ptr, np.concatenate([ta[1], tb[1]]), np.zeros(nv, dtype=bool), legal, vocab_words
+    )
+    a.text["name_full"], b.text["name_full"] = full[: a.n], full[a.n :]
     return common
 
 
@@ -185,12 +194,13 @@ def _core_names(
 
 
 def _rarest(
-    indptr: np.ndarray, flat: np.ndarray, df: np.ndarray, generic: np.ndarray, per_record: int
+    indptr: np.ndarray, flat: np.ndarray, df: np.ndarray, skip: np.ndarray, per_record: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per record, its `per_record` rarest non-generic tokens (CSR)."""
+    """Per record, its `per_record` rarest tokens (CSR); `skip` flags entries of `flat`
+    to leave out."""
     n = len(indptr) - 1
     rec = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    ok = ~generic[flat]
+    ok = ~skip
     rec, tok = rec[ok], flat[ok]
     if len(tok) == 0:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)

@@ -140,6 +140,28 @@ def test_a_person_of_another_tenant_can_neither_read_nor_change_the_proposals(rt
     # And tenant A's proposal is untouched
     again = http.get(f"/setup/{CL}/proposals", params={"decision": "match"}).json()["items"][0]
     assert again == victim
+    # When the other tenant connects too and edits the same Ekos record id in its own setup
+    harness.seed_home(rt, f"{tenant_id}-other")
+    harness.connect(rt, other)
+    harness.wait_status(other, CL, "awaiting_review", timeout=60)
+    theirs = other.get(f"/setup/{CL}/proposals", params={"decision": "match"}).json()["items"]
+    same = next(p for p in theirs if p["external_id"] == victim["external_id"])
+    changed = other.put(f"/setup/{CL}/proposals/{same['external_id']}",
+                        json={"action": "create", "version": same["version"]})  # fmt: skip
+    assert changed.status_code == 200
+    _confirm_everything(other)
+    assert other.post(f"/setup/{CL}/submit").status_code == 202
+    harness.wait_status(other, CL, "done", timeout=60)
+    # Then only its own proposal and mappings changed: tenant A still has no mappings
+    assert (
+        http.get(f"/setup/{CL}/proposals", params={"decision": "match"}).json()["items"][0]
+        == victim
+    )
+    assert _counts(rt, tenant_id)["mappings"] == 0
+    assert _counts(rt, f"{tenant_id}-other")["mappings"] == len(theirs) + sum(
+        1 for d in ("review", "create")
+        for _ in other.get(f"/setup/{CL}/proposals", params={"decision": d, "limit": 200}).json()["items"]
+    )  # fmt: skip
     # A viewer of tenant A may look but not change; no session at all is refused
     viewer = harness.session(rt, harness.sign_in(rt, tenant_id, "victor", role="viewer"))
     assert viewer.get(f"/setup/{CL}/proposals").status_code == 200

@@ -9,7 +9,6 @@ simulators' credentials into the local Secrets Manager, and tokens per role.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -29,25 +28,16 @@ REAL_DEVEUI = "70-B3-D5-32-60-00-12-34"
 def install_simulator_credentials(runtime: Any) -> list[str]:
     """Put the running Odoo / Microshare simulators' credentials into the local secrets.
 
-    The template generates random secrets; locally they must hold what the simulators
-    accept. Idempotent, so a simulator's `on_stack_ready(runtime)` hook may call it too.
-    Powertools' secret cache and the cached adapters are reset so handlers use the new
-    values at once. Returns the secrets written.
+    The simulators' `on_stack_ready` hooks already do this when the runtime starts; this
+    re-applies them (idempotent) and resets Powertools' secret cache and the cached
+    adapters so handlers use the values at once. Returns the secrets written.
     """
     written: list[str] = []
-    secrets = runtime.client("secretsmanager")
-    odoo = runtime.simulators.get("ODOO_BASE_URL")
-    if odoo is not None:
-        value = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
-        secrets.put_secret_value(SecretId=runtime.ref("OdooSecret"), SecretString=json.dumps(value))
-        written.append("OdooSecret")
-    microshare = runtime.simulators.get("MICROSHARE_API_URL")
-    if microshare is not None:
-        secrets.put_secret_value(
-            SecretId=runtime.ref("MicroshareSecret"),
-            SecretString=json.dumps(microshare.credentials),
-        )
-        written.append("MicroshareSecret")
+    for env_var in ("ODOO_BASE_URL", "MICROSHARE_API_URL"):
+        simulator = runtime.simulators.get(env_var)
+        if simulator is not None:
+            simulator.on_stack_ready(runtime)
+            written.append(simulator.secret_logical_id)
     from aws_lambda_powertools.utilities import parameters
 
     from syncbridge.pest_bootstrap import reset_ports

@@ -71,7 +71,8 @@ class EkosSimulator:
         """Local-runtime hook, called once the stack is provisioned: registers Sync Bridge's
         OAuth client with the id and secret the template's `EkosClientSecret` generated,
         and the local API's callback URL as its only redirect URI."""
-        if CLIENT_SECRET_LOGICAL_ID not in runtime.template.resources:
+        template = getattr(runtime, "template", None)
+        if template is not None and CLIENT_SECRET_LOGICAL_ID not in template.resources:
             return  # a template without our Ekos client (e.g. a test's tiny stack)
         arn = runtime.ref(CLIENT_SECRET_LOGICAL_ID)
         secret = json.loads(

@@ -250,6 +250,10 @@ def _json(body: Any, status: int = 200) -> Response:
 class MicroshareSimulator(SimulatedServer):
     state: MicroshareState
     credentials: dict[str, str]
+    secret_logical_id = "MicroshareSecret"
+
+    def secret_value(self) -> dict[str, str]:
+        return dict(self.credentials)
 
     @property
     def auth_url(self) -> str:

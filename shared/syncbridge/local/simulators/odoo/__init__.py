@@ -32,6 +32,10 @@ class OdooSimulator(SimulatedServer):
     state: OdooDatabase
     credentials: dict[str, str]
     readonly_credentials: dict[str, str]
+    secret_logical_id = "OdooSecret"
+
+    def secret_value(self) -> dict[str, str]:
+        return {k: self.credentials[k] for k in ("database", "login", "api_key")}
 
 
 def start(

@@ -115,6 +115,26 @@ class Faults:
 class SimulatedServer:
     """A simulator on a loopback port that tests can take down and bring back."""
 
+    #: The template's secret that must hold what this simulator accepts (None: no secret).
+    secret_logical_id: str | None = None
+
+    def secret_value(self) -> dict[str, str]:
+        """What the local secret should hold for adapters to sign in to this simulator."""
+        return {}
+
+    def on_stack_ready(self, runtime: Any) -> None:
+        """Local-runtime hook after provisioning: the template generated a random secret;
+        locally it must hold this simulator's credentials. Safe to call again."""
+        template = getattr(runtime, "template", None)
+        if self.secret_logical_id is None or (
+            template is not None and self.secret_logical_id not in template.resources
+        ):
+            return
+        runtime.client("secretsmanager").put_secret_value(
+            SecretId=runtime.ref(self.secret_logical_id),
+            SecretString=json.dumps(self.secret_value()),
+        )
+
     def __init__(self, app: Callable, port: int, name: str, faults: Faults, state: Any) -> None:
         self.faults = faults
         self.state = state
