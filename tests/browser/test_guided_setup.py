@@ -94,6 +94,14 @@ def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
     page.get_by_role("heading", name="Review customer locations").wait_for()
     status = page.get_by_role("status")
     assert "Ready for review" in status.inner_text()
+    # The groups are tabs a keyboard can move between (arrow keys, ARIA tab pattern)
+    page.get_by_role("tab", name=re.compile("Confident matches")).focus()
+    page.keyboard.press("ArrowRight")
+    assert (
+        page.get_by_role("tab", name=re.compile("Needs review")).get_attribute("aria-selected")
+        == "true"
+    )
+    page.keyboard.press("ArrowLeft")
 
     # Edit: turn the first confident match into "create new"...
     _open_group(page, "Confident matches", "match")

@@ -68,7 +68,6 @@ def _product(rec: dict) -> tuple:
         std.code(g("sku")),
         std.model_numbers(name, g("sku"), g("description")),
         std.number(g("price")),
-        std.text(g("description"))[:200],
     )
 
 
@@ -105,7 +104,7 @@ SPECS: dict[str, ProfileSpec] = {
         },
         (
             ("name", "tokens"), ("brand", "cat"), ("sku", "cat"), ("models", "list"),
-            ("price", "float"), ("description", "text"),
+            ("price", "float"),
         ),
         _product,
     ),

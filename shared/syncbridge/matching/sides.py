@@ -256,7 +256,6 @@ def prepare(raw_a: RawSide, raw_b: RawSide, profile: str, vocabs: dict[str, Voca
         cat("brand")
         cat("sku")
         num("price")
-        txt("description")
         a.lists["models"], b.lists["models"] = _csr(ca["models"]), _csr(cb["models"])
         model_words = vocabs["models"].words
         sizes["models"] = len(model_words)

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from syncbridge import aws
-from syncbridge.domain.pest.errors import Conflict, DuplicateDevEui
+from syncbridge.domain.pest.errors import ConcurrentUpdate, DuplicateDevEui
 from syncbridge.domain.pest.models import AuditEntry, Device
 from syncbridge.store.pest import _conditional_failed, query_all
 
@@ -97,7 +97,7 @@ class DynamoDeviceStore:
             )
         except ClientError as exc:
             if _conditional_failed(exc):
-                raise Conflict(
+                raise ConcurrentUpdate(
                     f"device {device.device_id} changed meanwhile; reload and retry"
                 ) from None
             raise

@@ -32,9 +32,8 @@ class DynamoMappingRepository:
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("MAPPINGS_TABLE")
-        return self._table
+        # Resolved on every use, never cached: a warm process may switch stacks (tests).
+        return self._table if self._table is not None else aws.table("MAPPINGS_TABLE")
 
     def put(
         self,

@@ -42,9 +42,8 @@ class DynamoProposalRepository:
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("PROPOSALS_TABLE")
-        return self._table
+        # Resolved on every use, never cached: a warm process may switch stacks (tests).
+        return self._table if self._table is not None else aws.table("PROPOSALS_TABLE")
 
     def _item(self, scope: str, proposal: Proposal) -> dict[str, Any]:
         return {

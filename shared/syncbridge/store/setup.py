@@ -67,9 +67,8 @@ class DynamoSetupRepository:
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("SETUP_TABLE")
-        return self._table
+        # Resolved on every use, never cached: a warm process may switch stacks (tests).
+        return self._table if self._table is not None else aws.table("SETUP_TABLE")
 
     # ------------------------------------------------------------------ reading
     def get(self, tenant_id: str, connection_id: str) -> Setup | None:
@@ -268,9 +267,8 @@ class DynamoAuditLog:
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("AUDIT_TABLE")
-        return self._table
+        # Resolved on every use, never cached: a warm process may switch stacks (tests).
+        return self._table if self._table is not None else aws.table("AUDIT_TABLE")
 
     def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
         expires_at = int(time.time()) + self.retention_days * 86400

@@ -25,9 +25,8 @@ class DynamoStagingRepository:
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("STAGING_TABLE")
-        return self._table
+        # Resolved on every use, never cached: a warm process may switch stacks (tests).
+        return self._table if self._table is not None else aws.table("STAGING_TABLE")
 
     def put_records(self, key: str, records: Iterable[Mapping[str, Any]]) -> int:
         expires_at = int(time.time()) + self.ttl_days * 86400

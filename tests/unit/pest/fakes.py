@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from syncbridge.domain.pest.config import PestConfig
-from syncbridge.domain.pest.errors import Conflict, DuplicateDevEui, SourceUnavailable
+from syncbridge.domain.pest.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    DuplicateDevEui,
+    SourceUnavailable,
+)
 from syncbridge.domain.pest.models import (
     Alert,
     AuditEntry,
@@ -259,7 +264,7 @@ class MemoryDeviceStore:
     def save(self, device: Device) -> Device:
         key = (device.tenant_id, device.device_id)
         if self.devices[key].version != device.version:
-            raise Conflict("device changed")
+            raise ConcurrentUpdate("device changed")
         new = device.model_copy(update={"version": device.version + 1})
         self.devices[key] = new
         return new.model_copy(deep=True)

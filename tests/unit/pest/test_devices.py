@@ -156,3 +156,28 @@ def test_hardware_assigned_in_microshare_is_adopted_once_and_stays_unique(provis
     assert adopted == {"status": 0, "deveui": 1}
     assert w.devices.get(TENANT, "4").deveui == EUI and w.erp.points["4"].barcode == EUI
     assert w.devices.get(TENANT, "5").deveui == "00-00-00-00-00-00-00-00"
+
+
+def test_confirm_survives_a_background_sync_saving_the_device_meanwhile(provisioned):
+    # Given a proposed DevEUI, and a scheduled sync that saves the same device right
+    # after our read (optimistic locking: our first write finds a newer version)
+    w = provisioned
+    w.device_service.propose_deveui(TENANT, "3", EUI, "alice")
+    store = w.device_service.devices
+    real_get = store.get
+    interfered = []
+
+    def get_then_background_save(tenant, device_id):
+        device = real_get(tenant, device_id)
+        if not interfered:
+            interfered.append(device_id)
+            store.save(real_get(tenant, device_id))  # the background sync's write
+        return device
+
+    store.get = get_then_background_save
+    # When the person confirms
+    confirmed = w.device_service.confirm_deveui(TENANT, "3", "bob")
+    # Then the change is re-applied on the newer version instead of failing with a 409
+    assert interfered == ["3"]
+    assert confirmed.deveui == EUI and confirmed.proposed_deveui is None
+    assert w.erp.points["3"].barcode == EUI

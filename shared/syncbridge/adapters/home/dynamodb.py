@@ -43,9 +43,8 @@ class DynamoHomePlatform:
 
     @property
     def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("HOME_TABLE")
-        return self._table
+        # Resolved on every use, never cached: a warm process may switch stacks (tests).
+        return self._table if self._table is not None else aws.table("HOME_TABLE")
 
     @staticmethod
     def _record(item: Mapping[str, Any]) -> HomeRecord:

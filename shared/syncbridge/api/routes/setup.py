@@ -28,8 +28,9 @@ router = Router()
 STATIC = FilePath(__file__).resolve().parent.parent / "static"
 
 
-@cache
 def service() -> ReviewService:
+    """Built per request (cheap): boto3 clients are cached in `syncbridge.aws`, and a
+    cached repository would outlive a switch of endpoint or stack."""
     return bootstrap.review_service()
 
 

@@ -13,12 +13,14 @@ DevEUI assignment is two-step: `propose` validates, normalises and reserves the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.deveui import InvalidDevEui, is_default, normalize_deveui
 from syncbridge.domain.pest.errors import (
+    ConcurrentUpdate,
     Conflict,
     DeviceNotFound,
     DuplicateDevEui,
@@ -40,6 +42,23 @@ ERP_STATUS = "erp:status"
 IOT_DEVEUI = "iot:deveui"
 ERP_BARCODE = "erp:barcode"
 SYNC_ORDER = (IOT_STATUS, IOT_DEVEUI, ERP_STATUS, ERP_BARCODE)
+CONCURRENT_ATTEMPTS = 4
+
+
+def _retry_on_concurrent_update(method: Callable[..., Device]) -> Callable[..., Device]:
+    """A person's change re-reads and re-applies when a background sync saved the same
+    device between our read and our write (optimistic locking), rather than failing."""
+
+    @functools.wraps(method)
+    def wrapper(self: DeviceService, *args: object, **kwargs: object) -> Device:
+        for _ in range(CONCURRENT_ATTEMPTS - 1):
+            try:
+                return method(self, *args, **kwargs)
+            except ConcurrentUpdate:
+                continue
+        return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class DeviceService:
@@ -75,6 +94,7 @@ class DeviceService:
         return self.audit.history(tenant, device_id)
 
     # ---------------------------------------------------------------- lifecycle
+    @_retry_on_concurrent_update
     def transition(
         self, tenant: str, device_id: str, target: DeviceStatus, actor: str, config: PestConfig
     ) -> Device:
@@ -99,6 +119,7 @@ class DeviceService:
         return self.sync_sides(device)
 
     # ---------------------------------------------------------------- DevEUI
+    @_retry_on_concurrent_update
     def propose_deveui(self, tenant: str, device_id: str, raw: str, actor: str) -> Device:
         try:
             deveui = normalize_deveui(raw)
@@ -125,6 +146,7 @@ class DeviceService:
         self._audit(device, actor, "deveui_proposed", "proposed_deveui", previous, deveui)
         return device
 
+    @_retry_on_concurrent_update
     def confirm_deveui(self, tenant: str, device_id: str, actor: str) -> Device:
         device = self.get(tenant, device_id)
         proposed = device.proposed_deveui
@@ -182,11 +204,16 @@ class DeviceService:
         self.last_errors = errors
         if not done:
             return device
-        latest = self.get(device.tenant_id, device.device_id)
-        remaining = [s for s in latest.pending_sync if s not in done]
-        return self.devices.save(
-            latest.model_copy(update={"pending_sync": remaining, "updated_at": self.clock()})
-        )
+        for attempt in range(CONCURRENT_ATTEMPTS):
+            latest = self.get(device.tenant_id, device.device_id)
+            remaining = [s for s in latest.pending_sync if s not in done]
+            try:
+                return self.devices.save(
+                    latest.model_copy(update={"pending_sync": remaining, "updated_at": self.clock()})
+                )
+            except ConcurrentUpdate:
+                if attempt == CONCURRENT_ATTEMPTS - 1:
+                    raise
 
     def _push(self, device: Device, step: str) -> None:
         if step.startswith("iot:") and device.provision is ProvisionState.INTENT:

@@ -21,6 +21,12 @@ class Conflict(base.Conflict):
     code = "conflict"
 
 
+class ConcurrentUpdate(Conflict):
+    """Someone else (often the scheduled sync) saved the record between our read and write."""
+
+    code = "concurrent_update"
+
+
 class DuplicateDevEui(Conflict):
     code = "duplicate_deveui"
 
