@@ -17,6 +17,26 @@ the Lambda's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``) or 3,008 MB.
 Command line: ``python -m syncbridge.matching --internal F --external F --profile P --out F
 [--stats F] [--memory-limit-mb N]``.
 
+Decisions: ``score`` is the calibrated probability that the pair is the same entity.
+``match`` when score >= ``match_threshold`` (0.90) and the best feasible alternative is at
+least ``ambiguity_log_odds`` (2.3, i.e. 10x) less likely; ``review`` when the score is at
+least ``review_threshold`` (0.35) but not that clear; ``create`` otherwise. Assignment is
+one-to-one, best log-odds first. ``explanation`` holds the per-field evidence of the
+chosen pair (name similarity, distance_m, address, postal_code, phone, website, ...;
+product: model, sku, price ratio; batch: lot_code, product_id, days_apart, quantity)
+and ``runner_up_score`` when a rival exists.
+
+Strategies (``MatchStats.strategy``), chosen from the memory estimate made before any
+pair is built: ``global_greedy`` (all candidate pairs at once), ``component_greedy``
+(pairs generated and scored shard by shard, the kept sparse graph assigned as a whole:
+same answer, bounded memory), ``local_greedy`` (last resort: each shard assigned on its
+own), ``exact`` (forced: every contested component solved optimally). Small contested
+components are always re-solved optimally (``exact_components`` in the stats).
+
+Tools: ``python -m syncbridge.matching.evaluate CASE_DIR`` (F1, review rate, blocking
+recall against a gold file), ``python -m syncbridge.matching.synthetic OUT --size N``
+(noisy location cases for scale runs).
+
 Pipeline (one module each): ``standardize`` keys -> ``sides`` (interned numpy columns) ->
 ``blocking`` (planned from block-size histograms) -> ``memory`` (estimate, strategy) ->
 ``scoring`` (Fellegi-Sunter weights, rapidfuzz, haversine) -> ``assign`` (greedy /

@@ -46,6 +46,7 @@ PASSES: dict[str, tuple[PassSpec, ...]] = {
         PassSpec("street", "cat_x_cat", "street", "postal3"),
         PassSpec("name_token", "list", "block_tok", cap_factor=0.2),
         PassSpec("name_token_city", "list_x_cat", "block_tok", "city"),
+        PassSpec("common_name_city", "list_x_cat", "common_tok", "city", cap_factor=0.1),
         PassSpec("name_token_cell", "list_x_geo", "block_tok", cell_deg=COARSE_CELL_DEG),
         PassSpec("geo_cell", "geo", cell_deg=FINE_CELL_DEG, cap_factor=0.2),
     ),

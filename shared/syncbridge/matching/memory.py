@@ -24,7 +24,7 @@ import os
 import resource
 from dataclasses import dataclass
 
-GEN_BYTES_PER_RAW_PAIR = 26.0  # per-pass codes + repeat/range temporaries + concat + sort
+GEN_BYTES_PER_RAW_PAIR = 18.0  # per-pass codes + concatenation (16) + de-dup mask/copy
 CODE_BYTES = 8.0  # a de-duplicated candidate code, alive while its shard is scored
 SCORE_BYTES_PER_PAIR = 190.0  # feature arrays of one scoring chunk
 KEPT_BYTES = 16.0  # a kept pair: external, internal (int32) and score (float64)

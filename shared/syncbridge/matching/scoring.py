@@ -83,6 +83,23 @@ def _name_similarity(Ex: Side, In: Side, e: np.ndarray, i: np.ndarray) -> np.nda
     return sim
 
 
+def _name_u(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """Per-pair u of an exact name: the share of other internal records with the same
+    full name when the full names agree ("Havenford Twin Falls Craft Brewery" is rarer
+    than its distinctive core "havenford"), else with the same core."""
+    cache = prep.__dict__.setdefault("_tf_cache", {})
+    Ex, In = prep.external, prep.internal
+    for col in ("name_full", "name_core"):
+        if col not in cache:
+            cache[col] = tf_share(In.cat[col])
+    full_i = In.cat["name_full"][i]
+    same_full = (Ex.cat["name_full"][e] == full_i) & (full_i >= 0)
+    core_i = np.maximum(In.cat["name_core"][i], 0)
+    return np.where(
+        same_full, cache["name_full"][np.maximum(full_i, 0)], cache["name_core"][core_i]
+    )
+
+
 def _text_similarity(Ex: Side, In: Side, col: str, e: np.ndarray, i: np.ndarray, fn) -> np.ndarray:
     """Similarity of a text column, NaN where either side is empty (computed only where both)."""
     out = np.full(len(e), np.nan, dtype=np.float32)
@@ -164,6 +181,7 @@ def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     phone = _eq(Ex.cat["phone"][e], In.cat["phone"][i])
     web = _eq(Ex.cat["website"][e], In.cat["website"][i])
     return PairFeatures(
+        tf_u={"name": _name_u(prep, e, i)},
         levels={
             "name": name_lv, "place": place, "phone": _eq_levels(phone),
             "website": _eq_levels(web),
@@ -264,7 +282,7 @@ def _product(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
             "name_core": In.cat["name_core"][i], "sku": In.cat["sku"][i],
             "brand": In.cat["brand"][i],
         },
-        tf_u={"model": model_u},
+        tf_u={"model": model_u, "name": _name_u(prep, e, i)},
     )  # fmt: skip
 
 
@@ -310,6 +328,7 @@ def _batch(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
     q[(qe == qi) & np.isfinite(qe)] = 1.0
     q_lv = _bin_levels(q, [(0.98, 1), (0.8, 2)], 3)
     return PairFeatures(
+        tf_u={"name": _name_u(prep, e, i)},
         levels={
             "lot_code": _eq_levels(lot), "product_id": _eq_levels(pid), "name": name_lv,
             "produced_at": days_lv, "quantity": q_lv,

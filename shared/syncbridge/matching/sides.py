@@ -120,11 +120,13 @@ def _name_columns(
     a.lists["name_tok"], b.lists["name_tok"] = ta, tb
     legal = np.fromiter((w in _LEGAL_SET for w in vocab_words), dtype=bool, count=nv)
     for side, (indptr, flat) in ((a, ta), (b, tb)):
-        # distinctive tokens; a name made only of common words blocks on its rarest ones
+        side.lists["block_tok"] = _rarest(indptr, flat, df, (common | legal)[flat], per_record)
+        # a name made only of common words ("Red Fox Brewing") gets its rarest two
+        # words as well, used within a town only (blocking.PASSES: common_name_city)
         rec = np.repeat(np.arange(side.n), np.diff(indptr))
         distinct = np.bincount(rec[~(common | legal)[flat]], minlength=side.n) > 0
-        generic = legal[flat] | (common[flat] & distinct[rec])
-        side.lists["block_tok"] = _rarest(indptr, flat, df, generic, per_record)
+        skip = legal[flat] | distinct[rec]
+        side.lists["common_tok"] = _rarest(indptr, flat, df, skip, 2)
         if per_record > BLOCK_TOKENS_PER_RECORD["location"]:  # wordy titles: products
             side.lists["pair_tok"] = _rarest(indptr, flat, df, legal[flat], PAIR_TOKENS_PER_RECORD)
     # both sides at once, so equal cores get equal ids across sides
@@ -136,10 +138,11 @@ def _name_columns(
     a.cat["name_core"], b.cat["name_core"] = core_id[: a.n], core_id[a.n :]
     sizes["name_core"] = int(core_id.max(initial=-1)) + 1
     # all non-legal tokens, sorted: catches a typo in a name made of common words
-    full, _ = _core_names(
+    full, full_id = _core_names(
         both_ptr, np.concatenate([ta[1], tb[1]]), np.zeros(nv, dtype=bool), legal, vocab_words
     )
     a.text["name_full"], b.text["name_full"] = full[: a.n], full[a.n :]
+    a.cat["name_full"], b.cat["name_full"] = full_id[: a.n], full_id[a.n :]
     return common
 
 

@@ -101,8 +101,8 @@ def wait_for(
 
 def wait_status(http: httpx.Client, resource_type: str, status: str, timeout: float = 30.0) -> dict:
     def reached() -> dict | None:
-        state = http.get("/setup/state").json()
-        current = next(t for t in state["types"] if t["resource_type"] == resource_type)
-        return current if current["status"] == status else None
+        state = http.get("/setup/state").json()  # "not_started" until the importer runs
+        current = next((t for t in state["types"] if t["resource_type"] == resource_type), None)
+        return current if current and current["status"] == status else None
 
     return wait_for(reached, timeout, what=f"{resource_type} to be {status}")

@@ -69,6 +69,7 @@
       bar.hidden = true;
       announce("No setup yet: connect to Ekos to begin.");
       show("not-started");
+      schedulePoll(2000);  // a connection made meanwhile (or in another tab) shows up here
       return;
     }
     if (state.status === "complete") {

@@ -26,7 +26,10 @@ def _wait_for(ctx: DemoContext, cookies: dict[str, str], rtype: str, wanted: str
     last = ""
     while time.monotonic() < deadline:
         state = ctx.http.get("/setup/state", cookies=cookies).json()
-        current = next(t for t in state["types"] if t["resource_type"] == rtype)
+        current = next((t for t in state["types"] if t["resource_type"] == rtype), None)
+        if current is None:  # the import message is queued; the importer starts the setup
+            time.sleep(0.25)
+            continue
         if current["status"] == wanted:
             return current
         seen = f"{current['status']} {current['records']}"
