@@ -56,6 +56,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--keep-outputs", action="store_true", help="keep every run's output under .bench/runs/"
     )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="render a saved run (its latest.json) into --results-dir (and README with "
+        "--readme) without running anything",
+    )
     args = parser.parse_args(argv)
     peers = args.peers.split(",") if args.peers else None
     unknown = set(peers or ()) - set(systems.PEERS)
@@ -73,8 +79,21 @@ def _case_note(case: cases.Case) -> str:
     return f"- {case.name} ({case.profile}, {sizes}): {origin}{relabelled}"
 
 
+def _render(args: argparse.Namespace) -> int:
+    results, host, notes = report.load_results(args.render)
+    path = report.write_results(results, host, args.results_dir, notes)
+    print(report.markdown(results, host, notes))
+    print(f"written: {path}", file=sys.stderr)
+    if args.readme:
+        report.update_readme(README, results, host, notes)
+        print(f"updated: {README}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    if args.render:
+        return _render(args)
     names = args.cases.split(",") if args.cases else cases.default_case_names(args.quick)
     if not names:
         print(f"no cases: {cases.REAL_CASES_DIR} is absent and none were named", file=sys.stderr)

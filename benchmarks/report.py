@@ -253,7 +253,11 @@ def write_results(
     directory.mkdir(parents=True, exist_ok=True)
     text = markdown(results, host, case_notes)
     (directory / "latest.md").write_text("# Benchmark results\n\n" + text)
-    payload = {"machine": host, "runs": [r.as_dict() for r in results]}
+    payload = {
+        "machine": host,
+        "cases": case_notes or [],
+        "runs": [r.as_dict() for r in results],
+    }
     (directory / "latest.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return directory / "latest.md"
 
@@ -279,3 +283,10 @@ def update_readme(
     body = "`make bench` (full) or `make bench-quick`; details in `benchmarks/README.md`.\n\n"
     section = body + markdown(list(results), host, case_notes)
     path.write_text(replace_section(text, section), encoding="utf-8")
+
+
+def load_results(path: Path) -> tuple[list[RunResult], dict[str, object], list[str]]:
+    """A run saved by `write_results` (its JSON), to render again without re-running."""
+    payload = json.loads(path.read_text())
+    results = [RunResult(**run) for run in payload["runs"]]
+    return results, payload["machine"], list(payload.get("cases", []))

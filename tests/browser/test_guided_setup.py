@@ -55,6 +55,15 @@ def page(rt):
             browser.close()
 
 
+def _diagnose(rt, page) -> None:
+    """On failure: a screenshot, what the page said, and the server's view of the setup."""
+    page.screenshot(path="/tmp/browser-failure.png", full_page=True)
+    state = page.request.get(rt.base_url + "/setup/state").json()
+    print("progress:", page.locator("#progress-text").inner_text())
+    print("alert:", page.locator("#alert").inner_text())
+    print("state:", [(t["resource_type"], t["status"]) for t in state.get("types", [])])
+
+
 def _open_group(page, group: str, decision: str) -> None:
     """Select a tab and wait until its proposals are on the page."""
     page.get_by_role("tab", name=re.compile(group)).click()
@@ -76,12 +85,22 @@ def _accept_everything_left(page) -> None:
                 break
             item = accept.locator("xpath=ancestor::li[contains(@class, 'proposal')]")
             external_id = item.get_attribute("data-external-id")
-            accept.click()
+            with page.expect_response(lambda r: r.request.method == "PUT") as put:
+                accept.click()
+            assert put.value.status == 200, put.value.text()
             confirmed = page.locator(f"#proposal-{external_id}.confirmed .badge")
             confirmed.filter(has_text="Linked to").wait_for()
 
 
 def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
+    try:
+        _walk_through_the_setup(rt, page)
+    except Exception:
+        _diagnose(rt, page)
+        raise
+
+
+def _walk_through_the_setup(rt, page) -> None:
     started = time.monotonic()
     # Given a signed-in person with no connection yet
     page.goto(rt.base_url + "/setup")
@@ -127,16 +146,17 @@ def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
     for index, label in enumerate(LABELS):
         if index:
             page.get_by_role("heading", name=f"Review {label}").wait_for(timeout=30_000)
-        page.get_by_role("button", name=re.compile("Accept all confident matches")).click()
-        page.locator("#progress-text").filter(has_text="confident matches").wait_for()
+        with page.expect_response(lambda r: r.url.endswith("/accept-confident")) as accepted:
+            page.get_by_role("button", name=re.compile("Accept all confident matches")).click()
+        assert accepted.value.status == 200, accepted.value.text()
+        page.locator('#panel[aria-busy="false"]').wait_for()
         _accept_everything_left(page)
-        page.get_by_role("button", name=f"Submit {label}").click()
-        page.locator("#progress-text").filter(
-            has_text=re.compile(f"Submitted {label}|Applying|Importing")
-        ).wait_for()
-        assert not page.get_by_role("alert").is_visible(), page.get_by_role("alert").inner_text()
+        with page.expect_response(lambda r: r.url.endswith("/submit")) as submitted:
+            page.get_by_role("button", name=f"Submit {label}").click()
+        assert submitted.value.status == 202, submitted.value.text()
 
     page.get_by_role("heading", name="Setup complete").wait_for(timeout=30_000)
+    page.screenshot(path="/tmp/complete.png")
     summary = page.get_by_role("table", name="What the setup did").inner_text()
     assert "Customer locations" in summary and "Product batches" in summary
     for item in page.locator("#steps li .step-status").all_inner_texts():

@@ -31,7 +31,7 @@ class PassSpec:
     """One blocking pass: `kind` says how keys are made from which columns."""
 
     name: str
-    kind: str  # cat | list | list_pairs | cat_x_cat | list_x_cat | geo | list_x_geo
+    kind: str  # cat | list | list_pairs | cat_x_cat | list_x_cat | pairs_x_cat | geo | list_x_geo
     column: str = ""
     other: str = ""
     cell_deg: float = 0.0
@@ -46,7 +46,8 @@ PASSES: dict[str, tuple[PassSpec, ...]] = {
         PassSpec("street", "cat_x_cat", "street", "postal3"),
         PassSpec("name_token", "list", "block_tok", cap_factor=0.2),
         PassSpec("name_token_city", "list_x_cat", "block_tok", "city"),
-        PassSpec("common_name_city", "list_x_cat", "common_tok", "city", cap_factor=0.1),
+        PassSpec("common_name_city", "pairs_x_cat", "common_tok", "city"),
+        PassSpec("street_city", "cat_x_cat", "street", "city"),
         PassSpec("name_token_cell", "list_x_geo", "block_tok", cell_deg=COARSE_CELL_DEG),
         PassSpec("geo_cell", "geo", cell_deg=FINE_CELL_DEG, cap_factor=0.2),
     ),
@@ -204,6 +205,10 @@ def pass_entries(
         ak, ar = _cat_entries(side, spec.column)
         ck, cr = _cat_entries(side, spec.other)
         return _cross(ak, ar, ck, cr, vocab_sizes[spec.other] + 1)
+    if spec.kind == "pairs_x_cat":
+        pk, pr = _pair_entries(side, spec.column)
+        ck, cr = _cat_entries(side, spec.other)
+        return _cross(pk, pr, ck, cr, vocab_sizes[spec.other] + 1)
     if spec.kind == "list_x_cat":
         tk, tr = _list_entries(side, spec.column)
         ck, cr = _cat_entries(side, spec.other)

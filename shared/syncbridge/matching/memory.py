@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 GEN_BYTES_PER_RAW_PAIR = 18.0  # per-pass codes + concatenation (16) + de-dup mask/copy
 CODE_BYTES = 8.0  # a de-duplicated candidate code, alive while its shard is scored
-SCORE_BYTES_PER_PAIR = 190.0  # feature arrays of one scoring chunk
+SCORE_BYTES_PER_PAIR = 130.0  # feature arrays of one scoring chunk (tracemalloc: ~121)
 KEPT_BYTES = 16.0  # a kept pair: external, internal (int32) and score (float64)
 ASSIGN_BYTES_PER_KEPT = 72.0  # kept arrays + concatenation + ranks, components, rivals
 EXPLAIN_BYTES_PER_RECORD = 1200.0  # features + dicts of one chunk of explanations
@@ -34,6 +34,8 @@ EXPLAIN_CHUNK = 50_000
 SCORE_CHUNK = 400_000
 HEADROOM = 0.9  # plan to use at most this share of the limit
 MAX_SHARDS = 4096
+FALLBACK_SHARD_BYTES = 64 * 1024 * 1024
+FALLBACK_MAX_SHARDS = 256
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,12 @@ def choose(
         if shards is not None or force == "component_greedy":
             shards = max(shards or MAX_SHARDS, 2 if force else 1)
             return Plan("component_greedy", shards, estimate(shards, True), baseline_bytes)
-    shards = _fit_shards(lambda s: estimate(s, False), budget) or MAX_SHARDS
+    shards = _fit_shards(lambda s: estimate(s, False), budget)
+    if shards is None:
+        # nothing fits (the baseline alone is near the limit): shards of ~64 MiB of
+        # pair generation each; more would only add per-shard overhead
+        shards = math.ceil(GEN_BYTES_PER_RAW_PAIR * work.raw_pairs / FALLBACK_SHARD_BYTES)
+        shards = min(max(shards, 2), FALLBACK_MAX_SHARDS)
     shards = max(shards, 2)
     return Plan("local_greedy", shards, estimate(shards, False), baseline_bytes)
 

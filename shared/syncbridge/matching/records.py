@@ -106,10 +106,11 @@ class SideBuilder:
         raise ValueError(kind)  # pragma: no cover
 
     def add(self, rec: object, line: int | None) -> None:
-        if isinstance(rec, BaseModel):
-            rec = rec.model_dump()
-        if not isinstance(rec, dict):
-            raise InputError(self.label, line, f"expected a JSON object, got {_kind(rec)}")
+        if type(rec) is not dict:  # fast path first: isinstance on pydantic's ABC is slow
+            if isinstance(rec, BaseModel):
+                rec = rec.model_dump()
+            if not isinstance(rec, dict):
+                raise InputError(self.label, line, f"expected a JSON object, got {_kind(rec)}")
         rid = rec.get("id")
         if rid is None:
             raise InputError(self.label, line, "record has no 'id'")
@@ -155,6 +156,8 @@ def load_jsonl(
     with handle:
         try:
             for lineno, raw in enumerate(handle, start=1):
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]  # a UTF-8 byte-order mark, as some exports write
                 try:
                     rec = loads(raw)
                 except orjson.JSONDecodeError as exc:

@@ -100,9 +100,32 @@ def tokens(value: object, canon: dict[str, str] | None = None) -> list[str]:
     return toks
 
 
+def _typo_variants(word: str) -> set[str]:
+    """Every string one edit (delete, substitute, swap, insert) away from `word`."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    splits = [(word[:k], word[k:]) for k in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b for a, b in splits for c in letters}
+    return out
+
+
+_LEGAL_TYPOS = {
+    variant: canon
+    for long, canon in (("company", "co"), ("corporation", "corp"), ("incorporated", "inc"),
+                        ("limited", "ltd"), ("companies", "co"))
+    for variant in _typo_variants(long)
+    if len(variant) >= 5
+}  # fmt: skip
+_NAME_CANON = {**_LEGAL_TYPOS, **LEGAL_WORDS}
+"""Legal forms, and one-typo misspellings of the long ones ("Compnay" -> "co"): a typo
+must not turn a legal suffix into the most distinctive word of a name."""
+
+
 def name_tokens(value: object) -> list[str]:
-    """Name tokens with legal forms canonicalized ("Company" -> "co")."""
-    return tokens(value, LEGAL_WORDS)
+    """Name tokens with legal forms canonicalized ("Company", "Compnay" -> "co")."""
+    return tokens(value, _NAME_CANON)
 
 
 def address(value: object) -> str:

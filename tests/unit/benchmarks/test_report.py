@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from benchmarks.report import END_MARKER, START_MARKER, replace_section, table, targets
+from benchmarks.report import (
+    END_MARKER,
+    START_MARKER,
+    load_results,
+    markdown,
+    replace_section,
+    table,
+    targets,
+    write_results,
+)
 from benchmarks.run import RunResult
 
 
@@ -123,3 +132,23 @@ def test_given_a_1m_run_then_time_peak_and_estimate_targets_are_checked():
     assert "- pass: synthetic-1m@benchmarks: 1M x 1M in ≤ 120 s" in lines
     assert "- pass: synthetic-1m@benchmarks: 1M x 1M peak ≤ 2 GB" in lines
     assert any(x.startswith("- FAIL: synthetic-1m@benchmarks: memory estimate") for x in lines)
+
+
+def test_given_a_saved_run_then_it_renders_the_same_table_again(tmp_path):
+    results = [result("ours", 0.99, 2.0, ours=True), result("splink", 0.95, 9.0, peer=True)]
+    host = {
+        "cpu": "test cpu",
+        "cores": 2,
+        "ram_gb": 1.0,
+        "python": "3.12",
+        "os": "Linux",
+        "date": "2026-01-01 00:00 UTC",
+        "packages": {"splink": "4"},
+    }
+    write_results(results, host, tmp_path, ["- brewery-drift: a note"])
+
+    loaded, loaded_host, notes = load_results(tmp_path / "latest.json")
+
+    assert markdown(loaded, loaded_host, notes) == markdown(results, host, notes)
+    assert notes == ["- brewery-drift: a note"]
+    assert "test cpu, 2 cores" in (tmp_path / "latest.md").read_text()

@@ -150,3 +150,14 @@ def test_library_api_raises_input_error_naming_the_record() -> None:
         match_records([{"id": "k"}], [{"id": "e"}, {"id": "e"}])
     with pytest.raises(InputError, match="internal: no records"):
         match_records([], [{"id": "e"}])
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_are_fine(tmp_path) -> None:
+    internal = tmp_path / "i.jsonl"
+    internal.write_bytes(b'\xef\xbb\xbf{"id": "k", "name": "A"}\r\n{"id": "k2"}\r\n')
+    external = _write(tmp_path / "e.jsonl", [{"id": "e", "name": "A"}])
+    out = tmp_path / "o.jsonl"
+    code = main(["--internal", str(internal), "--external", external, "--profile", "location",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    assert len(out.read_text().splitlines()) == 1

@@ -19,6 +19,7 @@ from syncbridge.matching import standardize as std
         ("Bräu-Haus Zürich", "Brau Haus Zurich"),
         ("\uff26\uff55\uff4c\uff4c\u3000\uff37\uff49\uff44\uff54\uff48", "full width"),  # NFKC
         ("Ben & Jerry", "ben and jerry"),
+        ("Brave Creek Brewing Compnay", "Brave Creek Brewing Co"),  # a typo in a legal form
     ],
 )
 def test_given_spelling_variants_when_name_tokens_then_equal(a: str, b: str) -> None:
@@ -98,3 +99,7 @@ def test_given_hostile_values_when_standardized_then_no_crash() -> None:
     assert std.text("!!!") == ""
     assert std.name_tokens(None) == []
     assert std.model_numbers("\u0000\uffff" * 50) == []
+
+
+def test_a_typo_in_a_distinctive_word_is_not_taken_for_a_legal_form() -> None:
+    assert std.name_tokens("Compass Brewing") == ["compass", "brewing"]
