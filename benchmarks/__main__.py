@@ -81,6 +81,9 @@ def _case_note(case: cases.Case) -> str:
 
 def _render(args: argparse.Namespace) -> int:
     results, host, notes = report.load_results(args.render)
+    if not notes:  # saved before the JSON carried them: describe the (cached) cases again
+        names = list(dict.fromkeys(r.case for r in results))
+        notes = [_case_note(case) for case in cases.resolve(names, generator=args.generator)]
     path = report.write_results(results, host, args.results_dir, notes)
     print(report.markdown(results, host, notes))
     print(f"written: {path}", file=sys.stderr)
