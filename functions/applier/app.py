@@ -11,22 +11,15 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    SqsFifoPartialProcessor,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.applier import ApplyService
 from syncbridge.domain.setup.models import ApplyMessage
+from syncbridge.lambdas import sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
-
-setup_processor = BatchProcessor(event_type=EventType.SQS)
-events_processor = SqsFifoPartialProcessor()
 
 
 @cache
@@ -58,17 +51,10 @@ def is_events_batch(event: dict[str, Any]) -> bool:
     return bool(records) and str(records[0].get("eventSourceARN", "")).endswith(".fifo")
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+setup_consumer = sqs_consumer(apply_handler)
+events_consumer = sqs_consumer(erp_event_handler, SqsFifoPartialProcessor())
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if is_events_batch(event):
-        return process_partial_response(
-            event=event,
-            record_handler=erp_event_handler,
-            processor=events_processor,
-            context=context,
-        )
-    return process_partial_response(
-        event=event, record_handler=apply_handler, processor=setup_processor, context=context
-    )
+    consumer = events_consumer if is_events_batch(event) else setup_consumer
+    return consumer(event, context)

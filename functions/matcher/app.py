@@ -9,20 +9,14 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import MatchMessage
+from syncbridge.lambdas import sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
@@ -39,10 +33,8 @@ def record_handler(record: SQSRecord) -> str:
     return outcome
 
 
-@logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+consume = sqs_consumer(record_handler)
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return consume(event, context)

@@ -21,7 +21,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from syncbridge import aws
 from syncbridge.domain.pest.config import PestConfig
@@ -82,10 +82,29 @@ class DynamoPestStore:
         return config
 
     def put_config(self, tenant: str, config: PestConfig, expected_version: int | None) -> None:
+        self._put_versioned(
+            _pest(tenant),
+            "CONFIG",
+            config,
+            expected_version,
+            "the configuration changed meanwhile; reload and retry",
+        )
+        self.register_tenant(tenant)
+
+    def _put_versioned(
+        self,
+        pk: str,
+        sk: str,
+        model: BaseModel,
+        expected_version: int | None,
+        conflict_message: str,
+    ) -> None:
+        """Store `model` as version `expected_version + 1` iff the stored version is still
+        `expected_version` (None: iff nothing is stored); raise Conflict otherwise."""
         new_version = (expected_version or 0) + 1
-        data = config.model_copy(update={"version": new_version}).model_dump_json()
+        data = model.model_copy(update={"version": new_version}).model_dump_json()
         kwargs: dict[str, Any] = {
-            "Item": {"pk": _pest(tenant), "sk": "CONFIG", "data": data, "version": new_version}
+            "Item": {"pk": pk, "sk": sk, "data": data, "version": new_version}
         }
         if expected_version is None:
             kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -96,9 +115,8 @@ class DynamoPestStore:
             self.table.put_item(**kwargs)
         except ClientError as exc:
             if _conditional_failed(exc):
-                raise Conflict("the configuration changed meanwhile; reload and retry") from None
+                raise Conflict(conflict_message) from None
             raise
-        self.register_tenant(tenant)
 
     def register_tenant(self, tenant: str) -> None:
         self.table.put_item(Item={"pk": REGISTRY_PK, "sk": f"TENANT#{tenant}", "tenant_id": tenant})
@@ -236,26 +254,13 @@ class DynamoPestStore:
         return group
 
     def put_group(self, tenant: str, group: IncidentGroup, expected_version: int | None) -> None:
-        new_version = (expected_version or 0) + 1
-        kwargs: dict[str, Any] = {
-            "Item": {
-                "pk": f"TENANT#{tenant}#INCIDENTS",
-                "sk": f"GROUP#{group.key}",
-                "data": group.model_copy(update={"version": new_version}).model_dump_json(),
-                "version": new_version,
-            }
-        }
-        if expected_version is None:
-            kwargs["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            kwargs["ConditionExpression"] = "version = :v"
-            kwargs["ExpressionAttributeValues"] = {":v": expected_version}
-        try:
-            self.table.put_item(**kwargs)
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                raise Conflict(f"incident group {group.key} changed meanwhile") from None
-            raise
+        self._put_versioned(
+            f"TENANT#{tenant}#INCIDENTS",
+            f"GROUP#{group.key}",
+            group,
+            expected_version,
+            f"incident group {group.key} changed meanwhile",
+        )
 
     def list_groups(self, tenant: str) -> list[IncidentGroup]:
         groups = []

@@ -81,8 +81,8 @@ class EventMappingRepository(DynamoMappingRepository):
         return True
 
 
-class ActiveConnectionDirectory:
-    """`ActiveConnections` over CONNECTIONS_TABLE (a filtered scan: a few items per tenant)."""
+class _OnConnectionsTable:
+    """A reader/writer of CONNECTIONS_TABLE (the given table, else the env's, looked up once)."""
 
     def __init__(self, table: Any | None = None) -> None:
         self._table = table
@@ -92,6 +92,10 @@ class ActiveConnectionDirectory:
         if self._table is None:
             self._table = aws.table("CONNECTIONS_TABLE")
         return self._table
+
+
+class ActiveConnectionDirectory(_OnConnectionsTable):
+    """`ActiveConnections` over CONNECTIONS_TABLE (a filtered scan: a few items per tenant)."""
 
     def list_active(self) -> Iterator[ConnectionRef]:
         kwargs: dict[str, Any] = {
@@ -125,17 +129,8 @@ class SetupProgressView:
         return setup.status == "complete" or setup.progress(resource_type).status == "done"
 
 
-class SyncCursorRepository:
+class SyncCursorRepository(_OnConnectionsTable):
     """`SyncCursors` in CONNECTIONS_TABLE beside the connection (sk `SYNC#<conn>#<type>`)."""
-
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table("CONNECTIONS_TABLE")
-        return self._table
 
     @staticmethod
     def _key(tenant_id: str, connection_id: str, resource_type: str) -> dict[str, str]:

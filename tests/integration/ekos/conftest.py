@@ -19,6 +19,8 @@ from moto import mock_aws
 from syncbridge import aws
 from syncbridge.api.principal import Principal
 from syncbridge.local.simulators import ekos as ekos_sim
+from tests.helpers.functions import FakeContext
+from tests.helpers.moto import offline_aws
 
 CLIENT_ID = "sync-bridge"
 CLIENT_SECRET = "cs-" + uuid.uuid4().hex  # what Secrets Manager holds; must never be logged
@@ -57,10 +59,7 @@ class Aws:
 def aws_module() -> Iterator[Aws]:
     """moto with the resources the connect flow uses, shared by a module's tests."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.delenv("AWS_ENDPOINT_URL", raising=False)
+        offline_aws(mp)
         mp.setenv("PUBLIC_BASE_URL", PUBLIC_BASE)
         aws.reset_clients()
         parameters.clear_caches()
@@ -125,16 +124,6 @@ def sim(
     return sim_server
 
 
-class FakeLambdaContext:
-    function_name = "ApiFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
 def principal(tenant: str) -> Principal:
     return Principal(tenant_id=tenant, client_id="browser", subject="brewer@example.com",
                      scopes=frozenset({"setup:write"}), roles=frozenset({"admin"}))  # fmt: skip
@@ -181,7 +170,7 @@ class Api:
                 **({"authorizer": principal(tenant).to_context()} if tenant else {}),
             },
         }  # fmt: skip
-        result = self.app.resolve(event, FakeLambdaContext())
+        result = self.app.resolve(event, FakeContext())
         headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
         for k, values in (result.get("multiValueHeaders") or {}).items():
             headers.setdefault(k.lower(), values[0])

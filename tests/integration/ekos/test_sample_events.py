@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.ekos.conftest import CLIENT_SECRET, FakeLambdaContext
+from tests.helpers.functions import FakeContext
+from tests.integration.ekos.conftest import CLIENT_SECRET
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +41,7 @@ def api_function(aws_env, sim):
 )
 def test_sample_event(api_function, sim, name, status, content_type):
     event = json.loads((ROOT / "events" / f"api-connections-{name}.json").read_text())
-    result = api_function.lambda_handler(event, FakeLambdaContext())
+    result = api_function.lambda_handler(event, FakeContext())
     assert result["statusCode"] == status, result.get("body")
     headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
     multi = {k.lower(): v[0] for k, v in (result.get("multiValueHeaders") or {}).items()}

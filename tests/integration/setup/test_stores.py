@@ -15,6 +15,7 @@ from syncbridge.store.mappings import DynamoMappingRepository
 from syncbridge.store.proposals import DynamoProposalRepository
 from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository
 from syncbridge.store.staging import DynamoStagingRepository
+from tests.helpers.moto import offline_aws
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +28,8 @@ KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "Key
 
 @pytest.fixture
 def tables(monkeypatch):
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    offline_aws(monkeypatch)
     with mock_aws():
         aws.reset_clients()
         ddb = boto3.client("dynamodb", region_name="us-east-1")

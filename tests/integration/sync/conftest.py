@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from syncbridge import aws
+from tests.helpers.moto import fresh_clients, offline_aws  # noqa: F401 (fresh_clients: autouse)
 
 
 def _table(name: str, gsi: bool) -> Any:
@@ -47,24 +48,9 @@ class SyncAws:
     events_queue: str
 
 
-@pytest.fixture(scope="module", autouse=True)
-def fresh_clients() -> Iterator[None]:
-    """boto3 clients built for this module's moto (not a runtime's endpoint); once per
-    module, since building them is the slow part of a moto test."""
-    aws.reset_clients()
-    yield
-    aws.reset_clients()
-
-
 @pytest.fixture
 def sync_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[SyncAws]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    offline_aws(monkeypatch)
     with mock_aws():
         env = SyncAws(
             mappings=_table("mappings", gsi=True),

@@ -11,28 +11,11 @@ from pydantic import BaseModel
 from syncbridge.api.resolver import make_resolver
 from syncbridge.api.routes import health
 from syncbridge.domain.errors import NotFound
+from tests.helpers.apigw import api_event
 
 
 def event(method: str, path: str, body: str | None = None) -> dict[str, Any]:
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "body": body,
-        "isBase64Encoded": False,
-        "requestContext": {
-            "requestId": "req-1",
-            "stage": "dev",
-            "path": path,
-            "httpMethod": method,
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-    }
+    return api_event(method, path, json_body=body, headers={"Content-Type": "application/json"})
 
 
 class Thing(BaseModel):

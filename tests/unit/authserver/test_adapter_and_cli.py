@@ -12,7 +12,7 @@ from syncbridge.authserver.__main__ import main
 from syncbridge.authserver.lambda_http import HttpRequest
 from syncbridge.authserver.service import authenticate_bearer
 from syncbridge.authserver.store import OAuthStore
-from tests.unit.authserver.conftest import api_event, basic, call
+from tests.helpers.apigw import api_event, basic, call
 
 
 def test_base_url_on_aws_includes_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from syncbridge.authserver.service import (
     register_client,
 )
 from syncbridge.authserver.store import OAuthStore
-from tests.unit.authserver.conftest import Reply, api_event, basic, call
+from tests.helpers.apigw import Reply, api_event, basic, call
 
 REDIRECT = "https://app.example/callback"
 
@@ -222,19 +222,21 @@ def obtain_code(fn: Any, client: IssuedClient, person: Any, challenge: str) -> s
     return query["code"][0]
 
 
+def code_exchange_form(fn: Any, client: IssuedClient, person: Any) -> dict[str, str]:
+    """The token request form that redeems a fresh PKCE authorization code for `person`."""
+    verifier, challenge = pkce()
+    return {
+        "grant_type": "authorization_code",
+        "code": obtain_code(fn, client, person, challenge),
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
+
+
 def test_authorization_code_with_pkce_issues_tokens_for_the_person(
     oauth_fn: Any, web_client: IssuedClient, alice: Any
 ) -> None:
-    verifier, challenge = pkce()
-    code = obtain_code(oauth_fn, web_client, alice, challenge)
-    reply = token_request(
-        oauth_fn,
-        web_client,
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT,
-        code_verifier=verifier,
-    )
+    reply = token_request(oauth_fn, web_client, **code_exchange_form(oauth_fn, web_client, alice))
     assert reply.status == 200, reply.body
     tokens = reply.json()
     assert tokens["refresh_token"]
@@ -307,14 +309,7 @@ def test_missing_code_verifier_is_rejected(
 def test_reused_code_is_rejected_and_revokes_what_it_issued(
     oauth_fn: Any, web_client: IssuedClient, alice: Any
 ) -> None:
-    verifier, challenge = pkce()
-    code = obtain_code(oauth_fn, web_client, alice, challenge)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT,
-        "code_verifier": verifier,
-    }
+    form = code_exchange_form(oauth_fn, web_client, alice)
     first = token_request(oauth_fn, web_client, **form)
     assert first.status == 200
     # When the same code is presented again
@@ -423,15 +418,8 @@ def test_login_rejects_a_wrong_password_and_open_redirects(oauth_fn: Any, alice:
 def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_grant(
     oauth_fn: Any, web_client: IssuedClient, alice: Any
 ) -> None:
-    verifier, challenge = pkce()
-    code = obtain_code(oauth_fn, web_client, alice, challenge)
     first = token_request(
-        oauth_fn,
-        web_client,
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=REDIRECT,
-        code_verifier=verifier,
+        oauth_fn, web_client, **code_exchange_form(oauth_fn, web_client, alice)
     ).json()
     # When the refresh token is used, a new pair comes back (rotation)
     second = token_request(
@@ -480,15 +468,7 @@ def test_public_client_exchanges_a_code_with_pkce_and_no_secret(
         ),
     )
     assert spa.client_secret is None
-    verifier, challenge = pkce()
-    code = obtain_code(oauth_fn, spa, alice, challenge)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT,
-        "client_id": spa.client_id,
-        "code_verifier": verifier,
-    }
+    form = {**code_exchange_form(oauth_fn, spa, alice), "client_id": spa.client_id}
     reply = call(oauth_fn, api_event("POST", "/oauth/token", form=form))
     assert reply.status == 200, reply.body
     assert set(reply.json()["scope"].split()) == {"setup:read", "setup:write"}

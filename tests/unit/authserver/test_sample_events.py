@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from syncbridge import aws
-from tests.unit.authserver.conftest import ROOT, FakeContext, call, load_function
+from tests.helpers.apigw import call
+from tests.helpers.functions import ROOT, FakeContext, load_function
 
 EVENTS = ROOT / "events"
 

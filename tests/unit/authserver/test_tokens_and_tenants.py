@@ -20,7 +20,8 @@ from syncbridge.authserver.service import (
     create_person,
 )
 from syncbridge.authserver.store import OAuthStore
-from tests.unit.authserver.conftest import FakeContext, api_event, basic, call, load_function
+from tests.helpers.apigw import api_event, basic, call
+from tests.helpers.functions import FakeContext, load_function
 from tests.unit.authserver.test_grants import introspect, token_request
 
 

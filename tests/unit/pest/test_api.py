@@ -10,8 +10,10 @@ import pytest
 from syncbridge.api.routes import pest_deps, pest_guard
 from syncbridge.api.routes.pest_app import build_app
 from syncbridge.pest_bootstrap import PestContext
-from tests.unit.pest.apigw import Reply, event, principal
+from tests.helpers.apigw import Reply, api_event, authorizer_context
 from tests.unit.pest.conftest import build_world, seed_points
+
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -34,9 +36,10 @@ def api(monkeypatch):
     pest_deps.use_context_factory(factory)
     app = build_app()
 
-    def call(method, path, *, tenant="tenant-a", roles=("admin",), **kw):
-        auth = principal(tenant, *roles) if tenant else None
-        return Reply(app.resolve(event(method, path, authorizer=auth, **kw), None))
+    def call(method, path, *, tenant="tenant-a", roles=("admin",), body=None, **kw):
+        auth = authorizer_context(tenant, *roles) if tenant else None
+        event = api_event(method, path, json_body=body, headers=JSON, authorizer=auth, **kw)
+        return Reply(app.resolve(event, None))
 
     call.worlds = worlds
     yield call

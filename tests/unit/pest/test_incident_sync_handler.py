@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from syncbridge.api.routes.pest_incidents import IncidentSyncOut
-
-HANDLER = Path(__file__).resolve().parents[3] / "functions" / "incident_sync" / "app.py"
-
-
-class FakeContext:
-    function_name = "incident-sync"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:incident-sync"
-    aws_request_id = "00000000-0000-0000-0000-000000000001"
+from tests.helpers.functions import ROOT, FakeContext, load_function
 
 
 @pytest.fixture
 def handler(monkeypatch):
-    spec = importlib.util.spec_from_file_location("incident_sync_app", HANDLER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_function("incident_sync")
 
 
 def test_unknown_action_is_refused(handler):
@@ -65,7 +51,7 @@ def test_each_tenant_runs_and_one_failure_does_not_stop_the_others(handler, monk
 
 @pytest.mark.parametrize(
     "path",
-    sorted((Path(__file__).resolve().parents[3] / "events").glob("incident_sync-*.json")),
+    sorted((ROOT / "events").glob("incident_sync-*.json")),
     ids=lambda p: p.stem,
 )
 def test_sample_events_run(handler, monkeypatch, path):

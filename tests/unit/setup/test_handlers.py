@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from syncbridge.domain.setup.models import ApplyMessage, ImportMessage
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@dataclass
-class FakeContext:
-    function_name: str = "test"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "req-1"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f"fn_{name}_setup_test", ROOT / "functions" / name / "app.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers.functions import FakeContext, load_function
 
 
 def _event(*bodies: object, arn: str = "arn:aws:sqs:us-east-1:123456789012:ImportQueue") -> dict:
@@ -50,7 +27,7 @@ IMPORT = {"action": "import", "tenant_id": "t1", "connection_id": "ekos", "erp":
 
 
 def test_the_importer_runs_imports_and_hands_sync_ticks_to_the_sync_service(monkeypatch):
-    app = _load("importer")
+    app = load_function("importer")
     seen: dict[str, list] = {"import": [], "sync": []}
 
     class Service:
@@ -71,7 +48,7 @@ def test_the_importer_runs_imports_and_hands_sync_ticks_to_the_sync_service(monk
 
 
 def test_the_applier_tells_setup_applies_from_fifo_erp_events(monkeypatch):
-    app = _load("applier")
+    app = load_function("applier")
     applied: list = []
 
     class Service:
@@ -97,7 +74,7 @@ def test_the_applier_tells_setup_applies_from_fifo_erp_events(monkeypatch):
 
 @pytest.mark.parametrize("name", ["matcher"])
 def test_a_bad_message_fails_only_its_record(name, monkeypatch):
-    app = _load(name)
+    app = load_function(name)
 
     class Service:
         def handle(self, message) -> str:

@@ -9,23 +9,12 @@ import pytest
 from moto import mock_aws
 
 from syncbridge import aws
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fresh_clients() -> Iterator[None]:
-    """boto3 clients built for this module's moto (not a runtime's endpoint); once per
-    module, since building them is the slow part of a moto test."""
-    aws.reset_clients()
-    yield
-    aws.reset_clients()
+from tests.helpers.moto import fresh_clients, offline_aws  # noqa: F401 (fresh_clients: autouse)
 
 
 @pytest.fixture
 def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    offline_aws(monkeypatch)
     with mock_aws():
         yield
 

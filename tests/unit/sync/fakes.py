@@ -11,32 +11,17 @@ from syncbridge.adapters.ekos.errors import EkosUnavailable
 from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
 from syncbridge.adapters.home import HomeRecord, HomeRecordNotFound
 from syncbridge.domain.sync.ports import ConnectionRef
+from tests.unit.setup.fakes import FakeMappings as SetupFakeMappings
 
 Key = tuple[str, str, str, str]
 
 
-class FakeMappings:
+class FakeMappings(SetupFakeMappings):
+    """The setup fake plus the per-record version the change-event applier advances."""
+
     def __init__(self) -> None:
-        self.internal: dict[Key, str] = {}
+        super().__init__()
         self.versions: dict[Key, str] = {}
-
-    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
-        return self.internal.get((tenant_id, erp, resource_type, external_id))
-
-    def put(
-        self,
-        tenant_id: str,
-        erp: str,
-        resource_type: str,
-        external_id: str,
-        internal_id: str,
-        source: str,
-    ) -> bool:
-        key = (tenant_id, erp, resource_type, external_id)
-        if self.internal.get(key, internal_id) != internal_id:
-            return False
-        self.internal[key] = internal_id
-        return True
 
     def source_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
@@ -53,25 +38,18 @@ class FakeMappings:
         event_id: str,
     ) -> bool:
         key = (tenant_id, erp, resource_type, external_id)
-        if key not in self.internal:
+        if self.get(*key) is None:
             return False
         if key in self.versions and self.versions[key] >= version:
             return False
         self.versions[key] = version
         return True
 
-    def external_to_internal(self, tenant_id: str, erp: str, resource_type: str) -> dict[str, str]:
-        return {
-            ext: iid
-            for (t, e, r, ext), iid in self.internal.items()
-            if (t, e, r) == (tenant_id, erp, resource_type)
-        }
-
     def external_for(
         self, tenant_id: str, erp: str, resource_type: str, internal_id: str
     ) -> str | None:
-        for (t, e, r, ext), iid in self.internal.items():
-            if (t, e, r) == (tenant_id, erp, resource_type) and iid == internal_id:
+        for ext, iid in self.external_to_internal(tenant_id, erp, resource_type).items():
+            if iid == internal_id:
                 return ext
         return None
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from syncbridge.api.principal import Principal
-from tests.unit.authserver.conftest import api_event, call, load_function
+from tests.helpers.apigw import api_event, call
+from tests.helpers.functions import load_function
 from tests.unit.sync.conftest import drain
 
 EKOS = Principal(

@@ -12,7 +12,7 @@ import pytest
 from syncbridge.adapters.ekos.errors import IdempotencyConflict, ScanRejected
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanNotMapped, idempotency_key, push_unit_scan
-from tests.unit.authserver.conftest import ROOT, FakeContext, load_function
+from tests.helpers.functions import ROOT, FakeContext, load_function
 from tests.unit.sync.fakes import FakeAudit, FakeMappings, FakeScanSink, unavailable
 
 

@@ -13,7 +13,7 @@ from syncbridge.domain.sync.models import RESOURCE_TYPES, ScheduleTick
 from syncbridge.domain.sync.ports import ConnectionRef
 from syncbridge.domain.sync.scheduling import plan_sync
 from syncbridge.store.sync import SyncCursorRepository
-from tests.unit.authserver.conftest import ROOT, FakeContext, load_function
+from tests.helpers.functions import ROOT, FakeContext, load_function
 from tests.unit.sync.conftest import drain
 from tests.unit.sync.fakes import FakeConnections, FakeCursors, FakeQueue
 

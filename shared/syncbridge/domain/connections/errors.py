@@ -6,12 +6,13 @@ secret) and a `message` for the page or JSON body.
 
 from __future__ import annotations
 
-from syncbridge.domain.errors import DomainError
+from syncbridge.domain.errors import Conflict, DomainError, NotFound, UpstreamUnavailable
 
 
 class ConnectionFlowError(DomainError):
+    """A refused connection step (HTTP 400 unless a subclass mixes in another base error)."""
+
     code = "connection_error"
-    http_status = 400
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -41,23 +42,20 @@ class TokenExchangeFailed(ConnectionFlowError):
     code = "token_exchange_failed"
 
 
-class ConnectionNotFound(ConnectionFlowError):
+class ConnectionNotFound(NotFound, ConnectionFlowError):
     code = "connection_not_found"
-    http_status = 404
 
 
-class ReauthorizationRequired(ConnectionFlowError):
+class ReauthorizationRequired(Conflict, ConnectionFlowError):
     """The stored grant is dead (revoked at Ekos): the tenant must connect again."""
 
     code = "reauthorization_required"
-    http_status = 409
 
 
-class TokenRefreshTimeout(ConnectionFlowError):
+class TokenRefreshTimeout(UpstreamUnavailable, ConnectionFlowError):
     """Another worker held the refresh lease too long; retry the operation later."""
 
     code = "token_refresh_busy"
-    http_status = 503
 
 
 class OAuthRefused(Exception):

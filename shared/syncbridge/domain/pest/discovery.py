@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -29,7 +28,7 @@ from syncbridge.domain.pest.models import (
     ProvisionState,
     SnapshotMeta,
 )
-from syncbridge.domain.pest.ports import DeviceStore, ErpPort, IotPort, PestStore
+from syncbridge.domain.pest.ports import SourcesAndStores
 
 ERP = "erp"
 IOT = "iot"
@@ -84,21 +83,7 @@ def _norm_eui(raw: str | None) -> str | None:
         return None
 
 
-class DiscoveryService:
-    def __init__(
-        self,
-        store: PestStore,
-        devices: DeviceStore,
-        erp: ErpPort,
-        iot: IotPort,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.store = store
-        self.devices = devices
-        self.erp = erp
-        self.iot = iot
-        self.clock = clock
-
+class DiscoveryService(SourcesAndStores):
     # ---------------------------------------------------------------- refresh
     def refresh(self, tenant: str, config: PestConfig, *, force: bool = False) -> Freshness:
         """Bring the snapshot up to date if its TTL has passed (or `force`)."""

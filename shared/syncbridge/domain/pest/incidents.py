@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -25,7 +24,7 @@ from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.deveui import InvalidDevEui, normalize_deveui
 from syncbridge.domain.pest.errors import Conflict, SourceUnavailable
 from syncbridge.domain.pest.models import Alert, IncidentDraft, IncidentGroup, Point, SnapshotMeta
-from syncbridge.domain.pest.ports import DeviceStore, ErpPort, IotPort, PestStore
+from syncbridge.domain.pest.ports import SourcesAndStores
 
 OVERLAP = timedelta(minutes=2)
 MAX_GROUP_EVENTS = 100
@@ -62,21 +61,7 @@ def group_key(point_id: str) -> str:
     return f"point#{point_id}"
 
 
-class IncidentService:
-    def __init__(
-        self,
-        store: PestStore,
-        devices: DeviceStore,
-        erp: ErpPort,
-        iot: IotPort,
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.store = store
-        self.devices = devices
-        self.erp = erp
-        self.iot = iot
-        self.clock = clock
-
+class IncidentService(SourcesAndStores):
     def sync(
         self, tenant: str, config: PestConfig, *, max_alerts: int = MAX_ALERTS_PER_RUN
     ) -> IncidentSyncResult:

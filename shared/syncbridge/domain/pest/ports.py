@@ -9,7 +9,7 @@ the unit tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -154,3 +154,22 @@ class AuditLog(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+class SourcesAndStores:
+    """What the discovery and incident services both work on: the snapshot and device
+    stores, the ERP and the IoT platform, and the clock (one constructor for both)."""
+
+    def __init__(
+        self,
+        store: PestStore,
+        devices: DeviceStore,
+        erp: ErpPort,
+        iot: IotPort,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.store = store
+        self.devices = devices
+        self.erp = erp
+        self.iot = iot
+        self.clock = clock

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from syncbridge.domain.mappings import Mappings
+
 from .models import MatchOutcome, Page, Profile, Proposal, Setup, TypeStatus
 
 
@@ -88,27 +90,12 @@ class ProposalRepository(Protocol):
         ...
 
 
-class MappingRepository(Protocol):
-    def put(
-        self,
-        tenant_id: str,
-        erp: str,
-        resource_type: str,
-        external_id: str,
-        internal_id: str,
-        source: str,
-    ) -> bool:
-        """Write external -> internal. True when written or already so; False when the
-        external id is mapped to another internal id (never overwritten here)."""
-        ...
-
+class MappingRepository(Mappings, Protocol):
     def put_many(
         self, tenant_id: str, erp: str, resource_type: str, pairs: dict[str, str], source: str
     ) -> set[str]:
         """Write many mappings; the external ids mapped elsewhere already (not changed)."""
         ...
-
-    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None: ...
 
     def external_to_internal(
         self, tenant_id: str, erp: str, resource_type: str

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from syncbridge.domain.mappings import Mappings
+
 
 class FifoQueue(Protocol):
     def send(self, message: BaseModel, *, group_id: str, deduplication_id: str) -> None:
@@ -22,24 +24,8 @@ class MessageQueue(Protocol):
     def send(self, message: BaseModel) -> None: ...
 
 
-class EventMappings(Protocol):
+class EventMappings(Mappings, Protocol):
     """The mappings the change-event applier reads and the version it advances."""
-
-    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> str | None:
-        """The internal id mapped to an ERP record, if any."""
-        ...
-
-    def put(
-        self,
-        tenant_id: str,
-        erp: str,
-        resource_type: str,
-        external_id: str,
-        internal_id: str,
-        source: str,
-    ) -> bool:
-        """Write external -> internal; False when it already points elsewhere."""
-        ...
 
     def source_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
