@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from benchmarks import synthetic
+from benchmarks.casefiles import CaseFiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENGINE_GENERATOR = REPO_ROOT / "shared" / "syncbridge" / "matching" / "synthetic.py"
@@ -30,22 +31,10 @@ _SIZE_NAME = re.compile(r"^synthetic-(\d+)(k|m)?$")
 
 
 @dataclass(frozen=True)
-class Case:
+class Case(CaseFiles):
     name: str
     kind: Literal["real", "synthetic"]
     directory: Path
-
-    @property
-    def internal(self) -> Path:
-        return self.directory / "internal.jsonl"
-
-    @property
-    def external(self) -> Path:
-        return self.directory / "external.jsonl"
-
-    @property
-    def gold(self) -> Path:
-        return self.directory / "gold.jsonl"
 
     @property
     def meta(self) -> dict[str, object]:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.casefiles import CaseFiles
+
 GENERATOR_VERSION = 1
 SHARED_SHARE = 0.92  # share of each side's records that have a partner on the other side
 
@@ -80,21 +82,9 @@ STATES = _words(
 
 
 @dataclass(frozen=True)
-class SyntheticCase:
+class SyntheticCase(CaseFiles):
     directory: Path
     records_per_side: int
-
-    @property
-    def internal(self) -> Path:
-        return self.directory / "internal.jsonl"
-
-    @property
-    def external(self) -> Path:
-        return self.directory / "external.jsonl"
-
-    @property
-    def gold(self) -> Path:
-        return self.directory / "gold.jsonl"
 
 
 class _Builder:
