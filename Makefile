@@ -15,6 +15,7 @@ SAM := PATH="$(PYTHON312_BIN):$$PATH" .venv/bin/sam
 # The virtualenv with every requirement, re-installed when a requirements file changes.
 .venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt
 	.venv/bin/pip install -q -r requirements-dev.txt
+	.venv/bin/python -c 'import site,sys; open(site.getsitepackages()[0] + "/syncbridge-src.pth", "w").write("\n".join(sys.argv[1:]) + "\n")' "$(CURDIR)/shared" "$(CURDIR)/local" "$(CURDIR)"
 	touch $@
 
 venv: .venv/.installed
@@ -29,11 +30,11 @@ chromium:
 # Start the local runtime (moto, simulators, API, queues, schedules) and run the demo steps.
 # DEMO_ARGS passes options through, e.g. make demo DEMO_ARGS=--keep-serving
 demo: venv chromium
-	PYTHONPATH=shared .venv/bin/python -m syncbridge.local demo $(DEMO_ARGS)
+	.venv/bin/python -m syncbridge_local demo $(DEMO_ARGS)
 
 # Run the local runtime until Ctrl-C (prints `ready <url>`).
 serve: venv
-	PYTHONPATH=shared .venv/bin/python -m syncbridge.local serve $(SERVE_ARGS)
+	.venv/bin/python -m syncbridge_local serve $(SERVE_ARGS)
 
 # The whole test suite (exit code 5, "no tests collected", is not a failure).
 test: venv chromium

@@ -3,7 +3,7 @@
 `local_runtime`: the whole product as `template.yaml` declares it, running on this machine
 (moto, simulators, the local API Gateway, queue pollers), one per test module. Schedules
 do not fire by themselves (call `local_runtime.fire_schedule(...)`), and failed queue
-records are retried at once, so queue tests are fast. See `syncbridge.local.runtime`:
+records are retried at once, so queue tests are fast. See `syncbridge_local.runtime`:
 
     def test_health(local_runtime):
         response = httpx.get(local_runtime.base_url + "/health")
@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def local_runtime() -> Iterator[object]:
-    from syncbridge.local.runtime import LocalRuntime
+    from syncbridge_local.runtime import LocalRuntime
 
     with LocalRuntime.start(
         REPO_ROOT / "template.yaml", schedules=False, retry_delay=0, poll_wait=1

@@ -4,7 +4,7 @@ On AWS, SQS moves the messages itself (`StartMessageMoveTask`). moto does not im
 that call, so the local runtime uses the same port with a receive -> send -> delete loop.
 
     python -m syncbridge.ops.replay --dlq-arn arn:aws:sqs:...:ImportDLQ [--destination-arn ...]
-    python -m syncbridge.local replay --queue ImportQueue     # against the running local runtime
+    python -m syncbridge_local replay --queue ImportQueue     # against the running local runtime
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import pytest
 
 from syncbridge.adapters.erp import ErpAdapter, ErpConfig, build_erp_adapter
 from syncbridge.adapters.http_retry import RetryPolicy
-from syncbridge.local.simulators import odoo as odoo_sim
-from syncbridge.local.simulators.odoo import seed
+from syncbridge_local.simulators import odoo as odoo_sim
+from syncbridge_local.simulators.odoo import seed
 from tests.integration.adapters import resterp_sim
 
 ERP_KINDS = ("odoo-json2", "odoo-xmlrpc", "resterp")

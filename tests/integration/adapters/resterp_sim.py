@@ -15,8 +15,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from syncbridge.local.simulators.odoo import seed
-from syncbridge.local.simulators.odoo.simkit import Faults, SimulatedServer
+from syncbridge_local.simulators.odoo import seed
+from syncbridge_local.simulators.odoo.simkit import Faults, SimulatedServer
 
 API_KEY = "resterp-sim-key-51ab"
 CATEGORY_ID = "cat-ip-7"

@@ -21,7 +21,7 @@ from syncbridge.adapters.erp import (
     IncidentDraft,
     PointFields,
 )
-from syncbridge.local.simulators.odoo import seed
+from syncbridge_local.simulators.odoo import seed
 
 pytestmark = pytest.mark.integration
 

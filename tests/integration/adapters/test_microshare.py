@@ -27,8 +27,8 @@ from syncbridge.adapters.microshare import (
     UpsertDevice,
     same_deveui,
 )
-from syncbridge.local.simulators import microshare as microshare_sim
-from syncbridge.local.simulators.odoo import seed
+from syncbridge_local.simulators import microshare as microshare_sim
+from syncbridge_local.simulators.odoo import seed
 from tests.integration.adapters.conftest import RecordingSleep
 
 pytestmark = pytest.mark.integration

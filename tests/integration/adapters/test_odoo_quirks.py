@@ -20,7 +20,7 @@ from syncbridge.adapters.erp import (
     build_erp_adapter,
 )
 from syncbridge.adapters.http_retry import RetryPolicy
-from syncbridge.local.simulators import odoo as odoo_sim
+from syncbridge_local.simulators import odoo as odoo_sim
 from tests.integration.adapters.conftest import RecordingSleep
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from syncbridge import aws
 from syncbridge.api.principal import Principal
-from syncbridge.local.simulators import ekos as ekos_sim
+from syncbridge_local.simulators import ekos as ekos_sim
 from tests.helpers.functions import FakeContext
 from tests.helpers.moto import offline_aws
 

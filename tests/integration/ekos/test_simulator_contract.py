@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from syncbridge.domain.connections.pkce import new_code_verifier, s256_challenge
-from syncbridge.local.simulators import ekos as ekos_sim
+from syncbridge_local.simulators import ekos as ekos_sim
 
 pytestmark = pytest.mark.integration
 

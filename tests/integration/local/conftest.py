@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from syncbridge.local.runtime import LocalRuntime
+from syncbridge_local.runtime import LocalRuntime
 
 TEST_TEMPLATE = Path(__file__).with_name("template.yaml")
 

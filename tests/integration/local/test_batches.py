@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from syncbridge.local.runtime import LocalRuntime
+from syncbridge_local.runtime import LocalRuntime
 from tests.integration.local.conftest import TEST_TEMPLATE, deliveries
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""`python -m syncbridge.local serve` and `replay` as a person runs them."""
+"""`python -m syncbridge_local serve` and `replay` as a person runs them."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_serve_prints_ready_answers_replays_and_stops_on_sigterm(tmp_path: Path)
         [
             sys.executable,
             "-m",
-            "syncbridge.local",
+            "syncbridge_local",
             "serve",
             "--template",
             str(TEST_TEMPLATE),
@@ -66,7 +66,7 @@ def test_serve_prints_ready_answers_replays_and_stops_on_sigterm(tmp_path: Path)
             QueueUrl=state["queues"]["WorkDLQ"]["url"], MessageBody='{"outcome": "ok"}'
         )
         replay = subprocess.run(
-            [sys.executable, "-m", "syncbridge.local", "replay", "--queue", "WorkQueue"],
+            [sys.executable, "-m", "syncbridge_local", "replay", "--queue", "WorkQueue"],
             cwd=REPO_ROOT,
             env=env,
             capture_output=True,
@@ -94,7 +94,7 @@ def test_replay_without_a_running_runtime_says_so(tmp_path: Path) -> None:
         "SYNCBRIDGE_LOCAL_STATE": str(tmp_path / "x.json"),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "syncbridge.local", "replay", "--queue", "WorkQueue"],
+        [sys.executable, "-m", "syncbridge_local", "replay", "--queue", "WorkQueue"],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

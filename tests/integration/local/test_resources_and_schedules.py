@@ -88,7 +88,7 @@ def test_replay_moves_dead_letters_back_and_they_are_consumed(runtime) -> None:
 
 
 def test_the_timer_fires_schedules_faster_with_a_speedup() -> None:
-    from syncbridge.local.runtime import LocalRuntime
+    from syncbridge_local.runtime import LocalRuntime
     from tests.integration.local.conftest import TEST_TEMPLATE
 
     # rate(1 minute) at 600x: every 0.1 s

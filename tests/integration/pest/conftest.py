@@ -45,8 +45,8 @@ def dynamo(monkeypatch) -> Iterator[dict[str, object]]:
 @pytest.fixture
 def sims():
     """The Odoo and Microshare simulators, seeded with Golden Crust Manchester."""
-    from syncbridge.local.simulators import microshare as microshare_sim
-    from syncbridge.local.simulators import odoo as odoo_sim
+    from syncbridge_local.simulators import microshare as microshare_sim
+    from syncbridge_local.simulators import odoo as odoo_sim
 
     odoo = odoo_sim.start()
     microshare = microshare_sim.start()

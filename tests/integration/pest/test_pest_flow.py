@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from syncbridge.domain.pest.models import DeviceStatus
-from syncbridge.local.simulators.odoo import seed
+from syncbridge_local.simulators.odoo import seed
 from tests.integration.pest.conftest import build_context
 
 pytestmark = pytest.mark.integration

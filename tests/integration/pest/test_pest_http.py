@@ -11,7 +11,7 @@ import pytest
 
 from syncbridge.api.routes import pest_guard
 from syncbridge.domain.pest.ratelimit import RateLimiter
-from syncbridge.local.demo.pest_walkthrough import install_simulator_credentials, role_tokens
+from syncbridge_local.demo.pest_walkthrough import install_simulator_credentials, role_tokens
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ A, B = "golden-crust", "other-bakery"
 
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[Any]:
-    from syncbridge.local.runtime import LocalRuntime
+    from syncbridge_local.runtime import LocalRuntime
 
     with LocalRuntime.start(
         REPO_ROOT / "template.yaml",

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from syncbridge.local.runtime import LocalRuntime
-from syncbridge.local.simulators import ekos as ekos_sim
+from syncbridge_local.runtime import LocalRuntime
+from syncbridge_local.simulators import ekos as ekos_sim
 
 SMALL_SIZES = {
     "customer-locations": 12,

@@ -26,7 +26,7 @@ from tests.unit.ekos.conftest import REDIRECT, TENANT
 def test_s256_challenge_agrees_with_authlib_and_the_simulator():
     from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-    from syncbridge.local.simulators.ekos.state import s256
+    from syncbridge_local.simulators.ekos.state import s256
 
     for verifier in ("dBjftJeZ4CVP-mJ92K9kZ9rJoHmhaS8kP6xvgSUzxAY", new_code_verifier()):
         challenge = s256_challenge(verifier)

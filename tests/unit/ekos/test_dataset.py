@@ -7,7 +7,7 @@ import math
 import pytest
 
 from syncbridge.adapters.ekos import PROFILES, RESOURCE_MODELS
-from syncbridge.local.simulators.ekos.dataset import DEFAULT_SIZES, RESOURCES, generate
+from syncbridge_local.simulators.ekos.dataset import DEFAULT_SIZES, RESOURCES, generate
 
 LOCATION_FIELDS = {"id", "name", "address", "city", "state", "postal_code", "country", "phone",
                    "website", "lat", "lon"}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from types import SimpleNamespace
 
-from syncbridge.local.demo import DemoStep, discover, run_demo
+from syncbridge_local.demo import DemoStep, discover, run_demo
 
 
 def test_discovery_finds_the_foundation_steps_in_order() -> None:

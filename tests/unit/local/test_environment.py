@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from syncbridge.local.environment import function_env, process_env
+from syncbridge_local.environment import function_env, process_env
 
 
 def test_function_env_is_visible_only_in_its_thread_and_only_inside_the_block() -> None:

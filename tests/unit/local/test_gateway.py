@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from syncbridge.local.gateway import (
+from syncbridge_local.gateway import (
     AuthorizerDenied,
     AuthorizerSpec,
     Gateway,

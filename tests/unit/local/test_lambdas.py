@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from syncbridge.local.lambdas import FunctionHost, FunctionLoadError, FunctionSpec
+from syncbridge_local.lambdas import FunctionHost, FunctionLoadError, FunctionSpec
 
 
 def spec(

@@ -6,8 +6,8 @@ import json
 import string
 from pathlib import Path
 
-from syncbridge.local.provision import Provisioner, Stack, generate_secret_string
-from syncbridge.local.template import Resolver, Template
+from syncbridge_local.provision import Provisioner, Stack, generate_secret_string
+from syncbridge_local.template import Resolver, Template
 
 
 def test_generated_secret_follows_the_template_spec() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncbridge.local.provision import QueueInfo
-from syncbridge.local.queues import QueuePoller, SqsMapping, failed_message_ids, sqs_event
+from syncbridge_local.provision import QueueInfo
+from syncbridge_local.queues import QueuePoller, SqsMapping, failed_message_ids, sqs_event
 
 QUEUE = QueueInfo(
     logical_id="WorkQueue",

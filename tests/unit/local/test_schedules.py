@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncbridge.local.schedules import (
+from syncbridge_local.schedules import (
     At,
     Cron,
     Rate,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from syncbridge.local.template import Resolver, Template, TemplateError, load_yaml, references
+from syncbridge_local.template import Resolver, Template, TemplateError, load_yaml, references
 
 TEMPLATE = """
 Parameters:

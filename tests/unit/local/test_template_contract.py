@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from syncbridge.local.schedules import parse_schedule
-from syncbridge.local.template import Template
+from syncbridge_local.schedules import parse_schedule
+from syncbridge_local.template import Template
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = Template.load(ROOT / "template.yaml")

@@ -1,4 +1,4 @@
-"""`python -m syncbridge.local {serve,demo,replay}`: run Sync Bridge on this machine.
+"""`python -m syncbridge_local {serve,demo,replay}`: run Sync Bridge on this machine.
 
 serve   start everything; print one line `ready <base-url>` on stdout once requests are
         accepted (all logs go to stderr); run until SIGINT/SIGTERM.
@@ -39,7 +39,7 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 
 def _runtime_args(parser: argparse.ArgumentParser) -> None:
-    from syncbridge.local.runtime import DEFAULT_TEMPLATE
+    from syncbridge_local.runtime import DEFAULT_TEMPLATE
 
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template to run")
     parser.add_argument("--port", type=int, default=0, help="API port (0: any free port)")
@@ -112,7 +112,7 @@ def _start(
     env: dict[str, str] | None = None,
     retry_default: int = 2,
 ) -> Any:
-    from syncbridge.local.runtime import LocalRuntime
+    from syncbridge_local.runtime import LocalRuntime
 
     return LocalRuntime.start(
         args.template,
@@ -129,7 +129,7 @@ def serve(args: argparse.Namespace, stdout: TextIO) -> int:
     runtime = _start(args, 1.0, {})
     try:
         _write_state(runtime)
-        log = logging.getLogger("syncbridge.local")
+        log = logging.getLogger("syncbridge_local")
         log.info("API %s, moto %s", runtime.base_url, runtime.moto_url)
         for env_var, simulator in runtime.simulators.items():
             log.info("simulator %s=%s", env_var, simulator.url)
@@ -142,7 +142,7 @@ def serve(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def demo(args: argparse.Namespace, stdout: TextIO) -> int:
-    from syncbridge.local.demo import run_demo
+    from syncbridge_local.demo import run_demo
 
     print(
         "starting the local runtime (moto, simulators, API, queues, schedules)...",
@@ -213,7 +213,7 @@ def replay(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m syncbridge.local",
+        prog="python -m syncbridge_local",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

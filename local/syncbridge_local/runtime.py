@@ -8,7 +8,7 @@
         rt.fire_schedule("IncrementalSyncSchedule")
 
 Start-up: moto (one in-process server per Python process) -> the simulators in
-`syncbridge.local.simulators.REGISTRY` -> the API server's port -> template parameters
+`syncbridge_local.simulators.REGISTRY` -> the API server's port -> template parameters
 (local URLs override the defaults) -> every resource the template declares, created in
 moto -> each simulator's optional `on_stack_ready(runtime)` hook (e.g. to register the
 OAuth client whose secret the template generated) -> handlers imported with their
@@ -33,18 +33,18 @@ from typing import Any
 
 import boto3
 
-from syncbridge.local import environment, moto_server
-from syncbridge.local.gateway import AuthorizerSpec, Gateway, Route
-from syncbridge.local.http import RunningServer, serve_wsgi
-from syncbridge.local.lambdas import FunctionHost, FunctionSpec
-from syncbridge.local.provision import Provisioner, QueueInfo, Stack
-from syncbridge.local.queues import QueuePoller, SqsMapping
-from syncbridge.local.schedules import ScheduleSpec, ScheduleTimer
-from syncbridge.local.template import REGION, Resolver, Template, TemplateError
+from syncbridge_local import environment, moto_server
+from syncbridge_local.gateway import AuthorizerSpec, Gateway, Route
+from syncbridge_local.http import RunningServer, serve_wsgi
+from syncbridge_local.lambdas import FunctionHost, FunctionSpec
+from syncbridge_local.provision import Provisioner, QueueInfo, Stack
+from syncbridge_local.queues import QueuePoller, SqsMapping
+from syncbridge_local.schedules import ScheduleSpec, ScheduleTimer
+from syncbridge_local.template import REGION, Resolver, Template, TemplateError
 
-log = logging.getLogger("syncbridge.local")
+log = logging.getLogger("syncbridge_local")
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
 _stack_numbers = itertools.count(1)
 
@@ -445,7 +445,7 @@ class LocalRuntime:
         if wanted is False:
             return {}
         if wanted is True:
-            from syncbridge.local.simulators import REGISTRY
+            from syncbridge_local.simulators import REGISTRY
 
             wanted = REGISTRY
         urls: dict[str, str] = {}

@@ -22,7 +22,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from syncbridge.local.simulators.odoo.database import (
+from syncbridge_local.simulators.odoo.database import (
     AccessDenied,
     AccessError,
     OdooDatabase,

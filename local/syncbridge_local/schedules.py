@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-log = logging.getLogger("syncbridge.local")
+log = logging.getLogger("syncbridge_local")
 
 
 class ScheduleError(ValueError):

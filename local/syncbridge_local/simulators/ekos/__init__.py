@@ -20,11 +20,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncbridge.local.http import RunningServer, serve_wsgi
-from syncbridge.local.simulators.ekos.app import EkosApp
-from syncbridge.local.simulators.ekos.dataset import Dataset, generate
-from syncbridge.local.simulators.ekos.faults import Faults
-from syncbridge.local.simulators.ekos.state import State
+from syncbridge_local.http import RunningServer, serve_wsgi
+from syncbridge_local.simulators.ekos.app import EkosApp
+from syncbridge_local.simulators.ekos.dataset import Dataset, generate
+from syncbridge_local.simulators.ekos.faults import Faults
+from syncbridge_local.simulators.ekos.state import State
 
 DEFAULT_CLIENT_ID = "sync-bridge"
 CLIENT_SECRET_LOGICAL_ID = "EkosClientSecret"  # template.yaml: {"client_id", "client_secret"}

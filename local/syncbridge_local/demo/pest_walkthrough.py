@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from syncbridge.local.demo import DemoContext, demo_step
+from syncbridge_local.demo import DemoContext, demo_step
 
 TENANT = "golden-crust"
 ROLES = ("viewer", "operator", "admin")

@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from syncbridge.local.demo import DemoContext, demo_step
+from syncbridge_local.demo import DemoContext, demo_step
 
 TENANT = "demo-brewery"
 ORDER = ("customer-locations", "storage-locations", "products", "product-batches")

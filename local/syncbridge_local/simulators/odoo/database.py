@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from syncbridge.local.simulators.odoo import seed
+from syncbridge_local.simulators.odoo import seed
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 

@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Any
 
-from syncbridge.local.demo import DemoContext, demo_step
+from syncbridge_local.demo import DemoContext, demo_step
 
 TENANT = "demo-taproom"
 

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from syncbridge.local.simulators.odoo.app import OdooApp, OdooUser
-from syncbridge.local.simulators.odoo.database import OdooDatabase
-from syncbridge.local.simulators.odoo.simkit import Faults, SimulatedServer
+from syncbridge_local.simulators.odoo.app import OdooApp, OdooUser
+from syncbridge_local.simulators.odoo.database import OdooDatabase
+from syncbridge_local.simulators.odoo.simkit import Faults, SimulatedServer
 
 DEFAULT_DATABASE = "odoo"
 DEFAULT_LOGIN = "sync-bridge"

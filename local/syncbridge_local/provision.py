@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncbridge.local.template import (
+from syncbridge_local.template import (
     ACCOUNT_ID,
     REGION,
     Resolver,
@@ -26,7 +26,7 @@ from syncbridge.local.template import (
     references,
 )
 
-log = logging.getLogger("syncbridge.local")
+log = logging.getLogger("syncbridge_local")
 
 QUEUE_ATTRIBUTES = (
     "DelaySeconds",

@@ -23,9 +23,9 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from syncbridge.local.template import ACCOUNT_ID, REGION
+from syncbridge_local.template import ACCOUNT_ID, REGION
 
-log = logging.getLogger("syncbridge.local")
+log = logging.getLogger("syncbridge_local")
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
 

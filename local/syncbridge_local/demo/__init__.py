@@ -2,7 +2,7 @@
 
 A team adds its walk-through by dropping a module into this package:
 
-    from syncbridge.local.demo import DemoContext, demo_step
+    from syncbridge_local.demo import DemoContext, demo_step
 
     @demo_step(order=200, name="guided setup with Ekos")
     def guided_setup(ctx: DemoContext) -> None:
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 
 if TYPE_CHECKING:
-    from syncbridge.local.runtime import LocalRuntime
+    from syncbridge_local.runtime import LocalRuntime
 
 
 class DemoFailure(AssertionError):

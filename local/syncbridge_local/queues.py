@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from syncbridge.local.provision import QueueInfo
-from syncbridge.local.template import REGION
+from syncbridge_local.provision import QueueInfo
+from syncbridge_local.template import REGION
 
-log = logging.getLogger("syncbridge.local")
+log = logging.getLogger("syncbridge_local")
 
 SQS_BATCH_LIMIT = 10
 

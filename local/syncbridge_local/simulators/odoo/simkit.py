@@ -19,7 +19,7 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from syncbridge.local.http import RunningServer
+from syncbridge_local.http import RunningServer
 
 
 @dataclass

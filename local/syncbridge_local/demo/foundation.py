@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from syncbridge.local.demo import DemoContext, demo_step
+from syncbridge_local.demo import DemoContext, demo_step
 
 
 @demo_step(order=10, name="health through the local API Gateway")
@@ -62,6 +62,6 @@ def queue_round_trip(ctx: DemoContext) -> None:
         )
         ctx.say(
             f"after maxReceiveCount={queue.max_receive_count} it was moved to "
-            f"{queue.dead_letter_logical_id}; `python -m syncbridge.local replay --queue "
+            f"{queue.dead_letter_logical_id}; `python -m syncbridge_local replay --queue "
             f"{queue.logical_id}` puts it back"
         )

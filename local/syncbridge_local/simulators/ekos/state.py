@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from syncbridge.local.simulators.ekos.dataset import RESOURCES, Dataset
+from syncbridge_local.simulators.ekos.dataset import RESOURCES, Dataset
 
 CODE_TTL_SECONDS = 60
 

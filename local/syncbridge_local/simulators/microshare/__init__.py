@@ -30,8 +30,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from syncbridge.local.simulators.odoo import seed
-from syncbridge.local.simulators.odoo.simkit import Faults, SimulatedServer
+from syncbridge_local.simulators.odoo import seed
+from syncbridge_local.simulators.odoo.simkit import Faults, SimulatedServer
 
 DEFAULT_CREDENTIALS = {  # username/client_id as template.yaml's MicroshareSecret template
     "username": "sync-bridge",

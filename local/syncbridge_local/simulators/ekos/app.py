@@ -25,9 +25,9 @@ from urllib.parse import unquote_plus, urlencode
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from syncbridge.local.simulators.ekos.dataset import RESOURCES
-from syncbridge.local.simulators.ekos.faults import Fault, Faults
-from syncbridge.local.simulators.ekos.state import State, TokenError
+from syncbridge_local.simulators.ekos.dataset import RESOURCES
+from syncbridge_local.simulators.ekos.faults import Fault, Faults
+from syncbridge_local.simulators.ekos.state import State, TokenError
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 100

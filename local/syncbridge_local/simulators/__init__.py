@@ -8,9 +8,9 @@ starts each one and sets that variable for the handlers.
 """
 
 REGISTRY: dict[str, str] = {
-    "EKOS_BASE_URL": "syncbridge.local.simulators.ekos",
-    "ODOO_BASE_URL": "syncbridge.local.simulators.odoo",
+    "EKOS_BASE_URL": "syncbridge_local.simulators.ekos",
+    "ODOO_BASE_URL": "syncbridge_local.simulators.odoo",
     # The Microshare simulator serves auth and API on one port (its `.auth_url == .url`).
-    "MICROSHARE_API_URL": "syncbridge.local.simulators.microshare",
-    "MICROSHARE_AUTH_URL": "syncbridge.local.simulators.microshare",
+    "MICROSHARE_API_URL": "syncbridge_local.simulators.microshare",
+    "MICROSHARE_AUTH_URL": "syncbridge_local.simulators.microshare",
 }

@@ -21,10 +21,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from syncbridge.local.environment import function_env
-from syncbridge.local.template import ACCOUNT_ID, REGION, TemplateError
+from syncbridge_local.environment import function_env
+from syncbridge_local.template import ACCOUNT_ID, REGION, TemplateError
 
-log = logging.getLogger("syncbridge.local")
+log = logging.getLogger("syncbridge_local")
 
 
 class FunctionLoadError(RuntimeError):
