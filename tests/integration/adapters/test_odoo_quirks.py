@@ -184,7 +184,7 @@ def test_json2_statuses_map_to_typed_errors(odoo):
         readonly.write_point_fields(point.id, PointFields(barcode="AB-CD"))
     with pytest.raises(ErpNotFound, match="Record does not exist"):  # 404 MissingError
         adapter._transport.call("product.product", "write", ids=[424242], vals={"name": "x"})
-    with pytest.raises(ErpConfigurationMissing, match="helpdesk.ticket"):  # 404 unknown model
+    with pytest.raises(ErpConfigurationMissing, match=r"helpdesk\.ticket"):  # 404 unknown model
         adapter._transport.call("helpdesk.ticket", "search", domain=[])
     calls_before = odoo.faults.calls_to("search_read")
     with pytest.raises(ErpConfigurationMissing):  # 500 naming a Python error: not retried
