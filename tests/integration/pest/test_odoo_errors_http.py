@@ -82,6 +82,11 @@ def test_a_refused_key_says_reconnect(api, protocol):
     )  # fmt: skip
     assert body["message"].startswith("reconnect erp: credentials refused")
     assert "not-the-key" not in body["message"]
+    # the incident sync answers 200 and says the same in its result
+    synced = api("POST", "/api/v1/erp/incidents/sync", roles=("operator",))
+    assert synced.status == 200 and synced.json()["stale"] is True
+    problem = synced.json()["problems"]["erp"]
+    assert (problem["code"], problem["action"]) == ("credentials_refused", "reconnect")
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
