@@ -396,9 +396,9 @@ def test_the_server_describes_itself_and_does_not_throttle_xmlrpc_logins(odoo):
 # --- the whole flow, zero configuration --------------------------------------------------------
 
 
-def test_zero_configuration_flow_discovery_devices_deveui_and_incidents(odoo):
-    """Discovery, gap analysis, device creation, DevEUI write-back and incidents on the
-    seed's naming with the default configuration (Microshare is its simulator here)."""
+def _pest_context(odoo: OdooTarget):
+    """The pest services on this Odoo target, Microshare's simulator and in-memory stores,
+    with the default configuration; returns (context, Microshare simulator)."""
     from syncbridge.adapters.microshare import MicroshareClient
     from syncbridge.pest_bootstrap import ErpBridge, IotBridge, PestContext
     from syncbridge_local.simulators import microshare as microshare_sim
@@ -410,10 +410,18 @@ def test_zero_configuration_flow_discovery_devices_deveui_and_incidents(odoo):
         microshare.url, microshare.auth_url, microshare.credentials, settle_seconds=0.05
     )
     odoo.restore(iot.close)
+    stores = (MemoryPestStore(), MemoryDeviceStore(), MemoryAudit())
+    ctx = PestContext("golden-crust", default_config(), *stores, ErpBridge(odoo.adapter()),
+                      IotBridge(iot))  # fmt: skip
+    return ctx, microshare
+
+
+def test_zero_configuration_flow_discovery_devices_deveui_and_incidents(odoo):
+    """Discovery, gap analysis, device creation, DevEUI write-back and incidents on the
+    seed's naming with the default configuration (Microshare is its simulator here)."""
     _remove_tasks_marked(odoo, "[sync-bridge:microshare:")
-    tenant, config = "golden-crust", default_config()
-    ctx = PestContext(tenant, config, MemoryPestStore(), MemoryDeviceStore(), MemoryAudit(),
-                      ErpBridge(odoo.adapter()), IotBridge(iot))  # fmt: skip
+    ctx, _ = _pest_context(odoo)
+    tenant, config = ctx.tenant, ctx.config
 
     inventory = ctx.discovery.inventory(tenant, config)
     seeded = [v for v in inventory.views if v.point.default_code in SEEDED]
@@ -442,3 +450,37 @@ def test_zero_configuration_flow_discovery_devices_deveui_and_incidents(odoo):
                        fields=["project_id", "description"])  # fmt: skip
     assert {t["project_id"][1] for t in tasks} == {seed.INCIDENT_PROJECT}
     assert all(t["description"].startswith("<p>") for t in tasks)
+
+
+def test_a_deveui_odoo_refuses_is_rolled_back_in_microshare_too(odoo):
+    """The DevEUI saga: Microshare takes the new DevEUI, Odoo refuses the barcode (another
+    product holds it), so Microshare and our record go back to the old one."""
+    from syncbridge.domain.pest.errors import UpstreamConflict
+    from syncbridge.domain.pest.models import DEFAULT_DEVEUI
+
+    eui = "70-B3-D5-32-60-00-77-77"
+    spare = odoo.admin(
+        "product.product",
+        "create",
+        [{"name": "Spare trap (stock)", "default_code": "SPARE-CONTRACT", "barcode": eui}],
+    )
+    odoo.restore(lambda: odoo.admin("product.product", "unlink", [[spare]]))
+    ctx, microshare = _pest_context(odoo)
+    point_id = str(odoo.point_id("ERP024_025_07"))
+    _restore_barcode(odoo, int(point_id))
+    created = ctx.provisioning.create_devices(ctx.tenant, ctx.config, "ops", point_ids=[point_id])
+    assert created.summary == {"created": 1}, created
+    ctx.device_service.propose_deveui(ctx.tenant, point_id, eui, "alice")
+    with pytest.raises(UpstreamConflict) as raised:
+        ctx.device_service.confirm_deveui(ctx.tenant, point_id, "bob")
+    assert "[SPARE-CONTRACT] Spare trap (stock)" in raised.value.message
+    assert "[ERP024_025_07] Golden Crust Manchester - Packing Hall" in raised.value.message
+    device = ctx.device_service.get(ctx.tenant, point_id)
+    assert device.deveui == DEFAULT_DEVEUI and device.pending_sync == []
+    assert device.deveui_change.state == "rolled_back"
+    in_microshare = [
+        d["id"] for d in microshare.state.devices() if d["meta"]["location"][3] == "ERP024_025_07"
+    ]
+    assert in_microshare == [DEFAULT_DEVEUI]
+    (row,) = odoo.admin("product.product", "read", [[int(point_id)]], fields=["barcode"])
+    assert row["barcode"] is False
