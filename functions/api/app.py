@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge.api.resolver import make_resolver
 from syncbridge.api.openapi import publish
+from syncbridge.api.resolver import make_resolver
 from syncbridge.api.routes import connections, credentials, events, health, setup
 from syncbridge.observability import logger, metrics, tracer
 

@@ -34,7 +34,6 @@ from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
 from syncbridge.store.pest import DynamoPestStore
 
 
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -232,7 +232,7 @@ def check_csrf(session_token: str, presented: str | None) -> bool:
 
 def session_cookie(token: str, max_age: int = SESSION_TTL) -> str:
     return f"{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax" + (
-        "; Secure" if _secure_cookies() else ""
+        "; Secure" if secure_cookies() else ""
     )
 
 
@@ -256,7 +256,7 @@ def _active_access_token(store: OAuthStore, token: str | None) -> TokenRecord | 
     return record
 
 
-def _secure_cookies() -> bool:
+def secure_cookies() -> bool:
     return os.environ.get("PUBLIC_BASE_URL", "").startswith("https://") or bool(
         os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and not os.environ.get("AWS_ENDPOINT_URL")
     )

@@ -53,7 +53,9 @@ class SecretsManagerCredentials:
         except ClientError as error:
             if not _missing(error):
                 raise
-            extra = {"KmsKeyId": os.environ["TOKEN_KEY_ID"]} if os.environ.get("TOKEN_KEY_ID") else {}
+            extra = (
+                {"KmsKeyId": os.environ["TOKEN_KEY_ID"]} if os.environ.get("TOKEN_KEY_ID") else {}
+            )
             client.create_secret(
                 Name=name,
                 SecretString=text,

@@ -122,9 +122,7 @@ def test_the_gate_refuses_without_principal_role_or_scope(key: tuple[str, str]) 
 
     if entry.role is not None and entry.role != "viewer":
         below = ROLE_ORDER[ROLE_ORDER.index(entry.role) - 1]
-        weak = Principal(
-            tenant_id="t", client_id="c", roles=frozenset({below}), scopes=every_scope
-        )
+        weak = Principal(tenant_id="t", client_id="c", roles=frozenset({below}), scopes=every_scope)
         status, body = _call(key, weak)
         assert status == 403 and body["error"]["required_role"] == entry.role
         assert not allowed(weak, *key)
@@ -137,7 +135,10 @@ def test_findings_viewer_delete_and_events_only_token_are_refused() -> None:
     )  # fmt: skip
     assert _call(("DELETE", "/connections/ekos"), viewer)[0] == 403
     events_only = Principal(
-        tenant_id="t", client_id="erp", roles=frozenset({"admin"}), scopes=frozenset({"events:write"})
+        tenant_id="t",
+        client_id="erp",
+        roles=frozenset({"admin"}),
+        scopes=frozenset({"events:write"}),
     )
     for key in [
         ("GET", "/setup/state"),

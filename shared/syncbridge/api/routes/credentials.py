@@ -46,9 +46,7 @@ def list_credentials() -> CredentialList:
     "/admin/credentials/<system>",
     summary="Set this tenant's credentials for one system (odoo, resterp, microshare)",
 )
-def put_credentials(
-    system: SYSTEM, body: Annotated[dict[str, Any], Body()]
-) -> CredentialStatus:
+def put_credentials(system: SYSTEM, body: Annotated[dict[str, Any], Body()]) -> CredentialStatus:
     tenant = caller(router).tenant_id
     status = service().set(tenant, system, body)
     logger.info("tenant credentials set", extra={"system": system})

@@ -31,7 +31,5 @@ def build_app() -> APIGatewayRestResolver:
         **security(),
     )
 
-    publish(
-        app, "/api/v1/erp/openapi.json", title=TITLE, version=VERSION, description=DESCRIPTION
-    )
+    publish(app, "/api/v1/erp/openapi.json", title=TITLE, version=VERSION, description=DESCRIPTION)
     return app

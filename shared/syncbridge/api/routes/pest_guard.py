@@ -1,4 +1,4 @@
-"""Who to name in the pest-control audit trail.
+"""Who to name in the pest-control audit trail (the gate's `actor`).
 
 Who may call a pest route (role and scope) is `syncbridge.api.policy`'s table, enforced by
 `syncbridge.api.gate` like every other route; per-tenant throttling is the gate's too.
@@ -6,9 +6,6 @@ Who may call a pest route (role and scope) is `syncbridge.api.policy`'s table, e
 
 from __future__ import annotations
 
-from syncbridge.api.principal import Principal
+from syncbridge.api.gate import actor
 
-
-def actor(principal: Principal) -> str:
-    """Who to name in the audit trail."""
-    return principal.subject or principal.client_id or "unknown"
+__all__ = ["actor"]

@@ -101,9 +101,7 @@ def _system(system: str) -> type[_Credentials]:
     try:
         return SYSTEMS[system]
     except KeyError:
-        raise UnknownSystem(
-            f"unknown system {system!r}", known=sorted(SYSTEMS)
-        ) from None
+        raise UnknownSystem(f"unknown system {system!r}", known=sorted(SYSTEMS)) from None
 
 
 class CredentialService:
