@@ -45,9 +45,25 @@ ACCESS_TOKEN_TTL = 15 * 60
 REFRESH_TOKEN_TTL = 30 * 24 * 3600
 CODE_TTL = 60
 
-# authlib logs issued tokens and client ids at DEBUG ("Issue token %r"): never let that
-# reach our logs, whatever LOG_LEVEL says.
+
+class _NoTokenDumps(logging.Filter):
+    """authlib logs every issued token at DEBUG ("Issue token %r to %r"). Dropped at the
+    logger that makes the record, so no level set anywhere (LOG_LEVEL, a debugging
+    session, a test) lets a token reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Issue token", "Grant token"))
+
+
 logging.getLogger("authlib").setLevel(logging.WARNING)
+for _grant in (
+    "authorization_code",
+    "client_credentials",
+    "implicit",
+    "refresh_token",
+    "resource_owner_password_credentials",
+):
+    logging.getLogger(f"authlib.oauth2.rfc6749.grants.{_grant}").addFilter(_NoTokenDumps())
 
 _CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]
 
