@@ -108,6 +108,7 @@ def _auth(token: str) -> dict[str, str]:
 def pest_walkthrough(ctx: DemoContext) -> None:
     rt, http = ctx.runtime, ctx.http
     tokens = role_tokens(rt, http)
+    ctx.say(f"tenant {TENANT}: tokens for viewer, operator and admin from our OAuth server")
     installed = install_simulator_credentials(rt, http, tokens["admin"])
     ctx.check(
         installed == ["odoo", "microshare"],
@@ -116,7 +117,6 @@ def pest_walkthrough(ctx: DemoContext) -> None:
     )
     ctx.say(f"tenant {TENANT}: its admin set its own Odoo and Microshare credentials")
     viewer, operator = _auth(tokens["viewer"]), _auth(tokens["operator"])
-    ctx.say(f"tenant {TENANT}: tokens for viewer, operator and admin from our OAuth server")
 
     def call(method: str, path: str, headers: dict[str, str], **kw: Any) -> Any:
         reply = http.request(method, path, headers=headers, **kw)
