@@ -15,6 +15,7 @@ from typing import Any
 
 from syncbridge.observability import logger
 
+from .errors import MatchTooLarge
 from .models import MatchOutcome, Profile
 from .ports import Matcher
 
@@ -121,9 +122,12 @@ class ExactKeyMatcher:
 class EngineMatcher:
     """The matching engine's library call (`syncbridge.matching.match_records`)."""
 
-    def __init__(self, match_records: Any, options_type: Any) -> None:
+    def __init__(
+        self, match_records: Any, options_type: Any, limit_error: type[Exception] = MemoryError
+    ) -> None:
         self._match_records = match_records
         self._options_type = options_type
+        self._limit_error = limit_error
 
     def match(
         self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
@@ -135,11 +139,17 @@ class EngineMatcher:
                 MatchOutcome(external_id=str(r["id"]), decision="create", score=0.0)
                 for r in external
             ]
-        result = self._match_records(
-            [profile_record(r, profile) for r in internal],
-            [profile_record(r, profile) for r in external],
-            self._options_type(profile=profile),
-        )
+        try:  # the options' memory limit defaults to this Lambda's MemorySize
+            result = self._match_records(
+                [profile_record(r, profile) for r in internal],
+                [profile_record(r, profile) for r in external],
+                self._options_type(profile=profile),
+            )
+        except self._limit_error as exc:
+            raise MatchTooLarge(
+                str(exc), needed_mb=getattr(exc, "needed_mb", None),
+                internal=len(internal), external=len(external),
+            ) from exc  # fmt: skip
         decisions = getattr(result, "decisions", result)
         return [
             MatchOutcome.model_validate(d if isinstance(d, dict) else d.model_dump())
@@ -159,7 +169,8 @@ def default_matcher() -> Matcher:
         engine = importlib.import_module("syncbridge.matching")
         match_records = engine.match_records
         options_type = importlib.import_module("syncbridge.matching.models").MatchOptions
+        limit_error = engine.MemoryLimitError
     except (ImportError, AttributeError) as exc:
         logger.warning("matching engine unavailable; using exact keys", extra={"why": str(exc)})
         return ExactKeyMatcher()
-    return EngineMatcher(match_records, options_type)
+    return EngineMatcher(match_records, options_type, limit_error)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from syncbridge.adapters.home import HomePlatform
 from syncbridge.observability import logger
 
+from .errors import MatchTooLarge
 from .models import (
     PROFILE_BY_TYPE,
     MatchMessage,
@@ -31,7 +32,7 @@ from .ports import (
 )
 from .records import from_erp, home_fields
 
-MatchOutcomeKind = Literal["matched", "not_matching", "no_setup"]
+MatchOutcomeKind = Literal["matched", "not_matching", "no_setup", "too_large"]
 
 
 @dataclass
@@ -73,7 +74,17 @@ class MatchService:
             r.id: r for r in self.home.iter_all(msg.tenant_id, rtype) if r.id not in taken
         }
         internal = [{"id": rid, **r.fields} for rid, r in internal_records.items()]
-        outcomes = self.matcher.match(internal, external, PROFILE_BY_TYPE[rtype])
+        try:
+            outcomes = self.matcher.match(internal, external, PROFILE_BY_TYPE[rtype])
+        except MatchTooLarge as exc:
+            # a redelivery would be refused the same way: say why and wait for a person
+            # (a larger MatcherMemoryMb, or a smaller import) instead of retrying
+            self.setups.transition(
+                msg.tenant_id, msg.connection_id, rtype, "matching", error=exc.message
+            )
+            logger.warning("match refused: too large for the matcher's memory",
+                           extra={"needed_mb": exc.details.get("needed_mb")})  # fmt: skip
+            return "too_large"
 
         by_id = {e["id"]: e for e in external}
         proposals: list[Proposal] = []
