@@ -149,7 +149,7 @@ MB = 1024 * 1024
 # coordinates) and the blocking plans, plus fixed costs (vocabularies, caches, the
 # scorer's random-pair sample). Products carry more tokens per record; batches fewer.
 RECORD_BYTES = {"location": 450.0, "product": 600.0, "batch": 400.0}
-LOAD_FIXED_BYTES = 64 * 1024 * 1024
+LOAD_FIXED_BYTES = 40 * 1024 * 1024
 INPUT_BYTE_FACTOR = 0.9  # per byte of input beyond the typical record: longer texts
 TYPICAL_RECORD_BYTES = {"location": 280.0, "product": 350.0, "batch": 160.0}
 PREPARE_PEAK_FACTOR = 1.18  # preparing and planning peak this far above what stays
