@@ -23,7 +23,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ENGINE_GENERATOR = REPO_ROOT / "shared" / "syncbridge" / "matching" / "synthetic.py"
 GENERATORS = ("engine", "benchmarks")
 ENGINE_SEED = 7
-REAL_CASES_DIR = REPO_ROOT.parent / "shared" / "bench" / "cases"
+# ../shared beside the clone (as in CI); SYNCBRIDGE_SHARED_DIR points elsewhere (a worktree)
+SHARED_DIR = Path(os.environ.get("SYNCBRIDGE_SHARED_DIR") or REPO_ROOT.parent / "shared")
+REAL_CASES_DIR = SHARED_DIR / "bench" / "cases"
 CACHE_DIR = REPO_ROOT / ".bench"
 SYNTHETIC_SIZES = {"synthetic-50k": 50_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
 QUICK_SYNTHETIC = ("synthetic-50k",)

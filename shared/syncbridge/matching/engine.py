@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from syncbridge.matching import assign, blocking, memory
+from syncbridge.matching import assign, blocking, decide, memory
 from syncbridge.matching.models import MatchOptions, MatchStats
 from syncbridge.matching.records import RawSide, Vocab
-from syncbridge.matching.scoring import Scorer, explanations, probability
+from syncbridge.matching.scoring import Scorer, probability
 from syncbridge.matching.sides import Prepared, prepare
 
 _LOGIT_EPS = 1e-12
@@ -131,12 +131,13 @@ def run(
     kept_s: list[np.ndarray] = []
     taken_i = np.zeros(n_i, dtype=bool)
     local_rival = np.full(n_e, -np.inf)
+    odds_sum = np.zeros(n_e)  # every candidate's posterior odds, per external (decide)
     candidate_pairs = 0
     t_pairs = time.perf_counter()
     for lo, hi in shard_bounds:
         codes = blocking.generate_pairs(plans, n_i, lo, hi if hi < n_e else None)
         candidate_pairs += len(codes)
-        se, si, ss = _score_codes(scorer, codes, n_i, options.possible_threshold)
+        se, si, ss = _score_codes(scorer, codes, n_i, options.possible_threshold, odds_sum)
         del codes
         if plan.strategy == "local_greedy":
             # last resort: commit this shard's choices now and keep only them (plus
@@ -176,22 +177,13 @@ def run(
     progress.step("assigned")
 
     with timed("decide"):
-        # s and rival are log-odds here; the output score is the probability
+        # s and rival are log-odds here; the output score is the one-to-one probability
         partner = np.full(n_e, -1, dtype=np.int64)
         log_odds = np.full(n_e, -np.inf)
         partner[e[chosen]] = i[chosen]
         log_odds[e[chosen]] = s[chosen]
-        score = probability(log_odds)
-        has = partner >= 0
-        with np.errstate(invalid="ignore"):
-            margin = np.where(np.isfinite(rival), log_odds - rival, np.inf)
-        decision = np.zeros(n_e, dtype=np.int8)
-        review = has & (score >= options.review_threshold)
-        decision[review] = 1
-        confident = (
-            has & (score >= options.match_threshold) & (margin >= options.ambiguity_log_odds)
-        )
-        decision[confident] = 2
+        score = decide.one_to_one_probability(log_odds, odds_sum, scorer.partner_share)
+        decision = decide.decide(score, options.auto_match_error)
         partner[decision == 0] = -1
     progress.step("decided")
     progress.close()
@@ -281,16 +273,18 @@ def _shard_bounds(per_ext: np.ndarray, shards: int) -> list[tuple[int, int]]:
 
 
 def _score_codes(
-    scorer: Scorer, codes: np.ndarray, n_i: int, threshold: float
+    scorer: Scorer, codes: np.ndarray, n_i: int, threshold: float, odds_sum: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score candidate codes chunk by chunk; keep pairs at or above `threshold` with their
-    log-odds (not the probability, which saturates at 1.0 and would tie strong pairs)."""
+    log-odds (not the probability, which saturates at 1.0 and would tie strong pairs).
+    Adds every candidate's posterior odds to `odds_sum` (its external's competition)."""
     cut = float(_logit(np.array([threshold]))[0])
     out_e, out_i, out_s = [], [], []
     for start in range(0, len(codes), memory.SCORE_CHUNK):
         chunk = codes[start : start + memory.SCORE_CHUNK]
         e, i = blocking.split_pairs(chunk, n_i)
         p = scorer.logit(scorer.features(e, i))
+        odds_sum += np.bincount(e, weights=np.exp(np.minimum(p, 50.0)), minlength=len(odds_sum))
         keep = p >= cut
         out_e.append(e[keep])
         out_i.append(i[keep])
@@ -310,7 +304,7 @@ def _explanations(
     if len(ext):
         feats = scorer.features((ext + offset).astype(np.int32), partner[ext].astype(np.int32))
         rival_l = np.round(rival[ext], 4).tolist()
-        for k, ex, r in zip(ext.tolist(), explanations(feats), rival_l, strict=True):
+        for k, ex, r in zip(ext.tolist(), scorer.explain(feats), rival_l, strict=True):
             if r > 0:
                 ex["runner_up_score"] = r
             out[k] = ex
