@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cases, report, systems
+from benchmarks import cases, learning, report, systems
 from benchmarks.run import RunResult, run_case
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -55,6 +55,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep-outputs", action="store_true", help="keep every run's output under .bench/runs/"
     )
+    parser.add_argument(
+        "--no-study",
+        action="store_true",
+        help="skip the leave-one-dataset-out table and the learning curve (benchmarks/learning.py)",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument(
         "--render",
@@ -80,15 +85,15 @@ def _case_note(case: cases.Case) -> str:
 
 
 def _render(args: argparse.Namespace) -> int:
-    results, host, notes = report.load_results(args.render)
+    results, host, notes, extra = report.load_results(args.render)
     if not notes:  # saved before the JSON carried them: describe the (cached) cases again
         names = list(dict.fromkeys(r.case for r in results))
         notes = [_case_note(case) for case in cases.resolve(names, generator=args.generator)]
-    path = report.write_results(results, host, args.results_dir, notes)
-    print(report.markdown(results, host, notes))
+    path = report.write_results(results, host, args.results_dir, notes, extra)
+    print(report.markdown(results, host, notes, extra))
     print(f"written: {path}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host, notes)
+        report.update_readme(README, results, host, notes, extra)
         print(f"updated: {README}", file=sys.stderr)
     return 0
 
@@ -135,13 +140,17 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             results.append(result)
+    extra: list[str] = []
+    studied = [c for c in resolved if c.kind != "synthetic"]
+    if not args.no_study and not args.skip_ours and systems.engine_present() and studied:
+        extra = learning.study(studied, timeout=args.timeout)
     host = report.machine()
     notes = [_case_note(case) for case in resolved]
-    path = report.write_results(results, host, args.results_dir, notes)
-    print(report.markdown(results, host, notes))
+    path = report.write_results(results, host, args.results_dir, notes, extra)
+    print(report.markdown(results, host, notes, extra))
     print(f"written: {path} and {path.with_suffix('.json')}; logs: {work_dir}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host, notes)
+        report.update_readme(README, results, host, notes, extra)
         print(f"updated: {README}", file=sys.stderr)
     return 0
 

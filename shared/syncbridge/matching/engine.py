@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from syncbridge.matching import assign, blocking, decide, memory
+from syncbridge.matching import assign, blocking, decide, labels, memory
 from syncbridge.matching.models import MatchOptions, MatchStats
 from syncbridge.matching.records import RawSide, Vocab
 from syncbridge.matching.scoring import Scorer, probability
@@ -46,7 +46,9 @@ class EngineOutput:
         n_e = len(self.partner)
         for lo in range(0, n_e, EXPLAIN_CHUNK):
             hi = min(n_e, lo + EXPLAIN_CHUNK)
-            yield from _explanations(self.scorer, self.partner[lo:hi], self.rival[lo:hi], lo)
+            yield from _explanations(
+                self.scorer, self.partner[lo:hi], self.rival[lo:hi], self.score[lo:hi], lo
+            )
 
 
 DECISIONS = ("create", "review", "match")
@@ -112,7 +114,8 @@ def run(
         per_ext = np.zeros(n_e, dtype=np.int64)
         for p in plans:
             per_ext += p.pairs_per_external(n_e)
-        scorer = Scorer(prep, profile)
+        answers = labels.index_labels(options.labels, prep.external.ids, prep.internal.ids)
+        scorer = Scorer(prep, profile, labels=answers.as_tuple())
         dedup, kept_share = _calibrate(scorer, plans, per_ext, n_i, n_e, options.possible_threshold)
     plan = memory.choose(
         memory.Workload(raw_pairs, dedup, kept_share, n_e),
@@ -156,6 +159,8 @@ def run(
     i = np.concatenate(kept_i) if kept_i else np.zeros(0, np.int32)
     s = np.concatenate(kept_s) if kept_s else np.zeros(0)
     del kept_e, kept_i, kept_s
+    if plan.strategy != "local_greedy":  # local_greedy committed shard by shard already
+        e, i, s = labels.obey(e, i, s, answers, n_i)
 
     with timed("assign"):
         strategy = plan.strategy
@@ -215,6 +220,8 @@ def run(
         sampled_dedup_share=round(dedup, 4),
         sampled_kept_share=round(kept_share, 4),
         match_prior_share=round(scorer.match_share, 4),
+        labels_used=len(answers),
+        em_iterations=scorer.em.iterations if scorer.em else 0,
     )
     rival_p = np.where(np.isfinite(rival), probability(np.nan_to_num(rival, neginf=-50.0)), 0.0)
     return EngineOutput(
@@ -295,10 +302,11 @@ def _score_codes(
 
 
 def _explanations(
-    scorer: Scorer, partner: np.ndarray, rival: np.ndarray, offset: int
+    scorer: Scorer, partner: np.ndarray, rival: np.ndarray, score: np.ndarray, offset: int
 ) -> list[dict]:
-    """Evidence for a slice of externals (index offset..): the assigned pair's fields plus
-    the runner-up score; for a create, the best candidate's score when there was one."""
+    """Evidence for a slice of externals (index offset..): the assigned pair's fields and
+    match weights plus the runner-up score; for a create, the best candidate's score when
+    there was one; for every line its `review_priority` (labels.review_priority)."""
     out: list[dict] = [{} for _ in range(len(partner))]
     ext = np.flatnonzero(partner >= 0)
     if len(ext):
@@ -310,6 +318,9 @@ def _explanations(
             out[k] = ex
     for k in np.flatnonzero((partner < 0) & (rival > 0)).tolist():
         out[k] = {"best_candidate_score": round(float(rival[k]), 4)}
+    p = np.where(score > 0, score, rival)  # a rejected proposal keeps its probability
+    for k, v in enumerate(np.round(labels.review_priority(p), 4).tolist()):
+        out[k]["review_priority"] = v
     return out
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncbridge.matching.labels import LabelledPair
+
 Profile = Literal["location", "product", "batch"]
 PROFILES: tuple[str, ...] = ("location", "product", "batch")
 Decision = Literal["match", "review", "create"]
@@ -47,6 +49,9 @@ class MatchOptions(BaseModel):
         None, description="testing aid: use this strategy whatever the estimate says"
     )
     progress: bool = False
+    labels: list[LabelledPair] = Field(
+        default_factory=list, description="a person's answers: learned from and obeyed"
+    )
 
 
 class MatchDecision(BaseModel):
