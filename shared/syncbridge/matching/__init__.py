@@ -92,6 +92,7 @@ def match_records(
     internal = internal if isinstance(internal, Sized) else list(internal)
     external = external if isinstance(external, Sized) else list(external)
     memory.map_large_buffers()
+    memory.reset_peak()
     memory.check_input(options.profile, len(internal), len(external), options.memory_limit_mb)
     vocabs: dict = {}
     raw_i = load_records(internal, spec, "internal", vocabs)

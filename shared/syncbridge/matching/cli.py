@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stats", help="JSON file for run statistics")
     p.add_argument("--memory-limit-mb", type=int, default=None)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--labels", help='JSONL of a person\'s answers {"external_id","internal_id","match"}'
+    )
     return p
 
 
@@ -56,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     memory.map_large_buffers()
     from syncbridge.matching.engine import DECISIONS, run
+    from syncbridge.matching.labels import read_jsonl as read_labels
     from syncbridge.matching.profiles import SPECS
     from syncbridge.matching.records import count_records, load_files
 
@@ -70,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, memory.MemoryLimitError) as exc:
         sys.stderr.write(f"{_prefix(exc)}{_one_line(str(exc))}\n")
         return 2
+    try:
+        answers = read_labels(args.labels) if args.labels else []
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"syncbridge.matching: bad --labels: {_one_line(str(exc))}\n")
+        return 2
     options = MatchOptions(
+        labels=answers,
         profile=args.profile,
         memory_limit_mb=limit,
         progress=not args.quiet and raw_e.n + raw_i.n >= PROGRESS_MIN_RECORDS,

@@ -104,14 +104,34 @@ def _malloc_trim():
 
 
 def peak_rss() -> int:
-    """Peak resident set size so far, in bytes (ru_maxrss is KiB on Linux).
+    """Peak resident set size since the last `reset_peak`, in bytes.
 
-    The larger of this process and its finished children (the parallel file reader), so
-    no process of the run ever exceeded the reported figure.
+    The larger of this process (VmHWM, else ru_maxrss) and its finished children (the
+    parallel file reader), so no process of the run ever exceeded the reported figure.
     """
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return int(max(own, children)) * 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return int(max(_own_peak(), children))
+
+
+def _own_peak() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):  # pragma: no cover - non-Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # pragma: no cover
+
+
+def reset_peak() -> None:
+    """Start the peak afresh (Linux clear_refs): in a warm Lambda container the peak of
+    an earlier invocation is not this run's and must not count against its limit."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:  # pragma: no cover - not Linux, or not permitted
+        pass
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from syncbridge.matching import fellegi_sunter as fs
 from syncbridge.matching.sides import Prepared, Side
 
 EXPECTED_MATCH_SHARE = 0.5
@@ -352,9 +353,11 @@ PROFILE_COMPARISONS: dict[str, tuple[tuple[Comparison, ...], Callable]] = {
 
 
 class Scorer:
-    """Scores pairs for one run; u probabilities are measured on this run's data."""
+    """Scores pairs for one run. u is measured on random pairs of this run's data; m and
+    the match prior are learned by EM over this run's candidate pairs (`calibrate_prior`),
+    starting from the documented `Comparison.m` values and refined by reviewer labels."""
 
-    def __init__(self, prep: Prepared, profile: str, seed: int = 0) -> None:
+    def __init__(self, prep: Prepared, profile: str, seed: int = 0, labels=None) -> None:
         self.prep = prep
         self.comparisons, self._features = PROFILE_COMPARISONS[profile]
         n_i, n_e = prep.internal.n, prep.external.n
@@ -362,41 +365,48 @@ class Scorer:
         self.prior_logit = float(np.log(expected) - np.log(max(n_i * n_e - expected, 1.0)))
         self.weights: dict[str, np.ndarray] = {}
         self.tf_weight: dict[str, np.ndarray] = {}
-        self.u: dict[str, np.ndarray] = {}
+        self.u: dict[str, np.ndarray] = {}  # among candidate pairs, once learned
+        self.u_random: dict[str, np.ndarray] = {}  # among random pairs
         self.m: dict[str, np.ndarray] = {}
         self.given_weight: dict[str, float] = {}
         self.match_share = EXPECTED_MATCH_SHARE
+        self.partner_share = EXPECTED_MATCH_SHARE  # share of externals with a partner
+        self.labels = labels  # (external idx, internal idx, 1.0/0.0) arrays, or None
+        self.em: fs.EMResult | None = None
         self._fit(seed)
 
     def calibrate_prior(self, e: np.ndarray, i: np.ndarray, n_ext_sampled: int) -> np.ndarray:
-        """Re-estimate the expected number of matches from the candidates of a sample.
+        """Learn m and the match prior by EM over a sample of the candidate pairs.
 
-        Fixed point of M = sum over sampled externals of P(best candidate matches | M),
-        scaled to all externals: a dataset where most records find a strong candidate
-        earns a higher prior than one where few do. Bounded to [2 %, 100 %] of the
-        smaller side, starting from EXPECTED_MATCH_SHARE. Returns the sample's scores.
+        u stays as measured on random pairs; the reviewer's labelled pairs (if any) join
+        the EM with their answer fixed. The prior is lambda, the share of matches among
+        candidate pairs, so a score is the posterior P(match | levels) within the
+        candidates, calibrated on this run. Returns the sample's scores.
         """
         if len(e) == 0 or n_ext_sampled == 0:
             return np.zeros(0)
-        evidence = self.logit(self.features(e, i)) - self.prior_logit
-        best = np.full(self.prep.external.n, -np.inf)
-        np.maximum.at(best, e, evidence)
-        best = best[np.isfinite(best)]
+        levels = self.features(e, i).levels
+        labels = None
+        if self.labels is not None and len(self.labels[0]):
+            le, li, ly = self.labels
+            lab_levels = self.features(le, li).levels
+            levels = {k: np.concatenate([levels[k], lab_levels[k]]) for k in levels}
+            labels = np.concatenate([np.full(len(e), np.nan), ly.astype(np.float64)])
         n_i, n_e = self.prep.internal.n, self.prep.external.n
-        small = min(n_i, n_e)
-        scale = n_e / n_ext_sampled
-        expected = EXPECTED_MATCH_SHARE * small
-        for _ in range(30):
-            prior = np.log(expected) - np.log(max(n_i * n_e - expected, 1.0))
-            new = float(probability(prior + best).sum() * scale)
-            new = float(np.clip(new, 0.02 * small, small))
-            if abs(new - expected) < 0.5:
-                expected = new
-                break
-            expected = new
-        self.prior_logit = float(np.log(expected) - np.log(max(n_i * n_e - expected, 1.0)))
-        self.match_share = expected / max(small, 1)
-        return probability(evidence + self.prior_logit)
+        start = EXPECTED_MATCH_SHARE * min(n_i, n_e) / max(len(e) * n_e / n_ext_sampled, 1.0)
+        names = [c.name for c in self.comparisons]
+        most = min(n_i, n_e) * n_ext_sampled / n_e / max(len(e), 1)
+        self.em = fs.expectation_maximisation(
+            {k: levels[k] for k in names}, self.u_random, self.m, start, labels, most
+        )
+        for comp in self.comparisons:
+            self.u[comp.name] = self.em.u[comp.name]
+            self._set_m(comp, self.em.m[comp.name])
+        self.prior_logit = float(np.log(self.em.match_share) - np.log1p(-self.em.match_share))
+        expected = self.em.match_share * len(e) * n_e / n_ext_sampled
+        self.match_share = float(min(expected / max(min(n_i, n_e), 1), 1.0))
+        self.partner_share = float(min(expected / max(n_e, 1), 1.0))
+        return probability(self.logit(self.features(e, i)))
 
     def _fit(self, seed: int) -> None:
         prep = self.prep
@@ -407,48 +417,52 @@ class Scorer:
         i = rng.integers(0, n_i, s).astype(np.int32)
         feats = self._features(prep, e, i)
         for comp in self.comparisons:
-            lv = feats.levels[comp.name]
-            k = len(comp.m)
-            counts = np.bincount(lv, minlength=k + 1)[1:].astype(np.float64)
-            total = max(counts.sum(), 1.0)
-            u = np.maximum(counts, 0.5) / (total + 0.5 * k)
-            m = np.asarray(comp.m, dtype=np.float64)
-            self.u[comp.name] = np.concatenate([[1.0], u])
-            self.m[comp.name] = np.concatenate([[1.0], m])
-            w = np.zeros(k + 1)
-            w[1:] = np.log(m) - np.log(u)
-            self.weights[comp.name] = w
-            if comp.tf and comp.tf != "*":
-                self.tf_weight[comp.name] = self._tf(comp, m[0])
-            if comp.given:
-                self._given_u(comp)
+            self.u_random[comp.name] = fs.estimate_u(feats.levels[comp.name], len(comp.m))
+            self.u[comp.name] = self.u_random[comp.name]
+            self._set_m(comp, np.concatenate([[1.0], np.asarray(comp.m, dtype=np.float64)]))
 
-    def _tf(self, comp: Comparison, m1: float) -> np.ndarray:
-        """Weight of exact agreement on each value: ln(m / u_v).
+    def _set_m(self, comp: Comparison, m: np.ndarray) -> None:
+        self.m[comp.name] = m
+        self.weights[comp.name] = fs.match_weights(m, self.u[comp.name])
+        if comp.tf and comp.tf != "*" and comp.name not in self.tf_weight:
+            self.tf_weight[comp.name] = self._tf_base(comp) - np.log(
+                tf_share(self.prep.internal.cat[comp.tf])
+            )
+        if comp.given:
+            self._given_u(comp)
 
-        u_v is the share of the *other* internal records holding v (leave-one-out: the
-        candidate itself is not evidence that v is common), smoothed so a value held by
-        one record is very strong but not infinite evidence.
-        """
-        ids = self.prep.internal.cat[comp.tf]
-        return np.log(m1) - np.log(tf_share(ids))
+    def _tf_base(self, comp: Comparison) -> float:
+        """ln of the random-pair share agreeing exactly on `comp` (its level 1)."""
+        return float(np.log(self.u_random[comp.name][1]))
 
     def features(self, e: np.ndarray, i: np.ndarray) -> PairFeatures:
         return self._features(self.prep, e, i)
 
     def logit(self, feats: PairFeatures) -> np.ndarray:
+        """Posterior log-odds: the prior plus every comparison's match weight."""
         total = np.full(len(next(iter(feats.levels.values()))), self.prior_logit)
+        for w in self.comparison_weights(feats).values():
+            total += w
+        return total
+
+    def comparison_weights(self, feats: PairFeatures) -> dict[str, np.ndarray]:
+        """Each comparison's match weight ln(m/u) per pair (0 when a side is missing),
+        term-frequency adjusted on exact agreement: what the explanation shows."""
+        out: dict[str, np.ndarray] = {}
         for comp in self.comparisons:
             lv = feats.levels[comp.name]
             w = self.weights[comp.name][lv]
+            # term frequency (as Splink): exact agreement on value v weighs the level's
+            # weight plus ln(u_level / u_v), u_level the random-pair share agreeing
             if comp.name in feats.tf_u:
-                m1 = self.m[comp.name][1]
-                tfw = np.log(m1) - np.log(feats.tf_u[comp.name])
+                tfw = (
+                    self.weights[comp.name][1] + self._tf_base(comp) - np.log(feats.tf_u[comp.name])
+                )
                 w = np.where(lv == 1, tfw, w)
             elif comp.tf:
                 vals = feats.tf_values[comp.tf]
                 exact = (lv == 1) & (vals >= 0)
-                tfw = self.tf_weight[comp.name][np.maximum(vals, 0)]
+                tfw = self.weights[comp.name][1] + self.tf_weight[comp.name][np.maximum(vals, 0)]
                 w = np.where(exact, tfw, w)
             if comp.given and comp.name in self.given_weight:
                 # names that agree (levels 1-3): applying the cap to exact names only
@@ -456,8 +470,24 @@ class Scorer:
                 given = feats.levels[comp.given]
                 both = (lv == 1) & (given >= 1) & (given <= 3)
                 w = np.where(both, np.minimum(w, self.given_weight[comp.name]), w)
-            total += w
-        return total
+            out[comp.name] = w
+        return out
+
+    def explain(self, feats: PairFeatures) -> list[dict[str, float]]:
+        """Per pair: the raw evidence (similarities, distance) and each comparison's match
+        weight as `weight_<comparison>` (natural log-odds), plus `weight_prior`; the
+        weights sum to the logit of the score, so a reviewer sees what decided it."""
+        out = explanations(feats)
+        prior = round(self.prior_logit, 3)
+        columns = [
+            (f"weight_{k}", np.round(v.astype(np.float64), 3).tolist())
+            for k, v in self.comparison_weights(feats).items()
+        ]
+        for n, d in enumerate(out):
+            d["weight_prior"] = prior
+            for key, values in columns:
+                d[key] = values[n]
+        return out
 
     def _given_u(self, comp: Comparison) -> None:
         """u of agreeing on `comp` among different records that agree on `comp.given`.
