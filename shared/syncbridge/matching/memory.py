@@ -76,15 +76,16 @@ def release() -> None:
 
 
 def map_large_buffers() -> None:
-    """Allocate every buffer over 1 MiB with its own mmap (glibc's mallopt).
+    """Allocate every buffer over 8 MiB with its own mmap (glibc's mallopt).
 
     By default glibc raises its mmap threshold after the first large free, so later
     numpy arrays of up to 32 MiB come from the heap and their memory is not returned
-    when they are freed: the resident size creeps above what is alive.
+    when they are freed: the resident size creeps above what is alive. Smaller buffers
+    (a scoring chunk's arrays) stay on the heap, where they are reused without faults.
     """
     lib = _libc()
     if lib is not None:
-        lib.mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+        lib.mallopt(_M_MMAP_THRESHOLD, 8 << 20)
 
 
 _M_MMAP_THRESHOLD = -3
