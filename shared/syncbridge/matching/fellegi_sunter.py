@@ -34,6 +34,9 @@ LABEL_WEIGHT_SHARE = 0.5
 """Labelled matches together weigh as much as this share of the estimated matches."""
 PRIOR_STRENGTH = 5.0
 """Pseudo-counts of the starting m per comparison: keeps a level with no support stable."""
+U_PRIOR_STRENGTH = 50.0
+"""Pseudo-pairs of the random-pair u: on a handful of candidate pairs (a small tenant) the
+data cannot tell matches from look-alikes, and u stays near what random pairs say."""
 
 
 @dataclass
@@ -81,6 +84,7 @@ def expectation_maximisation(
     n = len(next(iter(levels.values()))) if levels else 0
     m = {k: np.asarray(m_start[k], dtype=np.float64).copy() for k in names}
     u = {k: np.asarray(u[k], dtype=np.float64).copy() for k in names}
+    prior_u = {k: u[k].copy() for k in names}
     bounds = (LAMBDA_BOUNDS[0], max(LAMBDA_BOUNDS[0], min(LAMBDA_BOUNDS[1], max_match_share)))
     lam = float(np.clip(match_share_start, *bounds))
     if n == 0:
@@ -118,7 +122,7 @@ def expectation_maximisation(
             delta = max(delta, float(np.abs(new_m - m[k][1:]).max()))
             m[k][1:] = new_m
             counts_u = np.bincount(lv, weights=non_weight, minlength=k_levels + 1)
-            counts_u = counts_u[1 : k_levels + 1] + 0.5
+            counts_u = counts_u[1 : k_levels + 1] + U_PRIOR_STRENGTH * prior_u[k][1:] + 0.5
             u[k][1:] = counts_u / counts_u.sum()
         lam = new_lam
         if delta < EM_TOLERANCE:

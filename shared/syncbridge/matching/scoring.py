@@ -9,8 +9,10 @@ value's frequency (term frequency: sharing "facebook.com" says less than sharing
 domain). The score is the posterior probability sigmoid(prior log-odds + sum of
 weights), with the prior from the expected number of matches among all n*m pairs.
 
-Geographic evidence (distance, address, postal code, city) is strongly correlated, so it
-is folded into one `place` comparison instead of being counted four times.
+Geographic evidence is folded into two comparisons instead of four: `place` (street
+address and coordinates, strongly correlated) and `area` (postal code and town), each
+missing (no evidence) where the pair lacks its fields, so a tenant without coordinates is
+not judged as if the records were far apart.
 """
 
 from __future__ import annotations
@@ -149,8 +151,10 @@ def _eq_levels(ev: np.ndarray) -> np.ndarray:
 LOCATION = (
     # name: core equal, >=.92, >=.80, >=.60, lower (renames keep ~4%)
     Comparison("name", (0.80, 0.08, 0.05, 0.03, 0.04), tf="name_core"),
-    # place: same spot, nearby, same postal area, same town, elsewhere (moving town is rare)
-    Comparison("place", (0.83, 0.07, 0.05, 0.035, 0.015)),
+    # place (street address and coordinates): same spot, nearby, close, same region, far
+    Comparison("place", (0.80, 0.08, 0.05, 0.04, 0.03)),
+    # area (postal code and town): same postal code, same postal district or town, other
+    Comparison("area", (0.85, 0.10, 0.05)),
     Comparison("phone", (0.94, 0.06), tf="phone"),
     # chains share a website across towns: when names agree, a shared site says less
     Comparison("website", (0.92, 0.08), tf="website", given="name"),
@@ -173,18 +177,19 @@ def _location(prep: Prepared, e: np.ndarray, i: np.ndarray) -> PairFeatures:
         addr_clash = addr < 0.6
         lv1 = (addr >= 0.95) | ((dist < 100) & ~addr_clash)
         lv2 = (dist < 1000) | (addr >= 0.8)
-        lv3 = (postal == 1) | (dist < 5000)
-        lv4 = (city == 1) | (dist < 25000) | (postal3 == 1)
-    known = ~(np.isnan(dist) & np.isnan(addr) & np.isnan(postal) & np.isnan(city))
+        lv3 = (dist < 5000) | (addr >= 0.6)
+        lv4 = dist < 25000
     place = np.select([lv1, lv2, lv3, lv4], [1, 2, 3, 4], 5).astype(np.int8)
-    place[~known] = 0
+    place[np.isnan(dist) & np.isnan(addr)] = 0
+    area = np.select([postal == 1, (postal3 == 1) | (city == 1)], [1, 2], 3).astype(np.int8)
+    area[np.isnan(postal) & np.isnan(city)] = 0
 
     phone = _eq(Ex.cat["phone"][e], In.cat["phone"][i])
     web = _eq(Ex.cat["website"][e], In.cat["website"][i])
     return PairFeatures(
         tf_u={"name": _name_u(prep, e, i)},
         levels={
-            "name": name_lv, "place": place, "phone": _eq_levels(phone),
+            "name": name_lv, "place": place, "area": area, "phone": _eq_levels(phone),
             "website": _eq_levels(web),
         },
         evidence={
@@ -357,7 +362,9 @@ class Scorer:
     the match prior are learned by EM over this run's candidate pairs (`calibrate_prior`),
     starting from the documented `Comparison.m` values and refined by reviewer labels."""
 
-    def __init__(self, prep: Prepared, profile: str, seed: int = 0, labels=None) -> None:
+    def __init__(
+        self, prep: Prepared, profile: str, seed: int = 0, labels=None, start_m=None
+    ) -> None:
         self.prep = prep
         self.comparisons, self._features = PROFILE_COMPARISONS[profile]
         n_i, n_e = prep.internal.n, prep.external.n
@@ -373,7 +380,7 @@ class Scorer:
         self.partner_share = EXPECTED_MATCH_SHARE  # share of externals with a partner
         self.labels = labels  # (external idx, internal idx, 1.0/0.0) arrays, or None
         self.em: fs.EMResult | None = None
-        self._fit(seed)
+        self._fit(seed, start_m or {})
 
     def calibrate_prior(self, e: np.ndarray, i: np.ndarray, n_ext_sampled: int) -> np.ndarray:
         """Learn m and the match prior by EM over a sample of the candidate pairs.
@@ -408,7 +415,11 @@ class Scorer:
         self.partner_share = float(min(expected / max(n_e, 1), 1.0))
         return probability(self.logit(self.features(e, i)))
 
-    def _fit(self, seed: int) -> None:
+    def learned_parameters(self) -> dict[str, list[float]]:
+        """m per comparison (levels 1..k): a later run of this profile starts from it."""
+        return {k: [round(float(x), 6) for x in v[1:]] for k, v in self.m.items()}
+
+    def _fit(self, seed: int, start_m: dict[str, list[float]]) -> None:
         prep = self.prep
         rng = np.random.default_rng(seed)
         n_i, n_e = prep.internal.n, prep.external.n
@@ -419,7 +430,11 @@ class Scorer:
         for comp in self.comparisons:
             self.u_random[comp.name] = fs.estimate_u(feats.levels[comp.name], len(comp.m))
             self.u[comp.name] = self.u_random[comp.name]
-            self._set_m(comp, np.concatenate([[1.0], np.asarray(comp.m, dtype=np.float64)]))
+            start = start_m.get(comp.name)
+            if start is None or len(start) != len(comp.m) or not all(x > 0 for x in start):
+                start = comp.m  # the documented starting values
+            m = np.asarray(start, dtype=np.float64)
+            self._set_m(comp, np.concatenate([[1.0], m / m.sum()]))
 
     def _set_m(self, comp: Comparison, m: np.ndarray) -> None:
         self.m[comp.name] = m

@@ -16,6 +16,7 @@ from syncbridge.observability import logger
 
 from .models import (
     PROFILE_BY_TYPE,
+    MatchGuidance,
     MatchMessage,
     Proposal,
     Resolution,
@@ -23,6 +24,7 @@ from .models import (
     staging_key,
 )
 from .ports import (
+    LabelRepository,
     MappingRepository,
     Matcher,
     ProposalRepository,
@@ -42,6 +44,7 @@ class MatchService:
     home: HomePlatform
     mappings: MappingRepository
     matcher: Matcher
+    labels: LabelRepository | None = None  # the tenant's review answers and learned weights
 
     def handle(self, msg: MatchMessage) -> MatchOutcomeKind:
         setup = self.setups.get(msg.tenant_id, msg.connection_id)
@@ -73,7 +76,17 @@ class MatchService:
             r.id: r for r in self.home.iter_all(msg.tenant_id, rtype) if r.id not in taken
         }
         internal = [{"id": rid, **r.fields} for rid, r in internal_records.items()]
-        outcomes = self.matcher.match(internal, external, PROFILE_BY_TYPE[rtype])
+        profile = PROFILE_BY_TYPE[rtype]
+        if self.labels is None:
+            outcomes = self.matcher.match(internal, external, profile)
+        else:
+            guidance = MatchGuidance(
+                labels=self.labels.labels(msg.tenant_id, rtype),
+                parameters=self.labels.parameters(msg.tenant_id, profile),
+            )
+            outcomes = self.matcher.match(internal, external, profile, guidance)
+            if guidance.learned:
+                self.labels.save_parameters(msg.tenant_id, profile, guidance.learned)
 
         by_id = {e["id"]: e for e in external}
         proposals: list[Proposal] = []
