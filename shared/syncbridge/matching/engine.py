@@ -41,11 +41,12 @@ class EngineOutput:
     rival: np.ndarray  # best feasible alternative's score per external (0 = none)
     scorer: Scorer
     stats: MatchStats
+    explain_chunk: int = EXPLAIN_CHUNK
 
     def iter_explanations(self) -> Iterator[dict]:
         n_e = len(self.partner)
-        for lo in range(0, n_e, EXPLAIN_CHUNK):
-            hi = min(n_e, lo + EXPLAIN_CHUNK)
+        for lo in range(0, n_e, self.explain_chunk):
+            hi = min(n_e, lo + self.explain_chunk)
             yield from _explanations(
                 self.scorer, self.partner[lo:hi], self.rival[lo:hi], self.score[lo:hi], lo
             )
@@ -105,6 +106,7 @@ def run(
     internal.columns.clear()
     external.columns.clear()
     vocabs.clear()
+    memory.release()
     with timed("plan_blocks"):
         plans = blocking.plan_blocks(prep, profile, options.max_block_pairs)
     raw_pairs = sum(p.pairs for p in plans)
@@ -140,7 +142,9 @@ def run(
     for lo, hi in shard_bounds:
         codes = blocking.generate_pairs(plans, n_i, lo, hi if hi < n_e else None)
         candidate_pairs += len(codes)
-        se, si, ss = _score_codes(scorer, codes, n_i, options.possible_threshold, odds_sum)
+        se, si, ss = _score_codes(
+            scorer, codes, n_i, options.possible_threshold, plan.score_chunk, odds_sum
+        )
         del codes
         if plan.strategy == "local_greedy":
             # last resort: commit this shard's choices now and keep only them (plus
@@ -226,8 +230,9 @@ def run(
     )
     rival_p = np.where(np.isfinite(rival), probability(np.nan_to_num(rival, neginf=-50.0)), 0.0)
     return EngineOutput(
-        external.ids, internal.ids, partner, score, decision, rival_p, scorer, stats
-    )
+        external.ids, internal.ids, partner, score, decision, rival_p, scorer, stats,
+        plan.explain_chunk,
+    )  # fmt: skip
 
 
 PRIOR_SAMPLE_PAIRS = 150_000
@@ -281,15 +286,20 @@ def _shard_bounds(per_ext: np.ndarray, shards: int) -> list[tuple[int, int]]:
 
 
 def _score_codes(
-    scorer: Scorer, codes: np.ndarray, n_i: int, threshold: float, odds_sum: np.ndarray
+    scorer: Scorer,
+    codes: np.ndarray,
+    n_i: int,
+    threshold: float,
+    chunk_size: int,
+    odds_sum: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score candidate codes chunk by chunk; keep pairs at or above `threshold` with their
     log-odds (not the probability, which saturates at 1.0 and would tie strong pairs).
     Adds every candidate's posterior odds to `odds_sum` (its external's competition)."""
     cut = float(_logit(np.array([threshold]))[0])
     out_e, out_i, out_s = [], [], []
-    for start in range(0, len(codes), memory.SCORE_CHUNK):
-        chunk = codes[start : start + memory.SCORE_CHUNK]
+    for start in range(0, len(codes), chunk_size):
+        chunk = codes[start : start + chunk_size]
         e, i = blocking.split_pairs(chunk, n_i)
         p = scorer.logit(scorer.features(e, i))
         odds_sum += np.bincount(e, weights=np.exp(np.minimum(p, 50.0)), minlength=len(odds_sum))

@@ -15,6 +15,7 @@ from typing import Any
 
 from syncbridge.observability import logger
 
+from .errors import MatchTooLarge
 from .models import MatchGuidance, MatchOutcome, Profile
 from .ports import Matcher
 
@@ -125,9 +126,12 @@ class ExactKeyMatcher:
 class EngineMatcher:
     """The matching engine's library call (`syncbridge.matching.match_records`)."""
 
-    def __init__(self, match_records: Any, options_type: Any) -> None:
+    def __init__(
+        self, match_records: Any, options_type: Any, limit_error: type[Exception] = MemoryError
+    ) -> None:
         self._match_records = match_records
         self._options_type = options_type
+        self._limit_error = limit_error
 
     def match(
         self,
@@ -149,11 +153,17 @@ class EngineMatcher:
                 "labels": [label.model_dump() for label in guidance.labels],
                 "parameters": guidance.parameters,
             }
-        result = self._match_records(
-            [profile_record(r, profile) for r in internal],
-            [profile_record(r, profile) for r in external],
-            self._options_type(profile=profile, **learning),
-        )
+        try:  # the options' memory limit defaults to this Lambda's MemorySize
+            result = self._match_records(
+                [profile_record(r, profile) for r in internal],
+                [profile_record(r, profile) for r in external],
+                self._options_type(profile=profile, **learning),
+            )
+        except self._limit_error as exc:
+            raise MatchTooLarge(
+                str(exc), needed_mb=getattr(exc, "needed_mb", None),
+                internal=len(internal), external=len(external),
+            ) from exc  # fmt: skip
         if guidance is not None:
             stats = getattr(result, "stats", None)
             guidance.learned = getattr(stats, "parameters", None) if stats else None
@@ -176,7 +186,8 @@ def default_matcher() -> Matcher:
         engine = importlib.import_module("syncbridge.matching")
         match_records = engine.match_records
         options_type = importlib.import_module("syncbridge.matching.models").MatchOptions
+        limit_error = engine.MemoryLimitError
     except (ImportError, AttributeError) as exc:
         logger.warning("matching engine unavailable; using exact keys", extra={"why": str(exc)})
         return ExactKeyMatcher()
-    return EngineMatcher(match_records, options_type)
+    return EngineMatcher(match_records, options_type, limit_error)

@@ -132,7 +132,11 @@ class RecordSource(Protocol):
 
 
 class Matcher(Protocol):
-    """The matching engine's library call, reduced to what the setup needs."""
+    """The matching engine's library call, reduced to what the setup needs.
+
+    Raises `errors.MatchTooLarge` when the records cannot be matched in the memory the
+    function has (before any work: the engine refuses rather than exceed it).
+    """
 
     def match(
         self,
