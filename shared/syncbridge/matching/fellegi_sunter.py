@@ -16,6 +16,12 @@ clamped to 1 or 0, weighted so that a handful of labels is not drowned by a hund
 thousand unlabelled pairs; they refine m but not lambda (a reviewer sees a chosen, not a
 random, sample of the pairs).
 
+Levels are ordered, most alike first, and the weights must respect that order (a closer
+level is never weaker evidence of a match than a farther one: a monotone likelihood
+ratio). EM on blocked pairs can otherwise settle on a "match" class of look-alikes
+elsewhere (same name, other town) that likes *different* places; after every M-step each
+comparison's weights are made non-increasing by pool-adjacent-violators (`monotone`).
+
 Everything is vectorised over pairs: the levels are int8 arrays, one per comparison.
 """
 
@@ -60,6 +66,26 @@ def match_weights(m: np.ndarray, u: np.ndarray) -> np.ndarray:
     w = np.log(np.maximum(m, M_FLOOR)) - np.log(u)
     w[0] = 0.0
     return w
+
+
+def monotone(m: np.ndarray, u: np.ndarray, mass: np.ndarray) -> np.ndarray:
+    """m (levels 1..k) adjusted so ln(m/u) does not increase from level 1 to k.
+
+    Pool-adjacent-violators on the weights, each level weighted by its pair mass; m is
+    then u * exp(weight), renormalised (a shift of every weight, order kept)."""
+    w = list(np.log(np.maximum(m, M_FLOOR)) - np.log(u))
+    if all(a >= b for a, b in zip(w, w[1:], strict=False)):
+        return m
+    blocks: list[list[float]] = []  # [weighted sum, weight, count]
+    for value, weight in zip(w, np.maximum(mass, 1e-9), strict=True):
+        blocks.append([value * weight, weight, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            a, b = blocks[-2], blocks.pop()
+            a[0], a[1], a[2] = a[0] + b[0], a[1] + b[1], a[2] + b[2]
+    pooled = np.concatenate([np.full(int(b[2]), b[0] / b[1]) for b in blocks])
+    out = u * np.exp(pooled - pooled.max())
+    out = np.maximum(out / out.sum(), M_FLOOR)
+    return out / out.sum()
 
 
 def _logit(p: float) -> float:
@@ -119,11 +145,12 @@ def expectation_maximisation(
             counts = counts + PRIOR_STRENGTH * prior_m[k][1:] / max(prior_m[k][1:].sum(), 1e-9)
             new_m = np.maximum(counts / max(counts.sum(), 1e-12), M_FLOOR)
             new_m /= new_m.sum()
-            delta = max(delta, float(np.abs(new_m - m[k][1:]).max()))
-            m[k][1:] = new_m
             counts_u = np.bincount(lv, weights=non_weight, minlength=k_levels + 1)
             counts_u = counts_u[1 : k_levels + 1] + U_PRIOR_STRENGTH * prior_u[k][1:] + 0.5
             u[k][1:] = counts_u / counts_u.sum()
+            new_m = monotone(new_m, u[k][1:], counts + counts_u)
+            delta = max(delta, float(np.abs(new_m - m[k][1:]).max()))
+            m[k][1:] = new_m
         lam = new_lam
         if delta < EM_TOLERANCE:
             converged = True
