@@ -28,6 +28,7 @@ Everything is vectorised over pairs: the levels are int8 arrays, one per compari
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def monotone(m: np.ndarray, u: np.ndarray, mass: np.ndarray) -> np.ndarray:
     Pool-adjacent-violators on the weights, each level weighted by its pair mass; m is
     then u * exp(weight), renormalised (a shift of every weight, order kept)."""
     w = list(np.log(np.maximum(m, M_FLOOR)) - np.log(u))
-    if all(a >= b for a, b in zip(w, w[1:], strict=False)):
+    if all(a >= b for a, b in pairwise(w)):
         return m
     blocks: list[list[float]] = []  # [weighted sum, weight, count]
     for value, weight in zip(w, np.maximum(mass, 1e-9), strict=True):
