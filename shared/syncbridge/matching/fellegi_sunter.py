@@ -32,8 +32,10 @@ from itertools import pairwise
 
 import numpy as np
 
-M_FLOOR = 1e-4
-"""No level is impossible among matches (a zero m would veto a pair outright)."""
+M_FLOOR = 0.01
+"""No level is rarer than 1 % among matches: data entry errors happen in every field, so
+no single comparison may veto a pair outright (EM on its own drives a level that the
+current solution calls non-matches towards zero, and the next E-step believes it)."""
 LAMBDA_BOUNDS = (1e-6, 0.5)
 EM_MAX_ITERATIONS = 40
 EM_TOLERANCE = 1e-4

@@ -52,3 +52,18 @@ def test_levels_run_from_most_alike_to_missing() -> None:
     assert lv["area"].tolist() == [1, 3, 0]
     assert lv["phone"].tolist() == [1, 2, 0]
     assert feats.evidence["distance_m"][0] < 50
+
+
+def test_reordered_address_words_are_forgiven_only_at_the_same_house_number() -> None:
+    internal = [{"id": "k0", "name": "Kiara Ryan", "address": "13 towns crescent korrelocking"}]
+    external = [
+        {"id": "e0", "name": "Kiara Ryan", "address": "13 korrelocking towns crescent"},
+        {"id": "e1", "name": "Kiara Ryan", "address": "31 korrelocking towns crescent"},
+    ]
+    prep = _prepared("location", internal, external)
+    feats = compare(
+        prep, np.array([0, 1], np.int32), np.array([0, 0], np.int32), COMPARISONS["location"]
+    )
+    same, other = feats.evidence["address"].tolist()
+    assert same >= 0.95 and feats.levels["place"][0] == 1
+    assert other < 0.8  # another house number: the plain ratio stands
