@@ -56,11 +56,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         "--keep-outputs", action="store_true", help="keep every run's output under .bench/runs/"
     )
     parser.add_argument(
-        "--no-study",
-        action="store_true",
-        help="skip the leave-one-dataset-out table and the learning curve (benchmarks/learning.py)",
-    )
-    parser.add_argument(
         "--sweep-case",
         default=None,
         help=f"case of the memory sweep (default {sweep.DEFAULT_CASE}; none with --quick)",
@@ -71,6 +66,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="comma-separated --memory-limit-mb values of the memory sweep",
     )
     parser.add_argument("--no-sweep", action="store_true", help="skip the memory sweep")
+    parser.add_argument(
+        "--no-study",
+        action="store_true",
+        help="skip the leave-one-dataset-out table and the learning curve (benchmarks/learning.py)",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument(
         "--render",
@@ -96,22 +96,23 @@ def _case_note(case: cases.Case) -> str:
 
 
 def _render(args: argparse.Namespace) -> int:
-    results, host, notes, extra = report.load_results(args.render)
+    results, host, notes = report.load_results(args.render)
     if not notes:  # saved before the JSON carried them: describe the (cached) cases again
         names = list(dict.fromkeys(r.case for r in results))
         notes = [_case_note(case) for case in cases.resolve(names, generator=args.generator)]
-    path = report.write_results(results, host, args.results_dir, notes, extra)
-    print(report.markdown(results, host, notes, extra))
+    swept = report.load_sweep(args.render)
+    extra = report.load_extra(args.render)
+    path = report.write_results(results, host, args.results_dir, notes, swept, extra)
+    print(report.markdown(results, host, notes, swept, extra))
     print(f"written: {path}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host, notes, extra)
+        report.update_readme(README, results, host, notes, swept, extra)
         print(f"updated: {README}", file=sys.stderr)
     return 0
 
 
-def _sweep(args: argparse.Namespace, chosen: list, work_dir: Path) -> list[str]:
-    """The memory sweep's report lines (full runs by default; --quick only when
-    --sweep-case is given)."""
+def _sweep(args: argparse.Namespace, chosen: list, work_dir: Path) -> list[RunResult]:
+    """The memory sweep (full runs by default; --quick only when --sweep-case is given)."""
     name = args.sweep_case or (None if args.quick else sweep.DEFAULT_CASE)
     if args.no_sweep or name is None or not any(s.is_ours for s in chosen):
         return []
@@ -123,7 +124,7 @@ def _sweep(args: argparse.Namespace, chosen: list, work_dir: Path) -> list[str]:
     )
     for result in results:
         print(f"    {result.memory_limit_mb} MB: {sweep.verdict(result)[1]}", file=sys.stderr)
-    return sweep.section(results)
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,18 +169,18 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             results.append(result)
+    swept = _sweep(args, chosen, work_dir)
     extra: list[str] = []
     studied = [c for c in resolved if c.kind != "synthetic"]
     if not args.no_study and not args.skip_ours and systems.engine_present() and studied:
         extra = learning.study(studied, timeout=args.timeout)
-    extra += _sweep(args, chosen, work_dir)
     host = report.machine()
     notes = [_case_note(case) for case in resolved]
-    path = report.write_results(results, host, args.results_dir, notes, extra)
-    print(report.markdown(results, host, notes, extra))
+    path = report.write_results(results, host, args.results_dir, notes, swept, extra)
+    print(report.markdown(results, host, notes, swept, extra))
     print(f"written: {path} and {path.with_suffix('.json')}; logs: {work_dir}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host, notes, extra)
+        report.update_readme(README, results, host, notes, swept, extra)
         print(f"updated: {README}", file=sys.stderr)
     return 0
 

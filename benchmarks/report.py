@@ -216,6 +216,7 @@ def markdown(
     results: list[RunResult],
     host: dict[str, object],
     case_notes: list[str] | None = None,
+    sweep: list[RunResult] | None = None,
     extra: list[str] | None = None,
 ) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in host["packages"].items())  # type: ignore[union-attr]
@@ -231,6 +232,17 @@ def markdown(
         " contract (strict check) is `invalid` and scores nothing; `timeout`/`oom` are runs"
         " stopped at the per-run limits.",
     ]
+    if sweep:
+        from benchmarks import sweep as memory_sweep
+
+        notes += [
+            "",
+            "Memory sweep (the engine under each `--memory-limit-mb`: it must finish with its "
+            "measured peak under the limit, or refuse before loading with exit 2 naming the "
+            "least limit it needs):",
+            "",
+            memory_sweep.table(sweep),
+        ]
     if case_notes:
         notes += ["", "Cases:", "", *case_notes]
     sources = sorted({r.blocking_recall_source for r in results if r.blocking_recall_source})
@@ -255,16 +267,18 @@ def write_results(
     host: dict[str, object],
     directory: Path,
     case_notes: list[str] | None = None,
+    sweep: list[RunResult] | None = None,
     extra: list[str] | None = None,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    text = markdown(results, host, case_notes, extra)
+    text = markdown(results, host, case_notes, sweep, extra)
     (directory / "latest.md").write_text("# Benchmark results\n\n" + text)
     payload = {
         "machine": host,
         "cases": case_notes or [],
         "extra": extra or [],
         "runs": [r.as_dict() for r in results],
+        "sweep": [r.as_dict() for r in sweep or []],
     }
     (directory / "latest.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return directory / "latest.md"
@@ -286,18 +300,27 @@ def update_readme(
     results: Iterable[RunResult],
     host: dict[str, object],
     case_notes: list[str] | None = None,
+    sweep: list[RunResult] | None = None,
     extra: list[str] | None = None,
 ) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     body = "`make bench` (full) or `make bench-quick`; details in `benchmarks/README.md`.\n\n"
-    section = body + markdown(list(results), host, case_notes, extra)
+    section = body + markdown(list(results), host, case_notes, sweep, extra)
     path.write_text(replace_section(text, section), encoding="utf-8")
 
 
-def load_results(
-    path: Path,
-) -> tuple[list[RunResult], dict[str, object], list[str], list[str]]:
+def load_results(path: Path) -> tuple[list[RunResult], dict[str, object], list[str]]:
     """A run saved by `write_results` (its JSON), to render again without re-running."""
     payload = json.loads(path.read_text())
     results = [RunResult(**run) for run in payload["runs"]]
-    return results, payload["machine"], list(payload.get("cases", [])), payload.get("extra", [])
+    return results, payload["machine"], list(payload.get("cases", []))
+
+
+def load_sweep(path: Path) -> list[RunResult]:
+    """The memory sweep of a saved run (empty when it had none)."""
+    return [RunResult(**run) for run in json.loads(path.read_text()).get("sweep", [])]
+
+
+def load_extra(path: Path) -> list[str]:
+    """The quality study of a saved run (leave-one-dataset-out, learning curve)."""
+    return list(json.loads(path.read_text()).get("extra", []))

@@ -101,14 +101,3 @@ def table(results: list[RunResult]) -> str:
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
-
-def section(results: list[RunResult]) -> list[str]:
-    """The sweep as report lines (the report's extra sections)."""
-    return [
-        "",
-        "Memory sweep (the engine under each `--memory-limit-mb`: it must finish with its "
-        "measured peak under the limit, or refuse before loading with exit 2 naming the "
-        "least limit it needs):",
-        "",
-        table(results),
-    ]

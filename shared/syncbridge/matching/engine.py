@@ -117,7 +117,7 @@ def run(
         for p in plans:
             per_ext += p.pairs_per_external(n_e)
         answers = labels.index_labels(options.labels, prep.external.ids, prep.internal.ids)
-        scorer = Scorer(prep, profile, labels=answers.as_tuple())
+        scorer = Scorer(prep, profile, labels=answers.as_tuple(), start_m=options.parameters)
         dedup, kept_share = _calibrate(scorer, plans, per_ext, n_i, n_e, options.possible_threshold)
     plan = memory.choose(
         memory.Workload(raw_pairs, dedup, kept_share, n_e),
@@ -225,6 +225,7 @@ def run(
         sampled_kept_share=round(kept_share, 4),
         match_prior_share=round(scorer.match_share, 4),
         labels_used=len(answers),
+        parameters=scorer.learned_parameters(),
         em_iterations=scorer.em.iterations if scorer.em else 0,
     )
     rival_p = np.where(np.isfinite(rival), probability(np.nan_to_num(rival, neginf=-50.0)), 0.0)

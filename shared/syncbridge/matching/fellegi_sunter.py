@@ -16,17 +16,26 @@ clamped to 1 or 0, weighted so that a handful of labels is not drowned by a hund
 thousand unlabelled pairs; they refine m but not lambda (a reviewer sees a chosen, not a
 random, sample of the pairs).
 
+Levels are ordered, most alike first, and the weights must respect that order (a closer
+level is never weaker evidence of a match than a farther one: a monotone likelihood
+ratio). EM on blocked pairs can otherwise settle on a "match" class of look-alikes
+elsewhere (same name, other town) that likes *different* places; after every M-step each
+comparison's weights are made non-increasing by pool-adjacent-violators (`monotone`).
+
 Everything is vectorised over pairs: the levels are int8 arrays, one per comparison.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
-M_FLOOR = 1e-4
-"""No level is impossible among matches (a zero m would veto a pair outright)."""
+M_FLOOR = 0.01
+"""No level is rarer than 1 % among matches: data entry errors happen in every field, so
+no single comparison may veto a pair outright (EM on its own drives a level that the
+current solution calls non-matches towards zero, and the next E-step believes it)."""
 LAMBDA_BOUNDS = (1e-6, 0.5)
 EM_MAX_ITERATIONS = 40
 EM_TOLERANCE = 1e-4
@@ -34,6 +43,9 @@ LABEL_WEIGHT_SHARE = 0.5
 """Labelled matches together weigh as much as this share of the estimated matches."""
 PRIOR_STRENGTH = 5.0
 """Pseudo-counts of the starting m per comparison: keeps a level with no support stable."""
+U_PRIOR_STRENGTH = 50.0
+"""Pseudo-pairs of the random-pair u: on a handful of candidate pairs (a small tenant) the
+data cannot tell matches from look-alikes, and u stays near what random pairs say."""
 
 
 @dataclass
@@ -59,6 +71,26 @@ def match_weights(m: np.ndarray, u: np.ndarray) -> np.ndarray:
     return w
 
 
+def monotone(m: np.ndarray, u: np.ndarray, mass: np.ndarray) -> np.ndarray:
+    """m (levels 1..k) adjusted so ln(m/u) does not increase from level 1 to k.
+
+    Pool-adjacent-violators on the weights, each level weighted by its pair mass; m is
+    then u * exp(weight), renormalised (a shift of every weight, order kept)."""
+    w = list(np.log(np.maximum(m, M_FLOOR)) - np.log(u))
+    if all(a >= b for a, b in pairwise(w)):
+        return m
+    blocks: list[list[float]] = []  # [weighted sum, weight, count]
+    for value, weight in zip(w, np.maximum(mass, 1e-9), strict=True):
+        blocks.append([value * weight, weight, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            a, b = blocks[-2], blocks.pop()
+            a[0], a[1], a[2] = a[0] + b[0], a[1] + b[1], a[2] + b[2]
+    pooled = np.concatenate([np.full(int(b[2]), b[0] / b[1]) for b in blocks])
+    out = u * np.exp(pooled - pooled.max())
+    out = np.maximum(out / out.sum(), M_FLOOR)
+    return out / out.sum()
+
+
 def _logit(p: float) -> float:
     return float(np.log(p) - np.log1p(-p))
 
@@ -81,6 +113,7 @@ def expectation_maximisation(
     n = len(next(iter(levels.values()))) if levels else 0
     m = {k: np.asarray(m_start[k], dtype=np.float64).copy() for k in names}
     u = {k: np.asarray(u[k], dtype=np.float64).copy() for k in names}
+    prior_u = {k: u[k].copy() for k in names}
     bounds = (LAMBDA_BOUNDS[0], max(LAMBDA_BOUNDS[0], min(LAMBDA_BOUNDS[1], max_match_share)))
     lam = float(np.clip(match_share_start, *bounds))
     if n == 0:
@@ -115,11 +148,12 @@ def expectation_maximisation(
             counts = counts + PRIOR_STRENGTH * prior_m[k][1:] / max(prior_m[k][1:].sum(), 1e-9)
             new_m = np.maximum(counts / max(counts.sum(), 1e-12), M_FLOOR)
             new_m /= new_m.sum()
+            counts_u = np.bincount(lv, weights=non_weight, minlength=k_levels + 1)
+            counts_u = counts_u[1 : k_levels + 1] + U_PRIOR_STRENGTH * prior_u[k][1:] + 0.5
+            u[k][1:] = counts_u / counts_u.sum()
+            new_m = monotone(new_m, u[k][1:], counts + counts_u)
             delta = max(delta, float(np.abs(new_m - m[k][1:]).max()))
             m[k][1:] = new_m
-            counts_u = np.bincount(lv, weights=non_weight, minlength=k_levels + 1)
-            counts_u = counts_u[1 : k_levels + 1] + 0.5
-            u[k][1:] = counts_u / counts_u.sum()
         lam = new_lam
         if delta < EM_TOLERANCE:
             converged = True

@@ -52,6 +52,11 @@ class MatchOptions(BaseModel):
     labels: list[LabelledPair] = Field(
         default_factory=list, description="a person's answers: learned from and obeyed"
     )
+    parameters: dict[str, list[float]] | None = Field(
+        None,
+        description="m per comparison learned on an earlier run of this profile "
+        "(MatchStats.parameters): where EM starts instead of the documented defaults",
+    )
 
 
 class MatchDecision(BaseModel):

@@ -147,7 +147,7 @@ def test_given_a_saved_run_then_it_renders_the_same_table_again(tmp_path):
     }
     write_results(results, host, tmp_path, ["- brewery-drift: a note"])
 
-    loaded, loaded_host, notes, _ = load_results(tmp_path / "latest.json")
+    loaded, loaded_host, notes = load_results(tmp_path / "latest.json")
 
     assert markdown(loaded, loaded_host, notes) == markdown(results, host, notes)
     assert notes == ["- brewery-drift: a note"]

@@ -165,3 +165,16 @@ def test_explanation_shows_each_fields_match_weight(internal_locations, external
     assert {"weight_prior", "weight_name", "weight_place", "weight_phone"} <= set(weights)
     assert weights["weight_phone"] > 0  # the same phone is evidence for the match
     assert 0.0 <= d.explanation["review_priority"] <= 1.0
+
+
+def test_monotone_keeps_closer_levels_at_least_as_strong() -> None:
+    from syncbridge.matching.fellegi_sunter import monotone
+
+    u = np.array([0.6, 0.2, 0.2])
+    bad = np.array([0.2, 0.1, 0.7])  # "far apart" would weigh most: a look-alike class
+    fixed = monotone(bad, u, np.array([100.0, 100.0, 100.0]))
+    w = np.log(fixed) - np.log(u)
+    assert w[0] >= w[1] - 1e-9 >= w[2] - 2e-9
+    assert fixed.sum() == pytest.approx(1.0)
+    good = np.array([0.8, 0.15, 0.05])
+    assert monotone(good, u, np.ones(3)) is good  # already ordered: untouched

@@ -16,7 +16,7 @@ from typing import Any
 from syncbridge.observability import logger
 
 from .errors import MatchTooLarge
-from .models import MatchOutcome, Profile
+from .models import MatchGuidance, MatchOutcome, Profile
 from .ports import Matcher
 
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -63,7 +63,11 @@ class ExactKeyMatcher:
     """
 
     def match(
-        self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
+        self,
+        internal: list[dict[str, Any]],
+        external: list[dict[str, Any]],
+        profile: Profile,
+        guidance: MatchGuidance | None = None,  # exact keys learn nothing
     ) -> list[MatchOutcome]:
         strong: dict[str, str] = {}
         weak: dict[str, str] = {}
@@ -130,7 +134,11 @@ class EngineMatcher:
         self._limit_error = limit_error
 
     def match(
-        self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
+        self,
+        internal: list[dict[str, Any]],
+        external: list[dict[str, Any]],
+        profile: Profile,
+        guidance: MatchGuidance | None = None,
     ) -> list[MatchOutcome]:
         if not external:
             return []
@@ -139,17 +147,26 @@ class EngineMatcher:
                 MatchOutcome(external_id=str(r["id"]), decision="create", score=0.0)
                 for r in external
             ]
+        learning: dict[str, Any] = {}
+        if guidance is not None:
+            learning = {
+                "labels": [label.model_dump() for label in guidance.labels],
+                "parameters": guidance.parameters,
+            }
         try:  # the options' memory limit defaults to this Lambda's MemorySize
             result = self._match_records(
                 [profile_record(r, profile) for r in internal],
                 [profile_record(r, profile) for r in external],
-                self._options_type(profile=profile),
+                self._options_type(profile=profile, **learning),
             )
         except self._limit_error as exc:
             raise MatchTooLarge(
                 str(exc), needed_mb=getattr(exc, "needed_mb", None),
                 internal=len(internal), external=len(external),
             ) from exc  # fmt: skip
+        if guidance is not None:
+            stats = getattr(result, "stats", None)
+            guidance.learned = getattr(stats, "parameters", None) if stats else None
         decisions = getattr(result, "decisions", result)
         return [
             MatchOutcome.model_validate(d if isinstance(d, dict) else d.model_dump())

@@ -17,6 +17,7 @@ from syncbridge.observability import logger
 from .errors import MatchTooLarge
 from .models import (
     PROFILE_BY_TYPE,
+    MatchGuidance,
     MatchMessage,
     Proposal,
     Resolution,
@@ -24,6 +25,7 @@ from .models import (
     staging_key,
 )
 from .ports import (
+    LabelRepository,
     MappingRepository,
     Matcher,
     ProposalRepository,
@@ -43,6 +45,7 @@ class MatchService:
     home: HomePlatform
     mappings: MappingRepository
     matcher: Matcher
+    labels: LabelRepository | None = None  # the tenant's review answers and learned weights
 
     def handle(self, msg: MatchMessage) -> MatchOutcomeKind:
         setup = self.setups.get(msg.tenant_id, msg.connection_id)
@@ -74,8 +77,18 @@ class MatchService:
             r.id: r for r in self.home.iter_all(msg.tenant_id, rtype) if r.id not in taken
         }
         internal = [{"id": rid, **r.fields} for rid, r in internal_records.items()]
+        profile = PROFILE_BY_TYPE[rtype]
+        guidance = None
+        if self.labels is not None:
+            guidance = MatchGuidance(
+                labels=self.labels.labels(msg.tenant_id, rtype),
+                parameters=self.labels.parameters(msg.tenant_id, profile),
+            )
         try:
-            outcomes = self.matcher.match(internal, external, PROFILE_BY_TYPE[rtype])
+            if guidance is None:
+                outcomes = self.matcher.match(internal, external, profile)
+            else:
+                outcomes = self.matcher.match(internal, external, profile, guidance)
         except MatchTooLarge as exc:
             # a redelivery would be refused the same way: say why and wait for a person
             # (a larger MatcherMemoryMb, or a smaller import) instead of retrying
@@ -85,6 +98,8 @@ class MatchService:
             logger.warning("match refused: too large for the matcher's memory",
                            extra={"needed_mb": exc.details.get("needed_mb")})  # fmt: skip
             return "too_large"
+        if guidance is not None and guidance.learned and self.labels is not None:
+            self.labels.save_parameters(msg.tenant_id, profile, guidance.learned)
 
         by_id = {e["id"]: e for e in external}
         proposals: list[Proposal] = []
