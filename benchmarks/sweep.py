@@ -100,4 +100,3 @@ def table(results: list[RunResult]) -> str:
         ]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
-
