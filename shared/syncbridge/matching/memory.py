@@ -275,19 +275,24 @@ def choose(
         force is not None or estimate(1, True) <= budget
     ):
         return Plan(force or "global_greedy", 1, estimate(1, True), baseline_bytes)
-    if force in (None, "component_greedy"):
-        shards = _fit_shards(lambda s: estimate(s, True), budget)
-        if shards is not None or force == "component_greedy":
-            shards = max(shards or MAX_SHARDS, 2 if force else 1)
-            return Plan("component_greedy", shards, estimate(shards, True), baseline_bytes)
-    for explain, score in ((EXPLAIN_CHUNK, SCORE_CHUNK), (MIN_EXPLAIN_CHUNK, MIN_SCORE_CHUNK)):
-        shards = _fit_shards(lambda s, x=explain, c=score: estimate(s, False, x, c), budget)
-        if shards is not None:
-            shards = max(shards, 2)
-            return Plan(
-                "local_greedy", shards, estimate(shards, False, explain, score),
-                baseline_bytes, explain, score,
-            )  # fmt: skip
+    chunk_sizes = ((EXPLAIN_CHUNK, SCORE_CHUNK), (MIN_EXPLAIN_CHUNK, MIN_SCORE_CHUNK))
+    if force == "component_greedy":
+        shards = _fit_shards(lambda s: estimate(s, True), budget) or MAX_SHARDS
+        return Plan("component_greedy", max(shards, 2), estimate(shards, True), baseline_bytes)
+    # the global answer in shards (smaller chunks before giving it up), then local greedy
+    for strategy, keep_all in (("component_greedy", True), ("local_greedy", False)):
+        if force not in (None, strategy):
+            continue
+        for explain, score in chunk_sizes:
+            shards = _fit_shards(
+                lambda s, k=keep_all, x=explain, c=score: estimate(s, k, x, c), budget
+            )
+            if shards is not None:
+                shards = max(shards, 2) if strategy == "local_greedy" else shards
+                return Plan(
+                    strategy, shards, estimate(shards, keep_all, explain, score),
+                    baseline_bytes, explain, score,
+                )  # fmt: skip
     if force is not None:  # testing aid: run it anyway, however small the limit
         return Plan("local_greedy", MAX_SHARDS, estimate(MAX_SHARDS, False), baseline_bytes)
     smallest = estimate(MAX_SHARDS, False, MIN_EXPLAIN_CHUNK, MIN_SCORE_CHUNK)

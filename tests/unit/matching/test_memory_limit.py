@@ -84,3 +84,18 @@ def test_the_cli_refuses_a_limit_too_small_with_exit_2_and_one_line(
     assert len(err.strip().splitlines()) == 1
     assert "needs at least" in err and "the limit is 1 MB" in err
     assert not out.exists()
+
+
+def test_small_chunks_keep_the_global_answer_before_local_greedy_is_considered() -> None:
+    # kept pairs fit, but not beside the default explanation and scoring chunks
+    work = memory.Workload(4_000_000, dedup_share=0.75, kept_share=0.05, external_records=300_000)
+    default_chunks = memory.pair_phase_bytes(work, 8, True)
+    small_chunks = memory.pair_phase_bytes(
+        work, 8, True, memory.MIN_EXPLAIN_CHUNK, memory.MIN_SCORE_CHUNK
+    )
+    assert small_chunks < default_chunks
+    limit = int((400 * MB + (small_chunks + default_chunks) / 2) / memory.HEADROOM)
+    plan = memory.choose(work, 400 * MB, 400 * MB, limit, None)
+    assert plan.strategy == "component_greedy"
+    assert plan.explain_chunk == memory.MIN_EXPLAIN_CHUNK
+    assert plan.estimated_bytes <= limit * memory.HEADROOM
