@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import cases, report, systems
+from benchmarks import cases, learning, report, sweep, systems
 from benchmarks.run import RunResult, run_case
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -55,6 +55,22 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep-outputs", action="store_true", help="keep every run's output under .bench/runs/"
     )
+    parser.add_argument(
+        "--sweep-case",
+        default=None,
+        help=f"case of the memory sweep (default {sweep.DEFAULT_CASE}; none with --quick)",
+    )
+    parser.add_argument(
+        "--sweep-limits",
+        default=",".join(map(str, sweep.DEFAULT_LIMITS)),
+        help="comma-separated --memory-limit-mb values of the memory sweep",
+    )
+    parser.add_argument("--no-sweep", action="store_true", help="skip the memory sweep")
+    parser.add_argument(
+        "--no-study",
+        action="store_true",
+        help="skip the leave-one-dataset-out table and the learning curve (benchmarks/learning.py)",
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument(
         "--render",
@@ -84,13 +100,31 @@ def _render(args: argparse.Namespace) -> int:
     if not notes:  # saved before the JSON carried them: describe the (cached) cases again
         names = list(dict.fromkeys(r.case for r in results))
         notes = [_case_note(case) for case in cases.resolve(names, generator=args.generator)]
-    path = report.write_results(results, host, args.results_dir, notes)
-    print(report.markdown(results, host, notes))
+    swept = report.load_sweep(args.render)
+    extra = report.load_extra(args.render)
+    path = report.write_results(results, host, args.results_dir, notes, swept, extra)
+    print(report.markdown(results, host, notes, swept, extra))
     print(f"written: {path}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host, notes)
+        report.update_readme(README, results, host, notes, swept, extra)
         print(f"updated: {README}", file=sys.stderr)
     return 0
+
+
+def _sweep(args: argparse.Namespace, chosen: list, work_dir: Path) -> list[RunResult]:
+    """The memory sweep (full runs by default; --quick only when --sweep-case is given)."""
+    name = args.sweep_case or (None if args.quick else sweep.DEFAULT_CASE)
+    if args.no_sweep or name is None or not any(s.is_ours for s in chosen):
+        return []
+    limits = tuple(int(x) for x in args.sweep_limits.split(",") if x.strip())
+    (case,) = cases.resolve([name], generator=args.generator)
+    print(f"memory sweep on {case.name}: {limits} MB", file=sys.stderr, flush=True)
+    results = sweep.run_sweep(
+        case, limits, timeout_seconds=args.timeout, work_dir=work_dir / "sweep"
+    )
+    for result in results:
+        print(f"    {result.memory_limit_mb} MB: {sweep.verdict(result)[1]}", file=sys.stderr)
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,13 +169,18 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             results.append(result)
+    swept = _sweep(args, chosen, work_dir)
+    extra: list[str] = []
+    studied = [c for c in resolved if c.kind != "synthetic"]
+    if not args.no_study and not args.skip_ours and systems.engine_present() and studied:
+        extra = learning.study(studied, timeout=args.timeout)
     host = report.machine()
     notes = [_case_note(case) for case in resolved]
-    path = report.write_results(results, host, args.results_dir, notes)
-    print(report.markdown(results, host, notes))
+    path = report.write_results(results, host, args.results_dir, notes, swept, extra)
+    print(report.markdown(results, host, notes, swept, extra))
     print(f"written: {path} and {path.with_suffix('.json')}; logs: {work_dir}", file=sys.stderr)
     if args.readme:
-        report.update_readme(README, results, host, notes)
+        report.update_readme(README, results, host, notes, swept, extra)
         print(f"updated: {README}", file=sys.stderr)
     return 0
 

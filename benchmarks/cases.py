@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from benchmarks import synthetic
+from benchmarks import datasets, synthetic
 from benchmarks.casefiles import CaseFiles
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ENGINE_GENERATOR = REPO_ROOT / "shared" / "syncbridge" / "matching" / "synthetic.py"
 GENERATORS = ("engine", "benchmarks")
 ENGINE_SEED = 7
-REAL_CASES_DIR = REPO_ROOT.parent / "shared" / "bench" / "cases"
+# ../shared beside the clone (as in CI); SYNCBRIDGE_SHARED_DIR points elsewhere (a worktree)
+SHARED_DIR = Path(os.environ.get("SYNCBRIDGE_SHARED_DIR") or REPO_ROOT.parent / "shared")
+REAL_CASES_DIR = SHARED_DIR / "bench" / "cases"
 CACHE_DIR = REPO_ROOT / ".bench"
 SYNTHETIC_SIZES = {"synthetic-50k": 50_000, "synthetic-100k": 100_000, "synthetic-1m": 1_000_000}
 QUICK_SYNTHETIC = ("synthetic-50k",)
@@ -33,7 +35,7 @@ _SIZE_NAME = re.compile(r"^synthetic-(\d+)(k|m)?$")
 @dataclass(frozen=True)
 class Case(CaseFiles):
     name: str
-    kind: Literal["real", "synthetic"]
+    kind: Literal["real", "registry", "synthetic"]
     directory: Path
 
     @property
@@ -95,9 +97,13 @@ def synthetic_size(name: str) -> int | None:
     return int(match.group(1)) * unit
 
 
+REGISTRY_CASES = tuple(datasets.BUILDERS)
+"""Public datasets built from package registries (benchmarks/datasets.py)."""
+
+
 def default_case_names(quick: bool, cases_dir: Path = REAL_CASES_DIR) -> list[str]:
     synthetic_names = QUICK_SYNTHETIC if quick else tuple(SYNTHETIC_SIZES)
-    return [*real_case_names(cases_dir), *synthetic_names]
+    return [*real_case_names(cases_dir), *REGISTRY_CASES, *synthetic_names]
 
 
 def resolve(
@@ -112,6 +118,12 @@ def resolve(
     for name in names:
         if name in real:
             yield Case(name, "real", cases_dir / name)
+            continue
+        if name in datasets.BUILDERS:
+            try:
+                yield Case(name, "registry", datasets.ensure(name, cache / "datasets"))
+            except datasets.DatasetUnavailable as exc:
+                print(f"skipping {name}: {exc}", file=sys.stderr, flush=True)
             continue
         base, _, chosen = name.partition("@")  # synthetic-50k@benchmarks picks a generator
         size = synthetic_size(base)

@@ -42,6 +42,8 @@ class RunResult:
     blocking_recall: float | None = None
     blocking_recall_source: str | None = None
     detail: str = ""
+    memory_limit_mb: int | None = None  # ours: the --memory-limit-mb it ran under
+    needed_mb: int | None = None  # ours, refused: the least limit it named
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

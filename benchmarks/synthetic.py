@@ -5,9 +5,11 @@ coordinates around its city's centre. The internal side holds clean-ish records;
 external side holds noisy copies of most of them: typos, legal-suffix and street
 abbreviations ("Brewing Company" / "Brewing Co", "Street" / "St"), other phone and
 postal formats, missing fields, jittered coordinates, and a few entities that moved
-(new address, coordinates kilometres away, sometimes a new phone). Both sides also
-hold partner-less records, and some of the external ones are deliberate traps: a chain's
-name in another city, or a same-name business next door.
+(new address, coordinates kilometres away, sometimes a new phone). 80 % of each side
+has a partner; of the 20 % new external records a quarter are namesakes of a partnered
+one in another city (the trap of blocking on the name alone). Cities are Zipf-sized and
+have postcodes in proportion (about 40 records each), so no postcode holds more than a
+fraction of a percent of the records. Ids are random and the files shuffled.
 
 Deterministic for a given size and seed; `ensure_case` writes the files once into a
 cache folder and reuses them.
@@ -24,8 +26,10 @@ import numpy as np
 
 from benchmarks.casefiles import CaseFiles
 
-GENERATOR_VERSION = 1
-SHARED_SHARE = 0.92  # share of each side's records that have a partner on the other side
+GENERATOR_VERSION = 2
+SHARED_SHARE = 0.8  # share of each side's records that have a partner on the other side
+NAMESAKE_SHARE = 0.25  # of the partner-less external records: a partnered name, another city
+RECORDS_PER_POSTCODE = 40  # postcodes per city grow with the city, as real ones do
 
 
 def _words(text: str) -> list[str]:
@@ -108,8 +112,10 @@ class _Builder:
         self.city_lat = self.np_rng.uniform(25.5, 48.5, cities)
         self.city_lon = self.np_rng.uniform(-123.5, -70.0, cities)
         self.city_zip = self.np_rng.integers(1000, 99000, cities)
-        self.city_area = self.np_rng.integers(201, 989, cities)
         city_ranks = np.arange(1, cities + 1, dtype=float)
+        share = (1.0 / city_ranks**0.8) / float((1.0 / city_ranks**0.8).sum())
+        self.city_zips = np.maximum(1, np.round(share * records_per_side / RECORDS_PER_POSTCODE))
+        self.city_area = self.np_rng.integers(201, 989, cities)
         self.city_weights = list(np.cumsum(1.0 / city_ranks**0.8))
         self.suffixes = list(SUFFIXES)
 
@@ -154,6 +160,10 @@ class _Builder:
         city = rng.choices(range(len(self.city_names)), cum_weights=self.city_weights)[0]
         return self.entity_in(city, self.name(city))
 
+    def postcode(self, city: int) -> str:
+        offset = self.rng.randrange(int(self.city_zips[city]))
+        return f"{(int(self.city_zip[city]) + offset) % 100000:05d}"
+
     def entity_in(self, city: int, name: str) -> dict[str, object]:
         rng = self.rng
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
@@ -162,7 +172,7 @@ class _Builder:
             "address": self.street(),
             "city": self.city_names[city],
             "state": self.city_state[city],
-            "postal_code": f"{(int(self.city_zip[city]) + rng.randint(0, 30)) % 100000:05d}",
+            "postal_code": self.postcode(city),
             "country": "United States",
             "phone": f"{self.city_area[city]}{rng.randint(2000000, 9999999)}",
             "website": f"http://www.{slug}.com" if rng.random() < 0.7 else None,
@@ -277,15 +287,15 @@ def _drop_internal_fields(builder: _Builder, record: dict[str, object]) -> dict[
     return out
 
 
-def _trap(builder: _Builder, shared_entities: list[dict[str, object]]) -> dict[str, object]:
-    """A partner-less external record that looks like one that has a partner."""
+def _namesake(builder: _Builder, shared_entities: list[dict[str, object]]) -> dict[str, object]:
+    """A partner-less external record named like one that has a partner, in another city
+    (chains, and the many "Main Street Brewing"s): the trap of blocking on the name alone."""
     rng = builder.rng
     model = rng.choice(shared_entities)
-    if rng.random() < 0.6:  # a chain: same name, another city
+    city = int(model["_city"])
+    while city == int(model["_city"]) and len(builder.city_names) > 1:
         city = rng.choices(range(len(builder.city_names)), cum_weights=builder.city_weights)[0]
-        return builder.entity_in(city, str(model["name"]))
-    # a different business in the same city, with a similar name
-    return builder.entity_in(int(model["_city"]), _vary_suffix(rng, str(model["name"])))
+    return builder.entity_in(city, str(model["name"]))
 
 
 def _ids(rng: random.Random, prefix: str, count: int) -> list[str]:
@@ -308,7 +318,7 @@ def generate(directory: Path, records_per_side: int, seed: int = 20261123) -> Sy
     alone = records_per_side - shared
     entities = [builder.entity() for _ in range(shared + alone)]
     shared_entities, internal_only = entities[:shared], entities[shared:]
-    traps = [_trap(builder, shared_entities) for _ in range(alone // 3)]
+    traps = [_namesake(builder, shared_entities) for _ in range(round(alone * NAMESAKE_SHARE))]
     external_only = traps + [builder.entity() for _ in range(alone - len(traps))]
 
     internal_records = [_drop_internal_fields(builder, e) for e in shared_entities + internal_only]

@@ -31,6 +31,7 @@ class System:
     module: str
     is_ours: bool = False
     is_peer: bool = False
+    memory_limit_mb: int = MEMORY_LIMIT_MB  # ours only
 
     def command(self, case: Case, out: Path, stats: Path) -> list[str]:
         command = [
@@ -47,7 +48,7 @@ class System:
             str(out),
         ]
         if self.is_ours:
-            command += ["--stats", str(stats), "--memory-limit-mb", str(MEMORY_LIMIT_MB)]
+            command += ["--stats", str(stats), "--memory-limit-mb", str(self.memory_limit_mb)]
         return command
 
 

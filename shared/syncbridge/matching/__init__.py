@@ -12,7 +12,8 @@ Library use (the matcher Lambda calls this)::
 Records are dicts (or pydantic models) with a string ``id`` and the profile's fields
 (see ``profiles.SPECS`` and ``../shared/contracts/matching-cli.md``). Bad input raises
 ``InputError`` (its message names the record). ``MatchOptions.memory_limit_mb`` defaults to
-the Lambda's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``) or 3,008 MB.
+the Lambda's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``) or 3,008 MB; an input that cannot
+be matched under it raises ``MemoryLimitError`` (``needed_mb``) before the work starts.
 
 Command line: ``python -m syncbridge.matching --internal F --external F --profile P --out F
 [--stats F] [--memory-limit-mb N]``.
@@ -46,8 +47,9 @@ exact) -> decisions with per-field evidence (``engine``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 
+from syncbridge.matching.memory import MemoryLimitError
 from syncbridge.matching.models import (
     PROFILES,
     MatchDecision,
@@ -64,6 +66,7 @@ __all__ = [
     "MatchOptions",
     "MatchResult",
     "MatchStats",
+    "MemoryLimitError",
     "match_records",
 ]
 
@@ -73,7 +76,12 @@ def match_records(
     external: Iterable[object],
     options: MatchOptions | None = None,
 ) -> MatchResult:
-    """Match external records against internal ones; one decision per external record."""
+    """Match external records against internal ones; one decision per external record.
+
+    Raises MemoryLimitError, before any work, when the records cannot be matched under
+    ``options.memory_limit_mb`` (in Lambda: the function's MemorySize).
+    """
+    from syncbridge.matching import memory
     from syncbridge.matching.engine import DECISIONS, run
     from syncbridge.matching.profiles import SPECS
     from syncbridge.matching.records import load_records
@@ -81,6 +89,11 @@ def match_records(
     started = time.perf_counter()
     options = options or MatchOptions()
     spec = SPECS[options.profile]
+    internal = internal if isinstance(internal, Sized) else list(internal)
+    external = external if isinstance(external, Sized) else list(external)
+    memory.map_large_buffers()
+    memory.reset_peak()
+    memory.check_input(options.profile, len(internal), len(external), options.memory_limit_mb)
     vocabs: dict = {}
     raw_i = load_records(internal, spec, "internal", vocabs)
     raw_e = load_records(external, spec, "external", vocabs)

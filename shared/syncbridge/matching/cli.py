@@ -1,6 +1,9 @@
 """Command line, exactly per ../shared/contracts/matching-cli.md.
 
-Exit 0 on success; exit 2 with ONE line on stderr for bad input (file:line: reason).
+Exit 0 on success; exit 2 with ONE line on stderr for bad input (file:line: reason), and
+for an input that cannot be matched under --memory-limit-mb: refused before loading when
+the files' size says so, or before the pair phase when the measured baseline does
+("needs at least N MB of memory for ..."); the limit is never exceeded instead.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stats", help="JSON file for run statistics")
     p.add_argument("--memory-limit-mb", type=int, default=None)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--labels", help='JSONL of a person\'s answers {"external_id","internal_id","match"}'
+    )
     return p
 
 
@@ -49,24 +55,42 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("syncbridge.matching: --memory-limit-mb must be positive\n")
         return 2
 
+    from syncbridge.matching import memory
+
+    memory.map_large_buffers()
     from syncbridge.matching.engine import DECISIONS, run
+    from syncbridge.matching.labels import read_jsonl as read_labels
     from syncbridge.matching.profiles import SPECS
-    from syncbridge.matching.records import load_files
+    from syncbridge.matching.records import count_records, load_files
 
     spec = SPECS[args.profile]
     t_load = time.perf_counter()
+    (n_i, bytes_i), (n_e, bytes_e) = count_records(args.internal), count_records(args.external)
     try:
+        input_need = memory.check_input(
+            args.profile, n_i, n_e, limit, input_bytes=bytes_i + bytes_e
+        )
         raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec)
-    except InputError as exc:
-        sys.stderr.write(f"{_one_line(str(exc))}\n")
+    except (InputError, memory.MemoryLimitError) as exc:
+        sys.stderr.write(f"{_prefix(exc)}{_one_line(str(exc))}\n")
+        return 2
+    try:
+        answers = read_labels(args.labels) if args.labels else []
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"syncbridge.matching: bad --labels: {_one_line(str(exc))}\n")
         return 2
     options = MatchOptions(
+        labels=answers,
         profile=args.profile,
         memory_limit_mb=limit,
         progress=not args.quiet and raw_e.n + raw_i.n >= PROGRESS_MIN_RECORDS,
     )
     load_seconds = round(time.perf_counter() - t_load, 3)
-    out = run(raw_i, raw_e, vocabs, options, started)
+    try:
+        out = run(raw_i, raw_e, vocabs, options, started)
+    except memory.MemoryLimitError as exc:
+        sys.stderr.write(f"{_prefix(exc)}{_one_line(str(exc))}\n")
+        return 2
     t_write = time.perf_counter()
     try:
         _write(args.out, out, DECISIONS)
@@ -77,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                 update={
                     "seconds": round(time.perf_counter() - started, 3),
                     "peak_bytes": max(out.stats.peak_bytes, peak_rss()),
+                    "input_estimate_bytes": input_need,
                     "timings": {
                         "load": load_seconds,
                         **out.stats.timings,
@@ -92,19 +117,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _prefix(exc: Exception) -> str:
+    return "" if isinstance(exc, InputError) else "syncbridge.matching: "
+
+
 def _write(path: str, out, decisions: tuple[str, ...]) -> None:
     ext_ids, int_ids = out.external_ids, out.internal_ids
     dumps = orjson.dumps
+    chunk = out.explain_chunk
+
+    def rows():  # per chunk, so a million Python numbers never exist at once
+        for lo in range(0, len(out.partner), chunk):
+            hi = lo + chunk
+            yield from zip(
+                out.partner[lo:hi].tolist(), out.decision[lo:hi].tolist(),
+                out.score[lo:hi].tolist(), strict=True,
+            )  # fmt: skip
+
     with open(path, "wb", buffering=1 << 20) as fh:
-        for k, (p, d, s, ex) in enumerate(
-            zip(
-                out.partner.tolist(),
-                out.decision.tolist(),
-                out.score.tolist(),
-                out.iter_explanations(),
-                strict=True,
-            )
-        ):
+        for k, ((p, d, s), ex) in enumerate(zip(rows(), out.iter_explanations(), strict=True)):
             fh.write(
                 dumps(
                     {

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from syncbridge.matching import assign, blocking, memory
+from syncbridge.matching import assign, blocking, decide, labels, memory
 from syncbridge.matching.models import MatchOptions, MatchStats
 from syncbridge.matching.records import RawSide, Vocab
-from syncbridge.matching.scoring import Scorer, explanations, probability
+from syncbridge.matching.scoring import Scorer, probability
 from syncbridge.matching.sides import Prepared, prepare
 
 _LOGIT_EPS = 1e-12
@@ -41,12 +41,15 @@ class EngineOutput:
     rival: np.ndarray  # best feasible alternative's score per external (0 = none)
     scorer: Scorer
     stats: MatchStats
+    explain_chunk: int = EXPLAIN_CHUNK
 
     def iter_explanations(self) -> Iterator[dict]:
         n_e = len(self.partner)
-        for lo in range(0, n_e, EXPLAIN_CHUNK):
-            hi = min(n_e, lo + EXPLAIN_CHUNK)
-            yield from _explanations(self.scorer, self.partner[lo:hi], self.rival[lo:hi], lo)
+        for lo in range(0, n_e, self.explain_chunk):
+            hi = min(n_e, lo + self.explain_chunk)
+            yield from _explanations(
+                self.scorer, self.partner[lo:hi], self.rival[lo:hi], self.score[lo:hi], lo
+            )
 
 
 DECISIONS = ("create", "review", "match")
@@ -103,6 +106,7 @@ def run(
     internal.columns.clear()
     external.columns.clear()
     vocabs.clear()
+    memory.release()
     with timed("plan_blocks"):
         plans = blocking.plan_blocks(prep, profile, options.max_block_pairs)
     raw_pairs = sum(p.pairs for p in plans)
@@ -112,7 +116,8 @@ def run(
         per_ext = np.zeros(n_e, dtype=np.int64)
         for p in plans:
             per_ext += p.pairs_per_external(n_e)
-        scorer = Scorer(prep, profile)
+        answers = labels.index_labels(options.labels, prep.external.ids, prep.internal.ids)
+        scorer = Scorer(prep, profile, labels=answers.as_tuple(), start_m=options.parameters)
         dedup, kept_share = _calibrate(scorer, plans, per_ext, n_i, n_e, options.possible_threshold)
     plan = memory.choose(
         memory.Workload(raw_pairs, dedup, kept_share, n_e),
@@ -131,12 +136,15 @@ def run(
     kept_s: list[np.ndarray] = []
     taken_i = np.zeros(n_i, dtype=bool)
     local_rival = np.full(n_e, -np.inf)
+    odds_sum = np.zeros(n_e)  # every candidate's posterior odds, per external (decide)
     candidate_pairs = 0
     t_pairs = time.perf_counter()
     for lo, hi in shard_bounds:
         codes = blocking.generate_pairs(plans, n_i, lo, hi if hi < n_e else None)
         candidate_pairs += len(codes)
-        se, si, ss = _score_codes(scorer, codes, n_i, options.possible_threshold)
+        se, si, ss = _score_codes(
+            scorer, codes, n_i, options.possible_threshold, odds_sum, plan.score_chunk
+        )
         del codes
         if plan.strategy == "local_greedy":
             # last resort: commit this shard's choices now and keep only them (plus
@@ -155,6 +163,8 @@ def run(
     i = np.concatenate(kept_i) if kept_i else np.zeros(0, np.int32)
     s = np.concatenate(kept_s) if kept_s else np.zeros(0)
     del kept_e, kept_i, kept_s
+    if plan.strategy != "local_greedy":  # local_greedy committed shard by shard already
+        e, i, s = labels.obey(e, i, s, answers, n_i)
 
     with timed("assign"):
         strategy = plan.strategy
@@ -176,22 +186,13 @@ def run(
     progress.step("assigned")
 
     with timed("decide"):
-        # s and rival are log-odds here; the output score is the probability
+        # s and rival are log-odds here; the output score is the one-to-one probability
         partner = np.full(n_e, -1, dtype=np.int64)
         log_odds = np.full(n_e, -np.inf)
         partner[e[chosen]] = i[chosen]
         log_odds[e[chosen]] = s[chosen]
-        score = probability(log_odds)
-        has = partner >= 0
-        with np.errstate(invalid="ignore"):
-            margin = np.where(np.isfinite(rival), log_odds - rival, np.inf)
-        decision = np.zeros(n_e, dtype=np.int8)
-        review = has & (score >= options.review_threshold)
-        decision[review] = 1
-        confident = (
-            has & (score >= options.match_threshold) & (margin >= options.ambiguity_log_odds)
-        )
-        decision[confident] = 2
+        score = decide.one_to_one_probability(log_odds, odds_sum, scorer.partner_share)
+        decision = decide.decide(score, options.auto_match_error)
         partner[decision == 0] = -1
     progress.step("decided")
     progress.close()
@@ -223,11 +224,15 @@ def run(
         sampled_dedup_share=round(dedup, 4),
         sampled_kept_share=round(kept_share, 4),
         match_prior_share=round(scorer.match_share, 4),
+        labels_used=len(answers),
+        parameters=scorer.learned_parameters(),
+        em_iterations=scorer.em.iterations if scorer.em else 0,
     )
     rival_p = np.where(np.isfinite(rival), probability(np.nan_to_num(rival, neginf=-50.0)), 0.0)
     return EngineOutput(
-        external.ids, internal.ids, partner, score, decision, rival_p, scorer, stats
-    )
+        external.ids, internal.ids, partner, score, decision, rival_p, scorer, stats,
+        plan.explain_chunk,
+    )  # fmt: skip
 
 
 PRIOR_SAMPLE_PAIRS = 150_000
@@ -281,16 +286,27 @@ def _shard_bounds(per_ext: np.ndarray, shards: int) -> list[tuple[int, int]]:
 
 
 def _score_codes(
-    scorer: Scorer, codes: np.ndarray, n_i: int, threshold: float
+    scorer: Scorer,
+    codes: np.ndarray,
+    n_i: int,
+    threshold: float,
+    odds_sum: np.ndarray,
+    chunk_size: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score candidate codes chunk by chunk; keep pairs at or above `threshold` with their
-    log-odds (not the probability, which saturates at 1.0 and would tie strong pairs)."""
+    log-odds (not the probability, which saturates at 1.0 and would tie strong pairs).
+    Adds every candidate's posterior odds to `odds_sum` (its external's competition)."""
     cut = float(_logit(np.array([threshold]))[0])
     out_e, out_i, out_s = [], [], []
-    for start in range(0, len(codes), memory.SCORE_CHUNK):
-        chunk = codes[start : start + memory.SCORE_CHUNK]
+    for start in range(0, len(codes), chunk_size):
+        chunk = codes[start : start + chunk_size]
         e, i = blocking.split_pairs(chunk, n_i)
         p = scorer.logit(scorer.features(e, i))
+        if len(e):  # codes are sorted: this chunk's externals are e[0]..e[-1]
+            first = int(e[0])
+            odds_sum[first : int(e[-1]) + 1] += np.bincount(
+                e - first, weights=np.exp(np.minimum(p, 50.0))
+            )
         keep = p >= cut
         out_e.append(e[keep])
         out_i.append(i[keep])
@@ -301,21 +317,25 @@ def _score_codes(
 
 
 def _explanations(
-    scorer: Scorer, partner: np.ndarray, rival: np.ndarray, offset: int
+    scorer: Scorer, partner: np.ndarray, rival: np.ndarray, score: np.ndarray, offset: int
 ) -> list[dict]:
-    """Evidence for a slice of externals (index offset..): the assigned pair's fields plus
-    the runner-up score; for a create, the best candidate's score when there was one."""
+    """Evidence for a slice of externals (index offset..): the assigned pair's fields and
+    match weights plus the runner-up score; for a create, the best candidate's score when
+    there was one; for every line its `review_priority` (labels.review_priority)."""
     out: list[dict] = [{} for _ in range(len(partner))]
     ext = np.flatnonzero(partner >= 0)
     if len(ext):
         feats = scorer.features((ext + offset).astype(np.int32), partner[ext].astype(np.int32))
         rival_l = np.round(rival[ext], 4).tolist()
-        for k, ex, r in zip(ext.tolist(), explanations(feats), rival_l, strict=True):
+        for k, ex, r in zip(ext.tolist(), scorer.explain(feats), rival_l, strict=True):
             if r > 0:
                 ex["runner_up_score"] = r
             out[k] = ex
     for k in np.flatnonzero((partner < 0) & (rival > 0)).tolist():
         out[k] = {"best_candidate_score": round(float(rival[k]), 4)}
+    p = np.where(score > 0, score, rival)  # a rejected proposal keeps its probability
+    for k, v in enumerate(np.round(labels.review_priority(p), 4).tolist()):
+        out[k]["review_priority"] = v
     return out
 
 

@@ -1,11 +1,13 @@
-"""Quality check against a gold file: F1, review rate and blocking recall.
+"""Blocking recall against a gold file: the one engine-internal quantity a scorer of the
+output cannot see.
 
     python -m syncbridge.matching.evaluate CASE_DIR [CASE_DIR ...]
 
 A case directory holds internal.jsonl, external.jsonl, gold.jsonl and case.json (the
-layout of ../shared/bench/cases). Scoring follows the bench README: a `match` or
-`review` line is a predicted link. Blocking recall is the share of gold pairs that
-reach scoring (share a blocking key), the quantity the blocking design is judged on.
+layout of ../shared/bench/cases). Blocking recall is the share of gold pairs that reach
+scoring (share a blocking key), the quantity the blocking design is judged on.
+Precision, recall, F1 and review rate of a run are scored by the benchmark's scorer
+(`benchmarks/score.py` after `benchmarks/validate.py`), the one scorer the tests use too.
 """
 
 from __future__ import annotations
@@ -13,60 +15,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from dataclasses import dataclass
 
 import numpy as np
 import orjson
 
 from syncbridge.matching import blocking
-from syncbridge.matching.engine import DECISIONS, run
 from syncbridge.matching.models import MatchOptions
 from syncbridge.matching.profiles import SPECS
 from syncbridge.matching.records import load_jsonl
 from syncbridge.matching.sides import prepare
 
 
-@dataclass
-class Quality:
-    precision: float
-    recall: float
-    f1: float
-    match_only_f1: float
-    review_rate: float
-    create_accuracy: float
-
-
 def read_gold(path: str) -> set[tuple[str, str]]:
     with open(path, "rb") as fh:
         rows = [orjson.loads(line) for line in fh if line.strip()]
     return {(r["external_id"], r["internal_id"]) for r in rows}
-
-
-def quality(lines: list[dict], gold: set[tuple[str, str]]) -> Quality:
-    links = {(d["external_id"], d["internal_id"]) for d in lines if d["decision"] != "create"}
-    matches = {(d["external_id"], d["internal_id"]) for d in lines if d["decision"] == "match"}
-    reviews = sum(1 for d in lines if d["decision"] == "review")
-    with_partner = {e for e, _ in gold}
-    lonely = [d for d in lines if d["external_id"] not in with_partner]
-
-    def f1(pred: set) -> tuple[float, float, float]:
-        tp = len(pred & gold)
-        p = tp / len(pred) if pred else 1.0
-        r = tp / len(gold) if gold else 1.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-    p, r, f = f1(links)
-    return Quality(
-        precision=round(p, 4),
-        recall=round(r, 4),
-        f1=round(f, 4),
-        match_only_f1=round(f1(matches)[2], 4),
-        review_rate=round(reviews / max(len(lines), 1), 4),
-        create_accuracy=round(
-            sum(d["decision"] == "create" for d in lonely) / len(lonely), 4
-        ) if lonely else 1.0,
-    )  # fmt: skip
 
 
 def blocking_recall(case_dir: str, profile: str, options: MatchOptions | None = None) -> float:
@@ -87,32 +50,12 @@ def blocking_recall(case_dir: str, profile: str, options: MatchOptions | None = 
     return float(found.mean()) if len(found) else 1.0
 
 
-def evaluate_case(case_dir: str, options: MatchOptions | None = None) -> dict:
+def evaluate_case(case_dir: str) -> dict:
     with open(os.path.join(case_dir, "case.json"), encoding="utf-8") as fh:
         profile = json.load(fh)["profile"]
-    options = options or MatchOptions(profile=profile)
-    spec = SPECS[profile]
-    t0 = time.perf_counter()
-    vocabs: dict = {}
-    raw_i = load_jsonl(os.path.join(case_dir, "internal.jsonl"), spec, vocabs)
-    raw_e = load_jsonl(os.path.join(case_dir, "external.jsonl"), spec, vocabs)
-    out = run(raw_i, raw_e, vocabs, options, t0)
-    lines = [
-        {
-            "external_id": out.external_ids[k],
-            "internal_id": out.internal_ids[p] if p >= 0 else None,
-            "decision": DECISIONS[d],
-        }
-        for k, (p, d) in enumerate(zip(out.partner.tolist(), out.decision.tolist(), strict=True))
-    ]
-    q = quality(lines, read_gold(os.path.join(case_dir, "gold.jsonl")))
     return {
         "case": os.path.basename(case_dir.rstrip("/")),
-        **q.__dict__,
-        "blocking_recall": round(blocking_recall(case_dir, profile, options), 5),
-        "seconds": out.stats.seconds,
-        "peak_mb": round(out.stats.peak_bytes / 2**20, 1),
-        "strategy": out.stats.strategy,
+        "blocking_recall": round(blocking_recall(case_dir, profile), 5),
     }
 
 

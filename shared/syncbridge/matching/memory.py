@@ -19,6 +19,8 @@ were calibrated against measured peak RSS (tracemalloc on the phases, ru_maxrss 
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import math
 import os
 import resource
@@ -34,8 +36,6 @@ EXPLAIN_CHUNK = 50_000
 SCORE_CHUNK = 400_000
 HEADROOM = 0.9  # plan to use at most this share of the limit
 MAX_SHARDS = 4096
-FALLBACK_SHARD_BYTES = 64 * 1024 * 1024
-FALLBACK_MAX_SHARDS = 256
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,75 @@ def current_rss() -> int:
         return peak_rss()
 
 
-def peak_rss() -> int:
-    """Peak resident set size so far, in bytes (ru_maxrss is KiB on Linux).
+def release() -> None:
+    """Hand freed heap memory back to the OS (glibc's malloc_trim).
 
-    The larger of this process and its finished children (the parallel file reader), so
-    no process of the run ever exceeded the reported figure.
+    Loading and preparing free many small objects between long-lived ones; without a
+    trim those holes stay resident and count against the limit for the rest of the run.
     """
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return int(max(own, children)) * 1024
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def map_large_buffers() -> None:
+    """Allocate every buffer over 8 MiB with its own mmap (glibc's mallopt).
+
+    By default glibc raises its mmap threshold after the first large free, so later
+    numpy arrays of up to 32 MiB come from the heap and their memory is not returned
+    when they are freed: the resident size creeps above what is alive. Smaller buffers
+    (a scoring chunk's arrays) stay on the heap, where they are reused without faults.
+    """
+    lib = _libc()
+    if lib is not None:
+        lib.mallopt(_M_MMAP_THRESHOLD, 8 << 20)
+
+
+_M_MMAP_THRESHOLD = -3
+
+
+@functools.cache
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # pragma: no cover - not glibc
+        return None
+
+
+def _malloc_trim():
+    lib = _libc()
+    return getattr(lib, "malloc_trim", None) if lib is not None else None
+
+
+def peak_rss() -> int:
+    """Peak resident set size since the last `reset_peak`, in bytes.
+
+    The larger of this process (VmHWM, else ru_maxrss) and its finished children (the
+    parallel file reader), so no process of the run ever exceeded the reported figure.
+    """
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return int(max(_own_peak(), children))
+
+
+def _own_peak() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):  # pragma: no cover - non-Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # pragma: no cover
+
+
+def reset_peak() -> None:
+    """Start the peak afresh (Linux clear_refs): in a warm Lambda container the peak of
+    an earlier invocation is not this run's and must not count against its limit."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:  # pragma: no cover - not Linux, or not permitted
+        pass
 
 
 @dataclass(frozen=True)
@@ -81,52 +141,164 @@ class Plan:
     shards: int
     estimated_bytes: int
     baseline_bytes: int
+    explain_chunk: int = EXPLAIN_CHUNK
+    score_chunk: int = SCORE_CHUNK
 
 
-def pair_phase_bytes(work: Workload, shards: int, keep_all_kept: bool) -> int:
+class MemoryLimitError(Exception):
+    """The run cannot stay under the memory limit: refused before it would exceed it.
+
+    `needed_mb` is the least limit under which this input would be accepted (the
+    estimate of the smallest plan, divided by HEADROOM, rounded up).
+    """
+
+    def __init__(self, needed_bytes: float, limit_mb: int, what: str) -> None:
+        self.needed_bytes = int(needed_bytes)
+        self.needed_mb = math.ceil(needed_bytes / HEADROOM / MB)
+        self.limit_mb = limit_mb
+        super().__init__(
+            f"needs at least {self.needed_mb} MB of memory for {what}; "
+            f"the limit is {limit_mb} MB (raise --memory-limit-mb / the function's "
+            "MemorySize, or split the input)"
+        )
+
+
+MB = 1024 * 1024
+
+# Loading, measured on synthetic location cases (100k and 300k a side, RSS after each
+# phase): the columns kept per record (id, interned tokens and codes, address text,
+# coordinates) and the blocking plans, plus fixed costs (vocabularies, caches, the
+# scorer's random-pair sample). Products carry more tokens per record; batches fewer.
+RECORD_BYTES = {"location": 450.0, "product": 600.0, "batch": 400.0}
+LOAD_FIXED_BYTES = 40 * 1024 * 1024
+INPUT_BYTE_FACTOR = 0.9  # per byte of input beyond the typical record: longer texts
+TYPICAL_RECORD_BYTES = {"location": 280.0, "product": 350.0, "batch": 160.0}
+PREPARE_PEAK_FACTOR = 1.18  # preparing and planning peak this far above what stays
+# the smallest pair phase: per-external result arrays, one small shard, small chunks
+PER_RECORD_RESULT_BYTES = 96.0
+MIN_EXPLAIN_CHUNK = 2_000
+MIN_SCORE_CHUNK = 20_000
+MIN_PAIR_PHASE_FIXED = (
+    EXPLAIN_BYTES_PER_RECORD * MIN_EXPLAIN_CHUNK + SCORE_BYTES_PER_PAIR * MIN_SCORE_CHUNK
+)
+
+
+def loaded_bytes(profile: str, records: int, input_bytes: float | None = None) -> float:
+    """Resident bytes the loaded, prepared columns of `records` records take."""
+    per_record = RECORD_BYTES[profile]
+    if input_bytes is not None and records:
+        extra = input_bytes / records - TYPICAL_RECORD_BYTES[profile]
+        per_record += INPUT_BYTE_FACTOR * max(extra, 0.0)
+    return LOAD_FIXED_BYTES + per_record * records
+
+
+def input_need(
+    profile: str,
+    records_internal: int,
+    records_external: int,
+    baseline_bytes: int,
+    input_bytes: float | None = None,
+) -> int:
+    """The least peak this input can run in, known before a record is loaded.
+
+    The interpreter and libraries as measured now, the prepared columns at their
+    transient peak, and the smallest pair phase (many shards, small chunks).
+    """
+    records = records_internal + records_external
+    columns = loaded_bytes(profile, records, input_bytes)
+    smallest_pairs = columns + PER_RECORD_RESULT_BYTES * records_external + MIN_PAIR_PHASE_FIXED
+    return int(baseline_bytes + max(columns * PREPARE_PEAK_FACTOR, smallest_pairs))
+
+
+def check_input(
+    profile: str,
+    records_internal: int,
+    records_external: int,
+    limit_mb: int,
+    baseline_bytes: int | None = None,
+    input_bytes: float | None = None,
+) -> int:
+    """Refuse (MemoryLimitError) an input that cannot fit under `limit_mb`; else the need."""
+    baseline = current_rss() if baseline_bytes is None else baseline_bytes
+    need = input_need(profile, records_internal, records_external, baseline, input_bytes)
+    if need > limit_mb * MB * HEADROOM:
+        what = f"{records_internal:,} internal and {records_external:,} external records"
+        raise MemoryLimitError(need, limit_mb, what)
+    return need
+
+
+def pair_phase_bytes(
+    work: Workload,
+    shards: int,
+    keep_all_kept: bool,
+    explain_chunk: int = EXPLAIN_CHUNK,
+    score_chunk: int = SCORE_CHUNK,
+) -> int:
     """Bytes the pair phase adds on top of the baseline, for `shards` equal shards."""
     shard_raw = work.raw_pairs / shards
     shard_unique = shard_raw * work.dedup_share
     kept_total = work.kept_pairs
     kept_shard = kept_total / shards
     held_before = kept_total - kept_shard if keep_all_kept else 0.0
+    results = PER_RECORD_RESULT_BYTES * work.external_records
     generate = GEN_BYTES_PER_RAW_PAIR * shard_raw + KEPT_BYTES * held_before
     score = (
         CODE_BYTES * shard_unique
-        + SCORE_BYTES_PER_PAIR * min(SCORE_CHUNK, shard_unique)
+        + SCORE_BYTES_PER_PAIR * min(score_chunk, shard_unique)
         + KEPT_BYTES * (held_before + kept_shard)
     )
     assign = ASSIGN_BYTES_PER_KEPT * (kept_total if keep_all_kept else kept_shard)
-    explain = EXPLAIN_BYTES_PER_RECORD * min(work.external_records, EXPLAIN_CHUNK)
-    return int(max(generate, score, assign, explain))
+    explain = EXPLAIN_BYTES_PER_RECORD * min(work.external_records, explain_chunk)
+    return int(results + max(generate, score, assign, explain))
 
 
 def choose(
-    work: Workload, baseline_bytes: int, peak_so_far: int, limit_bytes: int, force: str | None
+    work: Workload,
+    baseline_bytes: int,
+    peak_so_far: int,
+    limit_bytes: int,
+    force: str | None,
 ) -> Plan:
-    """The least-compromising strategy whose estimate fits under the limit."""
+    """The least-compromising strategy whose estimate fits under the limit.
+
+    Raises MemoryLimitError when not even the smallest plan fits: before the pair
+    phase, so the limit is never exceeded by it.
+    """
     budget = limit_bytes * HEADROOM
 
-    def estimate(shards: int, keep_all: bool) -> int:
-        return max(peak_so_far, baseline_bytes + pair_phase_bytes(work, shards, keep_all))
+    def estimate(shards: int, keep_all: bool, explain: int = EXPLAIN_CHUNK,
+                 score: int = SCORE_CHUNK) -> int:  # fmt: skip
+        pairs = pair_phase_bytes(work, shards, keep_all, explain, score)
+        return max(peak_so_far, baseline_bytes + pairs)
 
     if force in (None, "global_greedy", "exact") and (
         force is not None or estimate(1, True) <= budget
     ):
         return Plan(force or "global_greedy", 1, estimate(1, True), baseline_bytes)
-    if force in (None, "component_greedy"):
-        shards = _fit_shards(lambda s: estimate(s, True), budget)
-        if shards is not None or force == "component_greedy":
-            shards = max(shards or MAX_SHARDS, 2 if force else 1)
-            return Plan("component_greedy", shards, estimate(shards, True), baseline_bytes)
-    shards = _fit_shards(lambda s: estimate(s, False), budget)
-    if shards is None:
-        # nothing fits (the baseline alone is near the limit): shards of ~64 MiB of
-        # pair generation each; more would only add per-shard overhead
-        shards = math.ceil(GEN_BYTES_PER_RAW_PAIR * work.raw_pairs / FALLBACK_SHARD_BYTES)
-        shards = min(max(shards, 2), FALLBACK_MAX_SHARDS)
-    shards = max(shards, 2)
-    return Plan("local_greedy", shards, estimate(shards, False), baseline_bytes)
+    chunk_sizes = ((EXPLAIN_CHUNK, SCORE_CHUNK), (MIN_EXPLAIN_CHUNK, MIN_SCORE_CHUNK))
+    if force == "component_greedy":
+        shards = _fit_shards(lambda s: estimate(s, True), budget) or MAX_SHARDS
+        return Plan("component_greedy", max(shards, 2), estimate(shards, True), baseline_bytes)
+    # the global answer in shards (smaller chunks before giving it up), then local greedy
+    for strategy, keep_all in (("component_greedy", True), ("local_greedy", False)):
+        if force not in (None, strategy):
+            continue
+        for explain, score in chunk_sizes:
+            shards = _fit_shards(
+                lambda s, k=keep_all, x=explain, c=score: estimate(s, k, x, c), budget
+            )
+            if shards is not None:
+                shards = max(shards, 2) if strategy == "local_greedy" else shards
+                return Plan(
+                    strategy, shards, estimate(shards, keep_all, explain, score),
+                    baseline_bytes, explain, score,
+                )  # fmt: skip
+    if force is not None:  # testing aid: run it anyway, however small the limit
+        return Plan("local_greedy", MAX_SHARDS, estimate(MAX_SHARDS, False), baseline_bytes)
+    smallest = estimate(MAX_SHARDS, False, MIN_EXPLAIN_CHUNK, MIN_SCORE_CHUNK)
+    raise MemoryLimitError(
+        smallest, int(limit_bytes // MB), f"{work.external_records:,} external records"
+    )
 
 
 def _fit_shards(estimate, budget: float) -> int | None:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncbridge.matching.labels import LabelledPair
+
 Profile = Literal["location", "product", "batch"]
 PROFILES: tuple[str, ...] = ("location", "product", "batch")
 Decision = Literal["match", "review", "create"]
@@ -26,9 +28,12 @@ class MatchOptions(BaseModel):
 
     profile: Profile = "location"
     memory_limit_mb: int = Field(default_factory=default_memory_limit_mb, gt=0)
-    match_threshold: float = Field(0.90, ge=0, le=1, description="score for an automatic match")
-    review_threshold: float = Field(
-        0.35, ge=0, le=1, description="score worth a person's look (F1-optimal cut ~ F1/2)"
+    auto_match_error: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="expected share of wrong automatic matches tolerated; the rest of the "
+        "links go to review (see matching.decide)",
     )
     possible_threshold: float = Field(
         0.20, ge=0, le=1, description="pairs below this never enter the sparse matrix"
@@ -44,6 +49,14 @@ class MatchOptions(BaseModel):
         None, description="testing aid: use this strategy whatever the estimate says"
     )
     progress: bool = False
+    labels: list[LabelledPair] = Field(
+        default_factory=list, description="a person's answers: learned from and obeyed"
+    )
+    parameters: dict[str, list[float]] | None = Field(
+        None,
+        description="m per comparison learned on an earlier run of this profile "
+        "(MatchStats.parameters): where EM starts instead of the documented defaults",
+    )
 
 
 class MatchDecision(BaseModel):

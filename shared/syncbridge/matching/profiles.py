@@ -1,8 +1,8 @@
 """What a record of each profile looks like, and how one is reduced to standardized keys.
 
-A profile has a schema (field -> accepted JSON types) used to reject bad input, and an
+A profile has a schema (field -> accepted JSON types) used to reject bad input, an
 `extract` function turning a record into a tuple of standardized values, one per
-column. The engine keeps only these tuples' columns, never the raw records, so memory
+column, and its comparisons (`COMPARISONS`: typed, graded, what the scorer learns on). The engine keeps only these tuples' columns, never the raw records, so memory
 stays proportional to what matching needs.
 """
 
@@ -121,6 +121,65 @@ SPECS: dict[str, ProfileSpec] = {
         _batch,
     ),
 }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """One comparison of a profile: a `type` from `comparisons.TYPES` over `fields`.
+
+    `m` holds P(level | same entity) for levels 1..k (most alike first): only where EM
+    starts, documented guesses about how records of one thing drift, learned again on
+    every run. `cuts` grade the similarity (name, ratio) or days (date) into levels.
+    `tf` names the column whose value frequency adjusts exact agreement ("*": the type
+    supplies it per pair); `given` the comparison this one is correlated with.
+    """
+
+    name: str
+    type: str
+    fields: tuple[str, ...]
+    m: tuple[float, ...]
+    cuts: tuple[float, ...] = ()
+    tf: str | None = None
+    given: str | None = None
+
+
+COMPARISONS: dict[str, tuple[ComparisonSpec, ...]] = {
+    "location": (
+        # business or person name: distinctive core equal, >= .92, >= .80, >= .60, lower
+        ComparisonSpec("name", "name", ("name",), (0.80, 0.08, 0.05, 0.03, 0.04),
+                       cuts=(0.92, 0.80, 0.60), tf="name_core"),
+        ComparisonSpec("place", "address", ("address", "lat", "lon"),
+                       (0.80, 0.08, 0.05, 0.04, 0.03)),
+        ComparisonSpec("area", "postal_area", ("postal_code", "city"), (0.85, 0.10, 0.05)),
+        ComparisonSpec("phone", "exact", ("phone",), (0.94, 0.06), tf="phone"),
+        # chains share a website across towns: when names agree, a shared site says less
+        ComparisonSpec("website", "exact", ("website",), (0.92, 0.08), tf="website",
+                       given="name"),
+    ),
+    "product": (
+        # shop titles differ in wording: similarity spreads wide even for the same item
+        ComparisonSpec("name", "name", ("name",), (0.10, 0.25, 0.25, 0.20, 0.20),
+                       cuts=(0.90, 0.75, 0.60), tf="name_core"),
+        ComparisonSpec("model", "model_number", ("models",), (0.80, 0.10, 0.10), tf="*"),
+        ComparisonSpec("sku", "exact", ("sku",), (0.95, 0.05), tf="sku"),
+        ComparisonSpec("brand", "exact", ("brand",), (0.90, 0.10), tf="brand"),
+        # price within 10 %, within 35 %, further apart
+        ComparisonSpec("price", "ratio", ("price",), (0.60, 0.30, 0.10), cuts=(0.9, 0.65)),
+    ),
+    "batch": (
+        ComparisonSpec("lot_code", "exact", ("lot_code",), (0.90, 0.10), tf="lot_code"),
+        ComparisonSpec("product_id", "exact", ("product_id",), (0.95, 0.05), tf="product_id"),
+        ComparisonSpec("name", "name", ("name",), (0.70, 0.15, 0.07, 0.04, 0.04),
+                       cuts=(0.92, 0.80, 0.60), tf="name_core"),
+        # produced the same day, within 2 days, within 10 days, further apart
+        ComparisonSpec("produced_at", "date", ("produced_at",), (0.75, 0.15, 0.06, 0.04),
+                       cuts=(0.5, 2.0, 10.0)),
+        # quantity within 2 %, within 20 %, further apart
+        ComparisonSpec("quantity", "ratio", ("quantity",), (0.70, 0.20, 0.10),
+                       cuts=(0.98, 0.8)),
+    ),
+}  # fmt: skip
+"""Each profile's comparisons, by type (see `comparisons`): what the scorer learns on."""
 
 
 def type_error(rec: dict, schema: dict[str, tuple[type, ...]]) -> str | None:

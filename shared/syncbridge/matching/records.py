@@ -173,6 +173,22 @@ def load_jsonl(
     return builder.finish()
 
 
+def count_records(path: str) -> tuple[int, int]:
+    """(lines, bytes) of a file, read in blocks: what the memory check needs before
+    loading. (0, 0) when unreadable; the loader then reports the error properly."""
+    lines = size = 0
+    last = b"\n"
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 22):
+                lines += block.count(b"\n")
+                size += len(block)
+                last = block[-1:]
+    except OSError:
+        return 0, 0
+    return lines + (last != b"\n"), size
+
+
 def load_records(records, spec: ProfileSpec, label: str, vocabs: dict[str, Vocab]) -> RawSide:
     """Validate and standardize in-memory records (dicts or pydantic models).
 

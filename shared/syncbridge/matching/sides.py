@@ -147,6 +147,8 @@ def _name_columns(
 
 
 _LEGAL_SET = frozenset(LEGAL_WORDS.values())
+_JOIN_SLICE = 65_536
+_CORE_SLICE = 262_144
 
 
 def _core_names(
@@ -158,27 +160,74 @@ def _core_names(
     "company") are dropped so they neither inflate nor dilute the similarity; when
     nothing distinctive is left the non-legal tokens are kept, else all tokens. Records
     are grouped by a 64-bit hash of their sorted core tokens, so each distinct core is
-    joined into a string once.
+    joined into a string once. Work arrays are per slice of records, so their size is
+    bounded whatever the input size.
     """
     n = len(indptr) - 1
-    rec = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[np.argsort(np.array(words, dtype=object))] = np.arange(len(words))
+    digest = np.zeros(n, dtype=np.uint64)
+    for lo in range(0, n, _CORE_SLICE):
+        hi = min(n, lo + _CORE_SLICE)
+        ptr, tok = _core_tokens(_rows(indptr, flat, np.arange(lo, hi)), common, legal, rank)
+        digest[lo:hi] = _digest(ptr, tok)
+    uniq, first, inv = np.unique(digest, return_index=True, return_inverse=True)
+    del digest
+    ptr, tok = _core_tokens(_rows(indptr, flat, first), common, legal, rank)
+    # the tokens as references to the vocabulary's own str objects (no new objects), and
+    # each distinct core's bounds in slices: a million Python ints at once would fragment
+    # the heap for the rest of the run
+    token_words = np.array(words, dtype=object)[tok].tolist()
+    strings = np.empty(len(uniq), dtype=object)
+    for lo in range(0, len(uniq), _JOIN_SLICE):
+        hi = lo + _JOIN_SLICE
+        strings[lo:hi] = [
+            " ".join(token_words[a:b])
+            for a, b in zip(ptr[lo:hi].tolist(), ptr[lo + 1 : hi + 1].tolist(), strict=False)
+        ]
+    del token_words
+    return strings[inv], inv.astype(np.int32)
+
+
+def _rows(indptr: np.ndarray, flat: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR of the given rows only."""
+    from syncbridge.matching.blocking import _ranges
+
+    lens = indptr[rows + 1] - indptr[rows]
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    return ptr, flat[_ranges(indptr[rows], lens)]
+
+
+def _core_tokens(
+    csr: tuple[np.ndarray, np.ndarray], common: np.ndarray, legal: np.ndarray, rank: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its core tokens sorted alphabetically (CSR)."""
+    indptr, flat = csr
+    n = len(indptr) - 1
+    rec = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
     strict = ~(common[flat] | legal[flat])
     loose = ~legal[flat]
     mode = np.where(
         np.bincount(rec[strict], minlength=n) > 0,
         0,
         np.where(np.bincount(rec[loose], minlength=n) > 0, 1, 2),
-    )[rec]
+    ).astype(np.int8)[rec]
     keep = ((mode == 0) & strict) | ((mode == 1) & loose) | (mode == 2)
-    rec, tok = rec[keep], flat[keep].astype(np.int64)
-    rank = np.empty(len(words), dtype=np.int64)
-    rank[np.argsort(np.array(words, dtype=object))] = np.arange(len(words))
+    rec, tok = rec[keep], flat[keep]
     order = np.lexsort((rank[tok] if len(tok) else tok, rec))
     rec, tok = rec[order], tok[order]
-    counts = np.bincount(rec, minlength=n)
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=start[1:])
-    pos = np.arange(len(rec), dtype=np.int64) - start[rec]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rec, minlength=n), out=ptr[1:])
+    return ptr, tok
+
+
+def _digest(ptr: np.ndarray, tok: np.ndarray) -> np.ndarray:
+    """64-bit hash of each row's token sequence (0 for an empty row)."""
+    n = len(ptr) - 1
+    counts = np.diff(ptr)
+    rec = np.repeat(np.arange(n, dtype=np.int64), counts)
+    pos = np.arange(len(rec), dtype=np.int64) - ptr[rec]
     with np.errstate(over="ignore"):
         mixed = (tok.astype(np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
         mixed ^= (pos.astype(np.uint64) + np.uint64(1)) * np.uint64(0xC2B2AE3D27D4EB4F)
@@ -187,13 +236,7 @@ def _core_names(
         digest = np.zeros(n, dtype=np.uint64)
         np.add.at(digest, rec, mixed)
     digest[counts == 0] = 0
-    uniq, first, inv = np.unique(digest, return_index=True, return_inverse=True)
-    tok_l = tok.tolist()
-    start_l = start.tolist()
-    strings = np.empty(len(uniq), dtype=object)
-    for u, r in enumerate(first.tolist()):
-        strings[u] = " ".join(words[t] for t in tok_l[start_l[r] : start_l[r + 1]])
-    return strings[inv], inv.astype(np.int32)
+    return digest
 
 
 def _rarest(

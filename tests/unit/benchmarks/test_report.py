@@ -129,8 +129,8 @@ def test_given_a_1m_run_then_time_peak_and_estimate_targets_are_checked():
 
     lines = targets([big])
 
-    assert "- pass: synthetic-1m@benchmarks: 1M x 1M in ≤ 120 s" in lines
-    assert "- pass: synthetic-1m@benchmarks: 1M x 1M peak ≤ 2 GB" in lines
+    assert "- FAIL: synthetic-1m@benchmarks: 1M x 1M in ≤ 60 s" in lines
+    assert "- FAIL: synthetic-1m@benchmarks: 1M x 1M peak ≤ 1.5 GB" in lines
     assert any(x.startswith("- FAIL: synthetic-1m@benchmarks: memory estimate") for x in lines)
 
 

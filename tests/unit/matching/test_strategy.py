@@ -67,7 +67,10 @@ def test_component_greedy_gives_the_global_answer() -> None:
     assert _links(global_) == _links(sharded)
 
 
-def test_a_tiny_memory_limit_forces_a_sharded_strategy() -> None:
-    result, _ = _run(None, limit=1)
-    assert result.stats.strategy in ("component_greedy", "local_greedy")
-    assert result.stats.shards > 1
+def test_a_limit_the_input_cannot_fit_is_refused_before_any_work_naming_the_need() -> None:
+    internal, external, _ = generate(1500, seed=11)
+    with pytest.raises(memory.MemoryLimitError) as refused:
+        match_records(internal, external, MatchOptions(memory_limit_mb=1))
+    assert refused.value.limit_mb == 1
+    assert refused.value.needed_mb > 1
+    assert "1,500 internal and 1,500 external records" in str(refused.value)

@@ -61,3 +61,23 @@ def test_batches_are_compared_with_their_mapped_home_product(world):
     proposals = _proposals(world, "product-batches")
     assert proposals["pb-1"].decision == "match"
     assert proposals["pb-1"].external["erp_product_id"] == "p-1"
+
+
+class _TooLarge:
+    def match(self, internal, external, profile):
+        from syncbridge.domain.setup.errors import MatchTooLarge
+
+        raise MatchTooLarge("needs at least 4000 MB of memory", needed_mb=4000)
+
+
+def test_a_match_too_large_for_the_matcher_says_why_and_is_not_retried(world):
+    world.matcher.inner = _TooLarge()
+    world.importer.handle(world.import_message())
+    outcome = world.matcher_service.handle(world.match_queue.sent[-1])
+    assert outcome == "too_large"
+    progress = world.setups.get(TENANT, CONNECTION).progress("customer-locations")
+    assert progress.status == "matching"
+    assert "needs at least 4000 MB" in progress.error
+    assert proposal_scope(TENANT, CONNECTION, "customer-locations", "run-1") not in (
+        world.proposals.items
+    )

@@ -73,3 +73,18 @@ def test_the_engine_gets_only_contract_fields_and_its_decisions_come_back():
     nothing_at_home = EngineMatcher(match_records, MatchOptions).match([], external, "location")
     assert [(o.external_id, o.decision) for o in nothing_at_home] == [
         ("c-1", "create"), ("c-2", "create")]  # fmt: skip
+
+
+def test_the_engine_refuses_records_too_large_for_the_functions_memory(monkeypatch):
+    pytest.importorskip("numpy")
+    from syncbridge.domain.setup.errors import MatchTooLarge
+    from syncbridge.matching import MatchOptions, MemoryLimitError, match_records
+
+    # a 128 MB function: the options' limit comes from the Lambda's MemorySize
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+    rows = [{"id": f"r-{n}", "name": f"Brewery {n}", "city": "Denver"} for n in range(200)]
+    matcher = EngineMatcher(match_records, MatchOptions, MemoryLimitError)
+    with pytest.raises(MatchTooLarge) as refused:
+        matcher.match(rows, rows, "location")
+    assert refused.value.details["needed_mb"] > 128
+    assert "needs at least" in refused.value.message

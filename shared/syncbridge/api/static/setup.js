@@ -222,11 +222,18 @@
       if (linked && fmt(p.external[f]) !== fmt(internal[f]) && internal[f] !== undefined) b.classList.add("differs");
     }
     node.querySelector(".home-col").textContent = linked ? "In your platform (" + (internal.id || p.resolution.internal_id) + ")" : "In your platform";
-    const parts = Object.entries(p.explanation || {}).map(([k, v]) => {
+    // evidence (similarities, distance) and each field's contribution (weight_<field>:
+    // log-odds the field adds for or against the match), strongest first
+    const entries = Object.entries(p.explanation || {});
+    const parts = entries.filter(([k]) => !k.startsWith("weight_") && k !== "review_priority").map(([k, v]) => {
       if (typeof v === "number" && k.endsWith("_m")) return k.slice(0, -2).replace(/_/g, " ") + " " + Math.round(v) + " m";
       return k.replace(/_/g, " ") + " " + (typeof v === "number" ? (Math.abs(v) <= 1 ? v.toFixed(2) : Math.round(v)) : fmt(v));
     });
-    node.querySelector(".explanation").textContent = parts.length ? "Why: " + parts.join(" · ") : "";
+    const weights = entries.filter(([k, v]) => k.startsWith("weight_") && k !== "weight_prior" && typeof v === "number" && v !== 0)
+      .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]))
+      .map(([k, v]) => k.slice(7).replace(/_/g, " ") + " " + (v > 0 ? "+" : "\u2212") + Math.abs(v).toFixed(1));
+    node.querySelector(".explanation").textContent = (parts.length ? "Why: " + parts.join(" · ") : "")
+      + (weights.length ? " — weight of evidence: " + weights.join(" · ") : "");
     // actions
     const accept = node.querySelector(".accept");
     accept.hidden = !(linked && !p.confirmed);

@@ -62,6 +62,7 @@ def import_service() -> ImportService:
 
 
 def match_service() -> MatchService:
+    from syncbridge.store.labels import DynamoLabelRepository
     from syncbridge.store.mappings import DynamoMappingRepository
     from syncbridge.store.proposals import DynamoProposalRepository
     from syncbridge.store.setup import DynamoSetupRepository
@@ -76,10 +77,12 @@ def match_service() -> MatchService:
         home=_home(),
         mappings=DynamoMappingRepository(),
         matcher=default_matcher(),
+        labels=DynamoLabelRepository(),
     )
 
 
 def review_service() -> ReviewService:
+    from syncbridge.store.labels import DynamoLabelRepository
     from syncbridge.store.mappings import DynamoMappingRepository
     from syncbridge.store.proposals import DynamoProposalRepository
     from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
@@ -90,6 +93,7 @@ def review_service() -> ReviewService:
         home=_home(),
         mappings=DynamoMappingRepository(),
         apply_queue=SqsQueue("APPLY_QUEUE_URL"),
+        labels=DynamoLabelRepository(),
     )
 
 

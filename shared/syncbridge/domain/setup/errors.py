@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from syncbridge.domain.errors import Conflict, NotFound
+from syncbridge.domain.errors import Conflict, DomainError, NotFound
 
 
 class SetupNotFound(NotFound):
@@ -29,3 +29,11 @@ class UnconfirmedProposals(Conflict):
 
 class DuplicateLinks(Conflict):
     code = "duplicate_links"
+
+
+class MatchTooLarge(DomainError):
+    """The records cannot be matched within the matcher's memory (its Lambda MemorySize):
+    refused before the engine starts, instead of the function being killed mid-run."""
+
+    code = "match_too_large"
+    http_status = 507

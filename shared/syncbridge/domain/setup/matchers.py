@@ -15,7 +15,8 @@ from typing import Any
 
 from syncbridge.observability import logger
 
-from .models import MatchOutcome, Profile
+from .errors import MatchTooLarge
+from .models import MatchGuidance, MatchOutcome, Profile
 from .ports import Matcher
 
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -62,7 +63,11 @@ class ExactKeyMatcher:
     """
 
     def match(
-        self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
+        self,
+        internal: list[dict[str, Any]],
+        external: list[dict[str, Any]],
+        profile: Profile,
+        guidance: MatchGuidance | None = None,  # exact keys learn nothing
     ) -> list[MatchOutcome]:
         strong: dict[str, str] = {}
         weak: dict[str, str] = {}
@@ -121,12 +126,19 @@ class ExactKeyMatcher:
 class EngineMatcher:
     """The matching engine's library call (`syncbridge.matching.match_records`)."""
 
-    def __init__(self, match_records: Any, options_type: Any) -> None:
+    def __init__(
+        self, match_records: Any, options_type: Any, limit_error: type[Exception] = MemoryError
+    ) -> None:
         self._match_records = match_records
         self._options_type = options_type
+        self._limit_error = limit_error
 
     def match(
-        self, internal: list[dict[str, Any]], external: list[dict[str, Any]], profile: Profile
+        self,
+        internal: list[dict[str, Any]],
+        external: list[dict[str, Any]],
+        profile: Profile,
+        guidance: MatchGuidance | None = None,
     ) -> list[MatchOutcome]:
         if not external:
             return []
@@ -135,11 +147,26 @@ class EngineMatcher:
                 MatchOutcome(external_id=str(r["id"]), decision="create", score=0.0)
                 for r in external
             ]
-        result = self._match_records(
-            [profile_record(r, profile) for r in internal],
-            [profile_record(r, profile) for r in external],
-            self._options_type(profile=profile),
-        )
+        learning: dict[str, Any] = {}
+        if guidance is not None:
+            learning = {
+                "labels": [label.model_dump() for label in guidance.labels],
+                "parameters": guidance.parameters,
+            }
+        try:  # the options' memory limit defaults to this Lambda's MemorySize
+            result = self._match_records(
+                [profile_record(r, profile) for r in internal],
+                [profile_record(r, profile) for r in external],
+                self._options_type(profile=profile, **learning),
+            )
+        except self._limit_error as exc:
+            raise MatchTooLarge(
+                str(exc), needed_mb=getattr(exc, "needed_mb", None),
+                internal=len(internal), external=len(external),
+            ) from exc  # fmt: skip
+        if guidance is not None:
+            stats = getattr(result, "stats", None)
+            guidance.learned = getattr(stats, "parameters", None) if stats else None
         decisions = getattr(result, "decisions", result)
         return [
             MatchOutcome.model_validate(d if isinstance(d, dict) else d.model_dump())
@@ -159,7 +186,8 @@ def default_matcher() -> Matcher:
         engine = importlib.import_module("syncbridge.matching")
         match_records = engine.match_records
         options_type = importlib.import_module("syncbridge.matching.models").MatchOptions
+        limit_error = engine.MemoryLimitError
     except (ImportError, AttributeError) as exc:
         logger.warning("matching engine unavailable; using exact keys", extra={"why": str(exc)})
         return ExactKeyMatcher()
-    return EngineMatcher(match_records, options_type)
+    return EngineMatcher(match_records, options_type, limit_error)

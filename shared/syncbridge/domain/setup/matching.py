@@ -14,8 +14,10 @@ from typing import Any, Literal
 from syncbridge.adapters.home import HomePlatform
 from syncbridge.observability import logger
 
+from .errors import MatchTooLarge
 from .models import (
     PROFILE_BY_TYPE,
+    MatchGuidance,
     MatchMessage,
     Proposal,
     Resolution,
@@ -23,6 +25,7 @@ from .models import (
     staging_key,
 )
 from .ports import (
+    LabelRepository,
     MappingRepository,
     Matcher,
     ProposalRepository,
@@ -31,7 +34,7 @@ from .ports import (
 )
 from .records import from_erp, home_fields
 
-MatchOutcomeKind = Literal["matched", "not_matching", "no_setup"]
+MatchOutcomeKind = Literal["matched", "not_matching", "no_setup", "too_large"]
 
 
 @dataclass
@@ -42,6 +45,7 @@ class MatchService:
     home: HomePlatform
     mappings: MappingRepository
     matcher: Matcher
+    labels: LabelRepository | None = None  # the tenant's review answers and learned weights
 
     def handle(self, msg: MatchMessage) -> MatchOutcomeKind:
         setup = self.setups.get(msg.tenant_id, msg.connection_id)
@@ -73,7 +77,29 @@ class MatchService:
             r.id: r for r in self.home.iter_all(msg.tenant_id, rtype) if r.id not in taken
         }
         internal = [{"id": rid, **r.fields} for rid, r in internal_records.items()]
-        outcomes = self.matcher.match(internal, external, PROFILE_BY_TYPE[rtype])
+        profile = PROFILE_BY_TYPE[rtype]
+        guidance = None
+        if self.labels is not None:
+            guidance = MatchGuidance(
+                labels=self.labels.labels(msg.tenant_id, rtype),
+                parameters=self.labels.parameters(msg.tenant_id, profile),
+            )
+        try:
+            if guidance is None:
+                outcomes = self.matcher.match(internal, external, profile)
+            else:
+                outcomes = self.matcher.match(internal, external, profile, guidance)
+        except MatchTooLarge as exc:
+            # a redelivery would be refused the same way: say why and wait for a person
+            # (a larger MatcherMemoryMb, or a smaller import) instead of retrying
+            self.setups.transition(
+                msg.tenant_id, msg.connection_id, rtype, "matching", error=exc.message
+            )
+            logger.warning("match refused: too large for the matcher's memory",
+                           extra={"needed_mb": exc.details.get("needed_mb")})  # fmt: skip
+            return "too_large"
+        if guidance is not None and guidance.learned and self.labels is not None:
+            self.labels.save_parameters(msg.tenant_id, profile, guidance.learned)
 
         by_id = {e["id"]: e for e in external}
         proposals: list[Proposal] = []

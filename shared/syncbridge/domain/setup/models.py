@@ -117,6 +117,30 @@ class MatchOutcome(BaseModel):
     explanation: dict[str, Any] = Field(default_factory=dict)
 
 
+class ReviewLabel(BaseModel):
+    """A person's answer about one pair: is this ERP record the same as this home record?
+
+    Every review decision is one or two of these (see `learning.labels_from_edit`); the
+    matcher learns its weights from them and obeys them on every later run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    external_id: str
+    internal_id: str
+    match: bool
+
+
+class MatchGuidance(BaseModel):
+    """What the tenant's earlier reviews tell the matcher: the labelled pairs of this
+    resource type, and the weights learned on an earlier run of the same profile (the
+    previous resource type, or an earlier setup). `learned` comes back filled with what
+    this run learned."""
+
+    labels: list[ReviewLabel] = Field(default_factory=list)
+    parameters: dict[str, list[float]] | None = None
+    learned: dict[str, list[float]] | None = None
+
+
 class Resolution(BaseModel):
     """What the person chose: link to an internal record, or create a new one."""
 

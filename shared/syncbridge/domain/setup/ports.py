@@ -10,7 +10,16 @@ from pydantic import BaseModel
 
 from syncbridge.domain.mappings import Mappings
 
-from .models import MatchOutcome, Page, Profile, Proposal, Setup, TypeStatus
+from .models import (
+    MatchGuidance,
+    MatchOutcome,
+    Page,
+    Profile,
+    Proposal,
+    ReviewLabel,
+    Setup,
+    TypeStatus,
+)
 
 
 class SetupRepository(Protocol):
@@ -123,11 +132,35 @@ class RecordSource(Protocol):
 
 
 class Matcher(Protocol):
-    """The matching engine's library call, reduced to what the setup needs."""
+    """The matching engine's library call, reduced to what the setup needs.
+
+    Raises `errors.MatchTooLarge` when the records cannot be matched in the memory the
+    function has (before any work: the engine refuses rather than exceed it).
+    """
 
     def match(
         self,
         internal: list[dict[str, Any]],
         external: list[dict[str, Any]],
         profile: Profile,
-    ) -> list[MatchOutcome]: ...
+        guidance: MatchGuidance | None = None,
+    ) -> list[MatchOutcome]:
+        """One decision per external record; with `guidance`, learn from and obey the
+        labels, start from its parameters and fill `guidance.learned`."""
+        ...
+
+
+class LabelRepository(Protocol):
+    """A tenant's review answers and learned matching weights (kept across setups)."""
+
+    def add(self, tenant_id: str, resource_type: str, labels: Iterable[ReviewLabel]) -> None:
+        """Store answers; a later answer about the same pair replaces the earlier one."""
+        ...
+
+    def labels(self, tenant_id: str, resource_type: str) -> list[ReviewLabel]: ...
+
+    def parameters(self, tenant_id: str, profile: Profile) -> dict[str, list[float]] | None: ...
+
+    def save_parameters(
+        self, tenant_id: str, profile: Profile, parameters: dict[str, list[float]]
+    ) -> None: ...

@@ -21,6 +21,7 @@ from .errors import (
     SetupNotFound,
     UnconfirmedProposals,
 )
+from .learning import labels_from_edit
 from .models import (
     DECISIONS,
     LABELS,
@@ -32,7 +33,13 @@ from .models import (
     Setup,
     proposal_scope,
 )
-from .ports import MappingRepository, MessageQueue, ProposalRepository, SetupRepository
+from .ports import (
+    LabelRepository,
+    MappingRepository,
+    MessageQueue,
+    ProposalRepository,
+    SetupRepository,
+)
 from .records import home_fields
 
 CONFIDENT_THRESHOLD = 0.9
@@ -45,6 +52,7 @@ class ReviewService:
     home: HomePlatform
     mappings: MappingRepository
     apply_queue: MessageQueue
+    labels: LabelRepository | None = None  # where answers are kept for the matcher to learn
 
     # ------------------------------------------------------------------ reading
     def setup_for(self, tenant_id: str) -> Setup:
@@ -147,7 +155,10 @@ class ReviewService:
                 "internal": internal if resolution.action == "link" else current.internal,
             }
         )
-        return self.proposals.update(scope, changed, expected_version)
+        saved = self.proposals.update(scope, changed, expected_version)
+        if self.labels is not None:  # after the update: a stale version teaches nothing
+            self.labels.add(tenant_id, resource_type, labels_from_edit(current, resolution))
+        return saved
 
     def accept_confident(
         self, tenant_id: str, resource_type: str, threshold: float = CONFIDENT_THRESHOLD

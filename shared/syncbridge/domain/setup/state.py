@@ -1,8 +1,9 @@
 """The per-type state machine of a guided setup.
 
     pending -> importing -> matching -> awaiting_review -> applying -> done
-                  ^  |  (a crashed import is retried once its lease ran out)
-                  +--+
+                  ^  |         ^  |  (a crashed import is retried once its lease ran
+                  +--+         +--+   out; a match too large for the matcher's memory
+                                      stays `matching` with the reason in `error`)
 
 Every step happens once: repositories apply a transition only when the stored status is
 one the transition allows (a conditional write), so a redelivered message finds the type
@@ -18,7 +19,7 @@ from .models import TypeStatus
 TRANSITIONS: dict[TypeStatus, frozenset[TypeStatus]] = {
     "pending": frozenset({"importing"}),
     "importing": frozenset({"importing", "matching"}),
-    "matching": frozenset({"awaiting_review"}),
+    "matching": frozenset({"matching", "awaiting_review"}),
     "awaiting_review": frozenset({"applying"}),
     "applying": frozenset({"done"}),
     "done": frozenset(),
