@@ -13,7 +13,7 @@ SAM := PATH="$(PYTHON312_BIN):$$PATH" .venv/bin/sam
 .PHONY: venv demo serve test lint validate build chromium clean
 
 # The virtualenv with every requirement, re-installed when a requirements file changes.
-.venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt
+.venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt layers/reports/requirements.txt
 	.venv/bin/pip install -q -r requirements-dev.txt
 	.venv/bin/python -c 'import site,sys; open(site.getsitepackages()[0] + "/syncbridge-src.pth", "w").write("\n".join(sys.argv[1:]) + "\n")' "$(CURDIR)/shared" "$(CURDIR)/local" "$(CURDIR)"
 	touch $@
