@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -132,3 +133,45 @@ def sale_order_lines(rows: Iterable[UsageMonth]) -> list[SaleOrderLinePlan]:
         for row in rows
         if row.device_days > 0
     ]
+
+
+def active_intervals(changes: Iterable[Any], customer_of: dict[str, str]) -> list[ActiveInterval]:
+    """Active periods per device from its audited status changes (`compliance.DeviceChange`).
+
+    A device becomes active when its status changes to `active` and stops when it changes
+    to anything else; the DevEUI is the one it had at the time.
+    """
+    by_point: dict[str, list[Any]] = defaultdict(list)
+    for change in changes:
+        by_point[change.point_ref].append(change)
+    intervals: list[ActiveInterval] = []
+    for point_ref, items in by_point.items():
+        items.sort(key=lambda c: c.at)
+        deveui = point_ref
+        started: datetime | None = None
+        for change in items:
+            if change.field == "deveui" and change.new:
+                deveui = change.new
+            if change.field != "status":
+                continue
+            if change.new == "active" and started is None:
+                started = change.at
+            elif change.new != "active" and started is not None:
+                intervals.append(
+                    ActiveInterval(
+                        deveui=deveui,
+                        customer=customer_of.get(point_ref, "(no customer)"),
+                        start=started,
+                        end=change.at,
+                    )
+                )
+                started = None
+        if started is not None:
+            intervals.append(
+                ActiveInterval(
+                    deveui=deveui,
+                    customer=customer_of.get(point_ref, "(no customer)"),
+                    start=started,
+                )
+            )
+    return intervals
