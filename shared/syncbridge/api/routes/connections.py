@@ -18,11 +18,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from syncbridge.adapters.ekos import bootstrap
-from syncbridge.api.principal import Principal, principal_from_event
+from syncbridge.api.gate import caller
 from syncbridge.domain.connections.errors import ConnectionFlowError
 from syncbridge.domain.connections.models import Connection
 from syncbridge.domain.connections.service import CallbackQuery
-from syncbridge.domain.errors import Unauthorized
 from syncbridge.observability import logger, metrics
 
 router = Router()
@@ -38,13 +37,6 @@ class Disconnected(BaseModel):
     connection: Connection
 
 
-def _principal() -> Principal:
-    principal = principal_from_event(router.current_event.raw_event)
-    if principal is None:
-        raise Unauthorized("sign in first: this route needs a tenant")
-    return principal
-
-
 def _public_base_url() -> str:
     """PUBLIC_BASE_URL, or (on AWS without it) this request's own host and stage."""
     configured = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
@@ -58,7 +50,7 @@ def _public_base_url() -> str:
 
 @router.get("/connections/ekos/start", summary="Start connecting this tenant to Ekos (302 to Ekos)")
 def start_ekos_connection() -> Response[str]:
-    principal = _principal()
+    principal = caller(router)
     url = bootstrap.connection_service().start_connection(
         principal.tenant_id, _public_base_url() + CALLBACK_PATH
     )
@@ -110,7 +102,7 @@ def ekos_callback() -> Response[str]:
     "/connections/ekos", summary="Disconnect Ekos: revoke the grant and forget the tokens"
 )
 def disconnect_ekos() -> Disconnected:
-    principal = _principal()
+    principal = caller(router)
     connection = bootstrap.connection_service().disconnect(principal.tenant_id)
     metrics.add_metric(name="EkosDisconnected", unit="Count", value=1)
     return Disconnected(connection=connection)
@@ -118,7 +110,7 @@ def disconnect_ekos() -> Disconnected:
 
 @router.get("/connections", summary="This tenant's ERP connections (no tokens)")
 def list_connections() -> ConnectionList:
-    principal = _principal()
+    principal = caller(router)
     return ConnectionList(
         connections=bootstrap.connection_service().list_connections(principal.tenant_id)
     )

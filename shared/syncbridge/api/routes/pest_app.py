@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from syncbridge.api.resolver import make_resolver
 from syncbridge.api.routes import pest, pest_devices, pest_incidents
-from syncbridge.api.routes.pest_guard import guard
 
 TITLE = "Sync Bridge pest-control API"
 VERSION = "1.0.0"
@@ -29,7 +28,6 @@ def _security() -> dict:
 
 def build_app() -> APIGatewayRestResolver:
     app = make_resolver()
-    app.use(middlewares=[guard])
     app.include_router(pest.router)
     app.include_router(pest_devices.router)
     app.include_router(pest_incidents.router)
