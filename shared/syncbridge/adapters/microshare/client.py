@@ -40,9 +40,11 @@ from syncbridge.adapters.microshare.models import (
     RODENT_ALERTS,
     TRAP_CLUSTERS,
     TRAP_EVENTS,
+    TRAP_HEALTH,
     Alert,
     Device,
     DeviceCluster,
+    HealthRecord,
     Page,
     PlatformHealth,
 )
@@ -264,6 +266,15 @@ class MicroshareClient:
 
     def list_trap_events(self, rec_type: str = TRAP_EVENTS) -> Iterator[Alert]:
         return self.list_alerts(rec_type)
+
+    def list_health(self, rec_type: str = TRAP_HEALTH) -> Iterator[HealthRecord]:
+        """Every unpacked uplink in the share (battery, radio, trap state), de-duplicated."""
+        seen: set[str] = set()
+        for obj in self._pages(f"/share/{_seg(rec_type)}"):
+            record = HealthRecord.model_validate(obj)
+            if record.id not in seen:
+                seen.add(record.id)
+                yield record
 
     # --- health ------------------------------------------------------------------------
 
