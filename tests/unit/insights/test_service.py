@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from syncbridge.domain.errors import InvalidInput, NotFound
 from syncbridge.domain.insights.compliance import DeviceChange, IncidentRecord
 from syncbridge.domain.insights.models import HealthReading, SensorEvent, Visit
 from syncbridge.domain.insights.reports import Month
@@ -154,7 +155,31 @@ def test_compliance_pack_refuses_unknown_site_and_reversed_period():
     service, *_ = world(incidents=incidents)
     pack = service.compliance_pack("t1", "Manchester", NOW - timedelta(days=30), NOW)
     assert next(s for s in pack.sections if s.title.startswith("Incidents")).figure == 1
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         service.compliance_pack("t1", "Leeds", NOW - timedelta(days=30), NOW)
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         service.compliance_pack("t1", "Manchester", NOW, NOW - timedelta(days=1))
+
+
+def test_portal_shows_only_the_customers_sites_without_device_ids():
+    points = [
+        P("P1", "Manchester", "Golden Crust", EUI, "active"),
+        P("P2", "Leeds", "Other Co", EUI, "active"),
+    ]
+    incidents = [
+        IncidentRecord(at=NOW - timedelta(days=1), point_ref="P1", incident_id="3", title="x")
+    ]
+    service, _store, _sensors, erp, _clock = world(points=points, incidents=incidents)
+    erp.visits = [
+        Visit(id="v1", at=NOW - timedelta(days=2), technician="Ann", point_refs=["P1"]),
+        Visit(id="v2", at=NOW + timedelta(days=5), technician="Ann", point_refs=["P1"], done=False),
+    ]
+    service.collect("t1")
+    view = service.portal("t1", "Golden Crust")
+    assert [s.site for s in view.sites] == ["Manchester"]
+    [site] = view.sites
+    assert site.open_incidents == 1 and site.sensors_working == 1
+    assert site.last_visit == NOW - timedelta(days=2) and site.next_visit == NOW + timedelta(days=5)
+    assert EUI not in view.model_dump_json()
+    with pytest.raises(NotFound):
+        service.portal("t1", "Nobody")

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from syncbridge.domain.insights import analytics, compliance, maintenance, reports, usage
+from syncbridge.domain.errors import InvalidInput, NotFound
+from syncbridge.domain.insights import analytics, compliance, maintenance, portal, reports, usage
 from syncbridge.domain.insights.maintenance import MaintenancePolicy
 from syncbridge.domain.insights.models import Attention, SensorEvent, WorkOrderAction
 from syncbridge.domain.insights.ports import (
@@ -275,11 +276,11 @@ class InsightsService:
         self, tenant: str, site: str, start: datetime, end: datetime
     ) -> compliance.CompliancePack:
         if end < start:
-            raise ValueError("the period ends before it starts")
+            raise InvalidInput("the period ends before it starts", field="to")
         now = self.clock()
         points = [p for p in self.pest.points(tenant) if (p.site or "(no site)") == site]
         if not points:
-            raise LookupError(f"no inspection points at site {site!r}")
+            raise NotFound(f"no inspection points at site {site!r}", site=site)
         return compliance.build_pack(
             tenant=tenant,
             site=site,
@@ -292,6 +293,26 @@ class InsightsService:
             visits=self.store.visits(tenant, start, end),
             events=self.store.events(tenant, start, end),
         )
+
+    def portal(self, tenant: str, customer: str) -> portal.PortalView:
+        now = self.clock()
+        points = self.pest.points(tenant)
+        if not any((p.customer or p.site) == customer for p in points):
+            raise NotFound(f"no sites for customer {customer!r}")
+        findings = maintenance.predict(
+            self.store.readings(tenant, now - HEALTH_WINDOW, now), now, self.policy.thresholds
+        )
+        return portal.portal_view(
+            customer,
+            points,
+            {f.point_ref for f in findings if f.point_ref},
+            [i.point_ref for i in self.pest.incidents(tenant) if not i.corrective_action],
+            self.store.visits(tenant, now - HISTORY_WINDOW, now + timedelta(days=120)),
+            now,
+        )
+
+    def customers(self, tenant: str) -> list[str]:
+        return sorted({p.customer or p.site or "(no site)" for p in self.pest.points(tenant)})
 
     def sites(self, tenant: str) -> list[str]:
         return sorted({p.site or "(no site)" for p in self.pest.points(tenant)})
