@@ -25,9 +25,7 @@ def sim():
         cluster["data"]["devices"].append(
             {
                 "id": f"58-A0-CB-00-00-10-2F-{i:02d}",
-                "meta": {
-                    "location": [seed.SITE, seed.AREA, f"Point {i}", f"ERP024_025_{i:02d}", "", ""]
-                },
+                "meta": {"location": [seed.SITE, "", f"Point {i}", f"ERP024_025_{i:02d}", "", ""]},
                 "status": "active",
             }
         )
