@@ -183,3 +183,23 @@ def test_portal_shows_only_the_customers_sites_without_device_ids():
     assert EUI not in view.model_dump_json()
     with pytest.raises(NotFound):
         service.portal("t1", "Nobody")
+
+
+def test_report_without_erp_invoicing_shows_revenue_as_unknown_not_zero():
+    service, _store, _sensors, erp, _clock = world()
+
+    def no_invoicing(start, end):
+        raise Unavailable("Odoo has neither Invoicing nor Sales")
+
+    erp.revenue_by_customer = no_invoicing
+    [row] = service.monthly_report("t1", Month.parse("2026-11"))
+    assert row.revenue is None and row.revenue_per_device is None
+
+
+def test_partner_names_are_matched_to_sites_by_their_first_word():
+    service, _store, _sensors, erp, _clock = world(
+        points=[P("P1", "Golden Crust Manchester", None, EUI, "active")]
+    )
+    erp.revenue = {"Golden Crust Bakeries Ltd": 120.0, "Other Co": 999.0}
+    [row] = service.monthly_report("t1", Month.parse("2026-11"))
+    assert row.revenue == 120.0

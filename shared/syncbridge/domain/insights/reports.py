@@ -11,7 +11,7 @@ from calendar import monthrange
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from syncbridge.domain.insights.models import SensorEvent
 from syncbridge.domain.insights.service_history import ServiceHistory, SiteSummary
@@ -53,7 +53,7 @@ class SiteInputs(BaseModel):
     points: int
     covered_points: int
     deployed_devices: int
-    revenue: float = 0.0
+    revenue: float | None = Field(default=None, description="None: the ERP has no invoicing.")
     currency: str = "GBP"
     incidents_opened: int = 0
     incidents_closed: int = 0
@@ -74,7 +74,7 @@ class SiteReport(BaseModel):
     quiet_after_visit_rate: float | None
     never_visited: int
     deployed_devices: int
-    revenue: float
+    revenue: float | None
     currency: str
     revenue_per_device: float | None
 
@@ -109,10 +109,10 @@ def site_reports(
                 quiet_after_visit_rate=summary.quiet_after_visit_rate if summary else None,
                 never_visited=len(summary.never_visited) if summary else site.points,
                 deployed_devices=site.deployed_devices,
-                revenue=round(site.revenue, 2),
+                revenue=round(site.revenue, 2) if site.revenue is not None else None,
                 currency=site.currency,
                 revenue_per_device=round(site.revenue / site.deployed_devices, 2)
-                if site.deployed_devices
+                if site.deployed_devices and site.revenue is not None
                 else None,
             )
         )

@@ -223,7 +223,11 @@ class InsightsService:
             self.store.visits(tenant, month.start, end),
             end,
         )
-        revenue = self.erp.revenue_by_customer(month.start, month.end)
+        revenue: dict[str, float] | None
+        try:
+            revenue = self.erp.revenue_by_customer(month.start, month.end)
+        except self.unavailable:
+            revenue = None  # no invoicing in the ERP (or it is down): shown as unknown
         incidents = [i for i in self.pest.incidents(tenant) if month.start <= i.at <= month.end]
         by_site: dict[str, list[Any]] = defaultdict(list)
         for p in points:
@@ -240,7 +244,7 @@ class InsightsService:
                     points=len(members),
                     covered_points=deployed,
                     deployed_devices=deployed,
-                    revenue=revenue.get(customer or site, 0.0),
+                    revenue=_revenue_for(revenue, customer or site),
                     incidents_opened=sum(1 for i in incidents if i.point_ref in refs),
                     incidents_closed=sum(
                         1 for i in incidents if i.point_ref in refs and i.corrective_action
@@ -316,6 +320,21 @@ class InsightsService:
 
     def sites(self, tenant: str) -> list[str]:
         return sorted({p.site or "(no site)" for p in self.pest.points(tenant)})
+
+
+def _revenue_for(revenue: dict[str, float] | None, customer: str) -> float | None:
+    """The customer's revenue: ERP partner names rarely equal site names ("Golden Crust
+    Bakeries Ltd" for "Golden Crust Manchester"), so partners whose first word matches the
+    customer's first word count, when no name matches exactly."""
+    if revenue is None:
+        return None
+    if customer in revenue:
+        return revenue[customer]
+    head = customer.split()[0].casefold() if customer.split() else ""
+    matches = [
+        v for name, v in revenue.items() if name.split() and name.split()[0].casefold() == head
+    ]
+    return sum(matches) if matches else 0.0
 
 
 def _covered(point: Any) -> bool:
