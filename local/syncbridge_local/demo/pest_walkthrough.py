@@ -97,6 +97,7 @@ def pest_walkthrough(ctx: DemoContext) -> None:
         "ODOO_BASE_URL, MICROSHARE_API_URL, MICROSHARE_AUTH_URL)",
     )
     tokens = role_tokens(rt, http)
+    ctx.state["pest_tokens"] = tokens  # the insights step goes on as the same tenant
     viewer, operator = _auth(tokens["viewer"]), _auth(tokens["operator"])
     ctx.say(f"tenant {TENANT}: tokens for viewer, operator and admin from our OAuth server")
 

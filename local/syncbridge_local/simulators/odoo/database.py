@@ -269,6 +269,11 @@ class OdooDatabase:
         if "helpdesk.team" in self._tables:
             self._insert("helpdesk.team", {"name": "Pest control"})
 
+    def add_record(self, model: str, vals: dict[str, Any]) -> int:
+        """Create any record as a user would in Odoo's UI (visits, users...); its id."""
+        with self._lock:
+            return self._insert(model, vals)
+
     def add_point(
         self,
         name: str,
