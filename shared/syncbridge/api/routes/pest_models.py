@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.discovery import Freshness, ParseProblem
+from syncbridge.domain.pest.incidents import SyncProblem
 from syncbridge.domain.pest.models import (
     AuditEntry,
     Device,
@@ -165,6 +166,12 @@ class IncidentSyncOut(BaseModel):
     stale: bool
     more: bool = Field(default=False, description="Stopped at the per-run limit; run again.")
     errors: dict[str, str]
+    problems: dict[str, SyncProblem] = Field(
+        default_factory=dict,
+        description="Per source or share that stopped: code (source_unavailable, "
+        "credentials_refused, configuration_missing, upstream_rejected), action, and for a "
+        "configuration error the setting and the value tried.",
+    )
     summary: dict[str, int]
     results: list[dict[str, Any]]
     devices_retried: dict[str, int]

@@ -181,3 +181,18 @@ class SnapshotMeta(BaseModel):
     cursor: datetime | None = None
     last_reconcile: datetime | None = None
     last_error: str | None = None
+    last_error_code: str | None = None  # e.g. credentials_refused, configuration_missing
+    last_error_details: dict[str, str] = Field(default_factory=dict)  # detail, setting, tried
+
+    def record_error(self, exc: Exception) -> None:
+        """Remember why the last read failed, enough to raise the same error again."""
+        self.last_error = str(exc)
+        self.last_error_code = getattr(exc, "code", None)
+        details = {"detail": str(getattr(exc, "detail", exc))}
+        for key in ("setting", "tried"):
+            if getattr(exc, key, None) is not None:
+                details[key] = str(getattr(exc, key))
+        self.last_error_details = details
+
+    def clear_error(self) -> None:
+        self.last_error, self.last_error_code, self.last_error_details = None, None, {}
