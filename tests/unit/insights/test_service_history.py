@@ -89,3 +89,15 @@ def test_visits_not_done_or_in_the_future_do_not_count():
     open_task = Visit(id="v8", at=T, technician="Ann", point_refs=["P1"], done=False)
     history = build({"P1": "M"}, [], [planned, open_task], NOW)
     assert history.never_visited == ["P1"]
+
+
+def test_a_visit_weeks_after_an_alert_is_routine_not_a_response():
+    history = build({"P1": "M"}, [alert("P1", 0)], [visit("v1", 24 * 20, "Ann", ["P1"])], NOW)
+    [p1] = history.points
+    assert p1.response_hours == [] and p1.unanswered_alerts == 1
+
+
+def test_alerts_from_references_that_are_no_inspection_point_are_left_out():
+    history = build({"P1": "M"}, [alert("P1", 0), alert("ERP999_000_01", 1)], [], NOW)
+    assert [p.point_ref for p in history.points] == ["P1"]
+    assert history.sites[0].alerts == 1

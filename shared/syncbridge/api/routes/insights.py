@@ -158,7 +158,7 @@ def collect() -> CollectQueued:
 
 
 @router.get(
-    "/api/v1/erp/reports/{month}",
+    "/api/v1/erp/reports/<month>",
     summary="Monthly report per site: coverage, incidents, response, effectiveness, revenue",
     tags=["reports"],
 )
@@ -185,7 +185,7 @@ def monthly_report(
 
 
 @router.get(
-    "/api/v1/erp/usage/{month}",
+    "/api/v1/erp/usage/<month>",
     summary="Metered usage per customer: device-days, alerts, incidents",
     tags=["billing"],
 )
@@ -214,7 +214,7 @@ def usage(
 
 
 @router.post(
-    "/api/v1/erp/usage/{month}/bill",
+    "/api/v1/erp/usage/<month>/bill",
     summary="Write the month's usage to the ERP as sale-order lines (idempotent)",
     tags=["billing"],
 )

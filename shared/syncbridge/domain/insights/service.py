@@ -28,7 +28,8 @@ from syncbridge.domain.insights.ports import (
 )
 from syncbridge.domain.insights.service_history import ServiceHistory, build
 
-HISTORY_WINDOW = timedelta(days=400)
+HISTORY_WINDOW = timedelta(days=400)  # trends and seasons
+SERVICE_WINDOW = timedelta(days=90)  # alerts against visits: the recent service record
 HEALTH_WINDOW = timedelta(days=45)
 
 
@@ -171,8 +172,8 @@ class InsightsService:
         points = {p.point_ref: p.site for p in self.pest.points(tenant)}
         return build(
             points,
-            self.store.events(tenant, now - HISTORY_WINDOW, now),
-            self.store.visits(tenant, now - HISTORY_WINDOW, now),
+            self.store.events(tenant, now - SERVICE_WINDOW, now),
+            self.store.visits(tenant, now - SERVICE_WINDOW, now),
             now,
         )
 

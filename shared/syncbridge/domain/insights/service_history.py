@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from syncbridge.domain.insights.models import SensorEvent, Visit
 
 QUIET_AFTER = timedelta(days=14)
+ANSWER_WITHIN = timedelta(days=14)  # a visit weeks later is routine, not a response
 
 
 class TimelineEntry(BaseModel):
@@ -94,13 +95,14 @@ def build(
     """Correlate every point's alerts with the visits that cover it.
 
     `point_sites` names every inspection point (point_ref -> site), so points with neither
-    alerts nor visits still show up as never visited.
+    alerts nor visits still show up as never visited; alerts from references that are no
+    inspection point are left out. An alert counts as answered by the first covering visit
+    within `ANSWER_WITHIN`.
     """
     alerts_by_point: dict[str, list[SensorEvent]] = defaultdict(list)
     for event in events:
-        if event.point_ref:
+        if event.point_ref and event.point_ref in point_sites:
             alerts_by_point[event.point_ref].append(event)
-            point_sites.setdefault(event.point_ref, event.site)
     done_visits = sorted((v for v in visits if v.done and v.at <= now), key=lambda v: v.at)
 
     histories: list[PointHistory] = []
@@ -120,7 +122,9 @@ def build(
             last_visit=covering[-1].at if covering else None,
         )
         for alert in alerts:
-            answer = next((v for v in covering if v.at >= alert.at), None)
+            answer = next(
+                (v for v in covering if alert.at <= v.at <= alert.at + ANSWER_WITHIN), None
+            )
             if answer is None:
                 history.unanswered_alerts += 1
                 continue
