@@ -136,7 +136,8 @@ def insights_walkthrough(ctx: DemoContext) -> None:
         ctx.say(
             f"  report {month} {row['site']}: coverage {row['coverage_pct']}% "
             f"({row['covered_points']}/{row['points']}), {row['alerts']} alerts, "
-            f"{row['incidents_opened']} incidents, median response {row['median_response_hours']} h, "
+            f"{row['incidents_opened']} incidents, median response "
+            f"{row['median_response_hours'] if row['median_response_hours'] is not None else '—'} h, "
             f"revenue/device {row['revenue_per_device'] if row['revenue_per_device'] is not None else 'n/a (no invoicing in Odoo)'}"
         )
     chart = call("GET", f"/api/v1/erp/reports/{month}?format=png", viewer)

@@ -157,3 +157,10 @@ def test_compliance_pack_sections_trace_to_audit_entries():
     assert by_title["Sensor coverage gaps"].figure == 1
     assert by_title["Service visits"].rows[0].actor == "Ann"
     assert all(s.figure == len(s.rows) for s in pack.sections)
+
+
+def test_usage_of_the_running_month_stops_at_today():
+    month = Month.parse("2026-11")
+    intervals = [ActiveInterval(deveui="A", customer="C", start=datetime(2026, 10, 1, tzinfo=UTC))]
+    days = daily_usage(month, intervals, [], [], until=datetime(2026, 11, 7, 12, tzinfo=UTC))
+    assert len(days) == 7 and monthly_usage(month, days)[0].device_days == 7

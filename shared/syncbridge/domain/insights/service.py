@@ -268,6 +268,7 @@ class InsightsService:
             intervals,
             [(customer_of.get(e.point_ref or "", "(no customer)"), e.at) for e in events],
             [(customer_of.get(i.point_ref or "", "(no customer)"), i.at) for i in incidents],
+            until=self.clock(),
         )
 
     def bill_usage(self, tenant: str, month: reports.Month) -> list[tuple[str, str]]:

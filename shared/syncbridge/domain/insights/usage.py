@@ -57,14 +57,16 @@ def daily_usage(
     intervals: Iterable[ActiveInterval],
     alerts: Iterable[tuple[str, datetime]],
     incidents: Iterable[tuple[str, datetime]],
+    until: datetime | None = None,
 ) -> list[UsageDay]:
-    """Per customer and day of `month`: devices active that day, alerts and incidents.
-
-    `alerts` and `incidents` are (customer, time) pairs.
+    """Per customer and day of `month` (up to `until`, today for the running month):
+    devices active that day, alerts and incidents. `alerts` and `incidents` are
+    (customer, time) pairs.
     """
+    last = month.end.date() if until is None else min(month.end.date(), until.date())
     days = [
         (month.start + timedelta(days=i)).date()
-        for i in range((month.end.date() - month.start.date()).days + 1)
+        for i in range((last - month.start.date()).days + 1)
     ]
     active: dict[tuple[str, date], set[str]] = defaultdict(set)
     customers: set[str] = set()
