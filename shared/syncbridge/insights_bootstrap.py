@@ -96,7 +96,22 @@ class PestRecordsBridge:
     def device_changes(self, tenant: str) -> list[DeviceChange]:
         changes = []
         for device in self.ctx.devices.list(tenant):
-            for index, entry in enumerate(self.ctx.audit.history(tenant, device.device_id)):
+            entries = self.ctx.audit.history(tenant, device.device_id)
+            if device.status == "active" and not any(e.field == "status" for e in entries):
+                # adopted already active from the IoT platform: active since we know it
+                changes.append(
+                    DeviceChange(
+                        at=device.created_at,
+                        point_ref=device.point_ref,
+                        action="adopted",
+                        field="status",
+                        old=None,
+                        new="active",
+                        actor="iot-platform",
+                        audit_ref=f"device:{device.device_id}#adopted",
+                    )
+                )
+            for index, entry in enumerate(entries):
                 changes.append(
                     DeviceChange(
                         at=entry.at,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from syncbridge.api import signed_links
 from syncbridge.api.gate import caller
+from syncbridge.api.policy import allowed
 from syncbridge.api.routes.insights_deps import insights_service
 from syncbridge.authserver.lambda_http import public_base_url
 from syncbridge.domain.errors import InvalidInput
@@ -26,6 +27,11 @@ from syncbridge.domain.insights.reports import Month
 
 router = Router()
 TAG = ["insights"]
+ACTIONS = {
+    "collect": ("POST", "/api/v1/erp/insights/collect"),
+    "bill": ("POST", "/api/v1/erp/usage/{month}/bill"),
+    "portal_links": ("POST", "/api/v1/erp/portal-links"),
+}
 MONTH = Annotated[str, Path(description="Calendar month, e.g. 2026-11", pattern=r"^\d{4}-\d{2}$")]
 
 
@@ -271,6 +277,8 @@ def customers() -> dict[str, Any]:
         "tenant_id": principal.tenant_id,
         "customers": service.customers(principal.tenant_id),
         "sites": service.sites(principal.tenant_id),
+        # what this caller may do, from the one policy table: the page offers only that
+        "can": {name: allowed(principal, method, path) for name, (method, path) in ACTIONS.items()},
     }
 
 

@@ -76,8 +76,7 @@ function packLinks() {
 
 async function init() {
   const now = new Date();
-  const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  $("month").value = previous.toISOString().slice(0, 7);
+  $("month").value = now.toISOString().slice(0, 7);  // the running month, to date
   $("pack-to").value = now.toISOString().slice(0, 10);
   $("pack-from").value = new Date(now - 30 * 86400000).toISOString().slice(0, 10);
   $("month").addEventListener("change", () => loadReport().catch(showError));
@@ -101,6 +100,11 @@ async function init() {
   });
   try {
     const who = await getJson(`${api}/insights/customers`);
+    // offer only what this person's role may do (the server refuses the rest anyway)
+    $("collect").hidden = !who.can.collect;
+    $("bill").hidden = !who.can.bill;
+    $("portal").hidden = !who.can.portal_links;
+    document.querySelector('a[href="#portal"]').hidden = !who.can.portal_links;
     $("pack-site").innerHTML = who.sites.map((s) => `<option>${esc(s)}</option>`).join("");
     $("portal-customer").innerHTML = who.customers.map((c) => `<option>${esc(c)}</option>`).join("");
     packLinks(); seasonLinks();
