@@ -203,3 +203,17 @@ def test_partner_names_are_matched_to_sites_by_their_first_word():
     erp.revenue = {"Golden Crust Bakeries Ltd": 120.0, "Other Co": 999.0}
     [row] = service.monthly_report("t1", Month.parse("2026-11"))
     assert row.revenue == 120.0
+
+
+def test_reads_after_a_collect_come_from_the_cache_until_it_is_stale():
+    service, _store, _sensors, erp, clock = world()
+    calls = []
+    erp.revenue_by_customer = lambda start, end: calls.append(start) or {}
+    service.collect("t1")
+    collected = len(calls)
+    assert collected == 2  # this month and last month, computed once by the collect
+    service.monthly_report("t1", Month(year=NOW.year, month=NOW.month))
+    assert len(calls) == collected, "a fresh cached report must not call the ERP again"
+    clock.now += timedelta(hours=3)
+    service.monthly_report("t1", Month(year=NOW.year, month=NOW.month))
+    assert len(calls) == collected + 1, "a stale cache is recomputed"

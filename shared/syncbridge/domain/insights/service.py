@@ -115,7 +115,7 @@ class InsightsService:
                 result.work_orders = self.apply_work_orders(result.findings)
             except self.unavailable as exc:
                 result.errors["work_orders"] = str(exc)
-        self._cache(tenant, now)
+        self._cache(tenant, now, result.findings)
         return result
 
     def apply_work_orders(self, findings: list[Attention]) -> list[WorkOrderAction]:
@@ -137,25 +137,42 @@ class InsightsService:
                 self.erp.close_work_order(action.order_id)
         return actions
 
-    def _cache(self, tenant: str, now: datetime) -> None:
+    def _cache(self, tenant: str, now: datetime, findings: list[Attention]) -> None:
+        """Everything the pages read, computed once per collect (off the request path)."""
+        put = self.store.put_result
         history = self.service_history(tenant, now)
-        self.store.put_result(
-            tenant, "service-history", "all", history.model_dump(mode="json"), now
-        )
+        put(tenant, "service-history", "all", history.model_dump(mode="json"), now)
         risks = self.compute_risk(tenant, now, history)
-        self.store.put_result(
-            tenant, "risk", "all", {"sites": [r.model_dump(mode="json") for r in risks]}, now
-        )
-        findings = maintenance.predict(
-            self.store.readings(tenant, now - HEALTH_WINDOW, now), now, self.policy.thresholds
-        )
-        self.store.put_result(
+        put(tenant, "risk", "all", {"sites": [r.model_dump(mode="json") for r in risks]}, now)
+        put(
             tenant,
             "maintenance",
             "all",
             {"findings": [f.model_dump(mode="json") for f in findings]},
             now,
         )
+        this_month = reports.Month(year=now.year, month=now.month)
+        last_month = reports.Month.parse(f"{this_month.start - timedelta(days=1):%Y-%m}")
+        for month in (this_month, last_month):
+            rows = self.compute_monthly_report(tenant, month)
+            put(
+                tenant,
+                "report",
+                month.label(),
+                {"sites": [r.model_dump(mode="json") for r in rows]},
+                now,
+            )
+            used = usage.monthly_usage(month, self.usage_days(tenant, month))
+            put(
+                tenant,
+                "usage",
+                month.label(),
+                {"customers": [r.model_dump(mode="json") for r in used]},
+                now,
+            )
+        for by in ("month", "week"):
+            seasons = self.compute_seasonal(tenant, by)
+            put(tenant, "seasonal", by, {"rows": [r.model_dump() for r in seasons]}, now)
 
     # ------------------------------------------------------------------ reads
     def cached(self, tenant: str, kind: str) -> Cached:
@@ -209,11 +226,35 @@ class InsightsService:
             key=lambda r: (-r.score, r.site),
         )
 
+    def _fresh(self, tenant: str, kind: str, key: str) -> dict[str, Any] | None:
+        """A cached body if the last collect made it recently enough, else None."""
+        found = self.store.get_result(tenant, kind, key)
+        if found is None:
+            return None
+        body, at = found
+        if self.clock() - at > timedelta(minutes=self.policy.stale_after_minutes):
+            return None
+        return body
+
     def seasonal(self, tenant: str, by: str = "month") -> list[analytics.SeasonalRow]:
+        cached = self._fresh(tenant, "seasonal", by)
+        if cached is not None:
+            return [analytics.SeasonalRow.model_validate(r) for r in cached["rows"]]
+        return self.compute_seasonal(tenant, by)
+
+    def compute_seasonal(self, tenant: str, by: str = "month") -> list[analytics.SeasonalRow]:
         now = self.clock()
         return analytics.seasonal(self.store.events(tenant, now - HISTORY_WINDOW, now), by=by)
 
     def monthly_report(self, tenant: str, month: reports.Month) -> list[reports.SiteReport]:
+        """The month's report rows: cached by the last collect (this and last month), else
+        computed now."""
+        cached = self._fresh(tenant, "report", month.label())
+        if cached is not None:
+            return [reports.SiteReport.model_validate(r) for r in cached["sites"]]
+        return self.compute_monthly_report(tenant, month)
+
+    def compute_monthly_report(self, tenant: str, month: reports.Month) -> list[reports.SiteReport]:
         now = self.clock()
         end = min(month.end, now)
         points = self.pest.points(tenant)
@@ -255,6 +296,9 @@ class InsightsService:
         return reports.site_reports(month, inputs, events, history)
 
     def usage(self, tenant: str, month: reports.Month) -> list[usage.UsageMonth]:
+        cached = self._fresh(tenant, "usage", month.label())
+        if cached is not None:
+            return [usage.UsageMonth.model_validate(r) for r in cached["customers"]]
         return usage.monthly_usage(month, self.usage_days(tenant, month))
 
     def usage_days(self, tenant: str, month: reports.Month) -> list[usage.UsageDay]:
