@@ -63,3 +63,8 @@ bench: venv
 bench-quick: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --quick $(BENCH_ARGS)
+
+# Latency of the pest-control report endpoints on the local runtime (after a month of history).
+.PHONY: bench-insights
+bench-insights: venv
+	.venv/bin/python -m benchmarks.insights_latency $(BENCH_ARGS)
