@@ -140,6 +140,20 @@ class PestRecordsBridge:
         ]
 
 
+def reading_from(record: Any) -> HealthReading:
+    """A Microshare `HealthRecord` as the domain's health reading."""
+    return HealthReading(
+        deveui=record.deveui,
+        at=record.at,
+        point_ref=record.reference,
+        battery_pct=record.battery_pct,
+        voltage=record.voltage,
+        rssi=record.rssi,
+        snr=record.snr,
+        trap_state=record.trap_state,
+    )
+
+
 class SensorHistoryBridge:
     """`SensorHistorySource` over the tenant's Microshare client."""
 
@@ -148,19 +162,9 @@ class SensorHistoryBridge:
 
     def list_health(self, since: datetime | None) -> list[HealthReading]:
         with _iot_errors():
-            client = self.ctx.iot.client
             return [
-                HealthReading(
-                    deveui=r.deveui,
-                    at=r.at,
-                    point_ref=r.reference,
-                    battery_pct=r.battery_pct,
-                    voltage=r.voltage,
-                    rssi=r.rssi,
-                    snr=r.snr,
-                    trap_state=r.trap_state,
-                )
-                for r in client.list_health(HEALTH_REC_TYPE)
+                reading_from(r)
+                for r in self.ctx.iot.client.list_health(HEALTH_REC_TYPE)
                 if r.deveui and (since is None or r.at > since)
             ]
 

@@ -18,7 +18,7 @@ from syncbridge.adapters.odoo.transport import Json2Transport
 from syncbridge.domain.insights.reports import Month
 from syncbridge.insights_bootstrap import insights_for
 from tests.helpers.template_tables import create_tables
-from tests.integration.pest.conftest import build_context, sims  # noqa: F401 - fixture
+from tests.integration.pest.conftest import build_context
 
 pytestmark = pytest.mark.integration
 TENANT = "golden-crust"

@@ -9,7 +9,8 @@ import pytest
 from syncbridge.adapters.microshare import MicroshareClient
 from syncbridge.adapters.microshare.models import HealthRecord
 from syncbridge.domain.insights.maintenance import predict
-from syncbridge.domain.insights.models import HealthReading, Problem
+from syncbridge.domain.insights.models import Problem
+from syncbridge.insights_bootstrap import reading_from
 from syncbridge_local.simulators import microshare as microshare_sim
 from syncbridge_local.simulators.odoo import seed
 
@@ -52,19 +53,7 @@ def test_every_unhealthy_profile_is_found_and_the_steady_one_is_not(sim):
     summary = sim.state.add_history(END, days=30)
     client = MicroshareClient.from_secret(sim.url, sim.auth_url, sim.secret_value())
     try:
-        readings = [
-            HealthReading(
-                deveui=r.deveui,
-                at=r.at,
-                point_ref=r.reference,
-                battery_pct=r.battery_pct,
-                voltage=r.voltage,
-                rssi=r.rssi,
-                snr=r.snr,
-                trap_state=r.trap_state,
-            )
-            for r in client.list_health()
-        ]
+        readings = [reading_from(r) for r in client.list_health()]
     finally:
         client.close()
     found = {(f.deveui, f.problem) for f in predict(readings, END)}
