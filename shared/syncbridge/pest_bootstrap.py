@@ -167,6 +167,22 @@ class ErpBridge:
             add_note(incident_id, note)
         return True
 
+    def optional_fields(self) -> list[dict[str, Any]]:
+        listed = getattr(self.adapter, "optional_fields", None)
+        if listed is None:
+            return []  # this ERP adapter uses no optional fields
+        with _erp_errors():
+            return [f.model_dump() for f in listed()]
+
+    def create_optional_field(self, key: str) -> dict[str, Any]:
+        create = getattr(self.adapter, "create_optional_field", None)
+        if create is None:
+            raise ConfigurationMissing(
+                "erp", "this ERP adapter has no optional fields", setting="field", tried=key
+            )
+        with _erp_errors():
+            return create(key).model_dump()
+
 
 # ------------------------------------------------------------------------- IoT bridge
 @contextmanager

@@ -73,9 +73,9 @@ class InspectionPoint(BaseModel):
     """One inspection point as the ERP keeps it.
 
     `location_text` is the ERP's raw text that encodes where the point is (for Odoo, the
-    product name, e.g. "Golden Crust Manchester / Manchester Production / Flour Storage
-    Silo A"); `description` carries the rest (e.g. "Internal / Bait/Lured"). Parsing them is
-    the domain's job, configured per tenant; the adapter hands them over untouched.
+    product name, e.g. "Golden Crust Manchester - Flour Storage Silo A"); `description`
+    carries the rest when there is one (e.g. "Internal / Bait/Lured"). Parsing them is the
+    domain's job, configured per tenant; the adapter hands them over untouched.
     """
 
     model_config = ConfigDict(frozen=True)

@@ -70,6 +70,8 @@ def test_an_empty_required_field_is_reported_and_the_default_description_is_opti
         ("Golden Crust Leeds | Staff Canteen", "Golden Crust Leeds", "", "Staff Canteen"),
         ("GCM: Cooling Racks", "Golden Crust Manchester", "", "Cooling Racks"),
         ("Waste Compound (Golden Crust Leeds)", "Golden Crust Leeds", "", "Waste Compound"),
+        ("BS12 - Golden Crust Leeds - Bin Store", "Golden Crust Leeds", "", "Bin Store"),
+        ("07 - Golden Crust Leeds - Bin Store", "Golden Crust Leeds", "", "Bin Store"),
     ],
 )  # fmt: skip
 def test_the_default_reads_real_naming_conventions_with_no_configuration(

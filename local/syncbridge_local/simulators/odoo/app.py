@@ -243,7 +243,16 @@ def _fault(exc: OdooException) -> xmlrpc.client.Fault:
 
 
 def _odoo_error(exc: OdooException) -> Response:
-    debug = _traceback(exc) if isinstance(exc, ServerError) else ""
+    """Odoo's JSON-2 error body; `debug` holds the server traceback."""
+    if isinstance(exc, ServerError):
+        debug = _traceback(exc)
+    else:
+        debug = (
+            "Traceback (most recent call last):\n"
+            '  File "/odoo/addons/rpc/controllers/json2.py", line 93, in web_json_2_rpc\n'
+            "    result = func(records, **kwargs)\n"
+            f"{exc.name}: {exc}\n"
+        )
     return _json_error(exc.http_status, exc.name, str(exc), [str(exc)], debug)
 
 

@@ -707,14 +707,15 @@ def _compare(actual: Any, op: str, value: Any) -> bool:
         return actual in value
     if op == "not in":
         return actual not in value
-    if op in ("ilike", "like", "=ilike", "not ilike"):
+    if op in ("ilike", "like", "=ilike", "=like", "not ilike"):
         if op == "not ilike":
             return not _compare(actual, "ilike", value)
         if not actual:
             return False
-        if op == "=ilike":
+        if op in ("=ilike", "=like"):
             pattern = "^" + re.escape(str(value)).replace("%", ".*").replace("_", ".") + "$"
-            return re.match(pattern, str(actual), re.IGNORECASE) is not None
+            flags = re.IGNORECASE if op == "=ilike" else 0
+            return re.match(pattern, str(actual), flags) is not None
         haystack, needle = str(actual), str(value)
         return needle.lower() in haystack.lower() if op == "ilike" else needle in haystack
     if actual is False or actual is None:

@@ -46,6 +46,7 @@ POINT_MODEL = "product.product"
 CATEGORY_MODEL = "product.category"
 ORDER = "write_date asc, id asc"
 STATUS_FIELD = "x_device_status"
+FIELDS_TTL_SECONDS = 300
 STATUS_LABEL = "Device status (Sync Bridge)"
 POINT_FIELDS = ("name", "default_code", "barcode", "active", "categ_id", "description_sale")
 AUTO_CONTAINER_WORD = "pest"
@@ -105,7 +106,7 @@ class OdooAdapter:
         self._base_url = base_url
         self._category_ids: dict[tuple[str, str], int] = {}
         self._named_ids: dict[tuple[str, str], int] = {}
-        self._model_fields: dict[str, frozenset[str]] = {}
+        self._model_fields: dict[str, tuple[float, frozenset[str]]] = {}
         self._http: httpx.Client | None = None
         self.erp = f"odoo-{transport.protocol}"
 
@@ -169,11 +170,13 @@ class OdooAdapter:
     # --- which fields this Odoo has -----------------------------------------------------
 
     def _fields_of(self, model: str) -> frozenset[str]:
-        """Field names of `model` (`fields_get`, once per adapter)."""
-        if model not in self._model_fields:
+        """Field names of `model` (`fields_get`), asked again every `FIELDS_TTL_SECONDS`
+        so a field an admin adds in Odoo is picked up by every warm adapter."""
+        cached = self._model_fields.get(model)
+        if cached is None or time.monotonic() - cached[0] >= FIELDS_TTL_SECONDS:
             fields = self._transport.call(model, "fields_get", attributes=["type"])
-            self._model_fields[model] = frozenset(fields)
-        return self._model_fields[model]
+            cached = self._model_fields[model] = (time.monotonic(), frozenset(fields))
+        return cached[1]
 
     def _status_field(self) -> str | None:
         """The device-status field when this Odoo has it, else None."""

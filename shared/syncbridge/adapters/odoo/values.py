@@ -8,7 +8,6 @@ seconds ("2026-11-23 10:58:44").
 from __future__ import annotations
 
 import html
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,10 +57,3 @@ def html_paragraphs(lines: list[str]) -> str:
     """Plain text for an Odoo HTML field (a task description): one escaped `<p>` a line."""
     return "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
 
-
-def html_text(value: Any) -> str | None:
-    """An Odoo HTML field read back as plain text (tags dropped, entities decoded)."""
-    raw = text(value)
-    if raw is None:
-        return None
-    return html.unescape(re.sub(r"<[^>]+>", "\n", raw)).strip() or None

@@ -12,6 +12,7 @@ from syncbridge.domain.pest.discovery import Freshness, ParseProblem
 from syncbridge.domain.pest.incidents import SyncProblem
 from syncbridge.domain.pest.models import (
     AuditEntry,
+    DevEuiChange,
     Device,
     DeviceStatus,
     DeviceTemplate,
@@ -115,6 +116,12 @@ class DeviceOut(BaseModel):
     )
     stale: bool = Field(description="True while a system is not yet in step (pending_sync).")
     sync_errors: dict[str, str] = Field(default_factory=dict)
+    deveui_change: DevEuiChange | None = Field(
+        default=None,
+        description="The last DevEUI change across Microshare and the ERP: pending (with "
+        "the reason; retried by every run), applied, rolling_back or rolled_back (with "
+        "the refusal's text).",
+    )
     updated_at: datetime
 
     @classmethod
@@ -134,6 +141,7 @@ class DeviceOut(BaseModel):
                     "updated_at",
                 }
             ),
+            deveui_change=device.deveui_change,
             provision=device.provision.value,
             stale=bool(device.pending_sync),
             sync_errors=errors or {},

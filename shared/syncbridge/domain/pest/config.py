@@ -129,6 +129,10 @@ _DASH = r"\s+[-\u2013\u2014]\s+"
 DEFAULT_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     # "Golden Crust Manchester / Manchester Production / Flour Storage Silo A"
     ("site / building / area", r"(?P<site>[^/]+?)\s*/\s*(?P<building>[^/]+?)\s*/\s*(?P<area>.+)"),
+    # "BS12 - Golden Crust Manchester - Flour Storage Silo A": a station number first (the
+    # reference stays `default_code`, which is what Microshare links by)
+    ("station - site - area",
+     rf"(?:[A-Z]{{1,4}}[ -]?)?\d{{1,4}}{_DASH}(?P<site>.+?){_DASH}(?P<area>.+)"),
     # "Golden Crust Manchester - Production Hall - Flour Storage Silo A"
     ("site - building - area",
      rf"(?P<site>.+?){_DASH}(?P<building>.+?){_DASH}(?P<area>.+)"),

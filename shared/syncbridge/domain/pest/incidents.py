@@ -206,10 +206,14 @@ class IncidentService(SourcesAndStores):
             if group is not None and abs(alert.created - group.last_at) <= window:
                 try:
                     return self._append(tenant, group, alert, point)
+                except UpstreamConflict:
+                    raise  # the ERP said no: not a group that changed meanwhile
                 except Conflict:
                     continue
             try:
                 return self._open(tenant, alert, point, group)
+            except UpstreamConflict:
+                raise
             except Conflict:
                 continue
         raise SourceUnavailable("incident store", "incident group kept changing; retry")
@@ -256,20 +260,23 @@ class IncidentService(SourcesAndStores):
             }
         )
         self.store.put_group(tenant, updated, group.version)
+        detail: str | None = None
         try:
-            noted = self.erp.append_to_incident(
+            if not self.erp.append_to_incident(
                 group.incident_id,
                 f"Repeated {alert.event} at {alert.created.isoformat()} (event {alert.id}); "
                 f"{updated.count} alerts so far.",
-            )
-        except SourceUnavailable:
-            noted = False  # the group record already counts it; the note is a courtesy
+            ):
+                detail = "grouped in Sync Bridge (ERP adapter takes no notes)"
+        except (SourceUnavailable, RecordMissing, UpstreamConflict) as exc:
+            # the group record already counts it; the note is a courtesy
+            detail = f"grouped in Sync Bridge; the ERP note failed: {exc}"
         return AlertResult(
             alert_id=alert.id,
             outcome="grouped",
             point_id=point.id,
             incident_id=group.incident_id,
-            detail=None if noted else "grouped in Sync Bridge (ERP adapter takes no notes)",
+            detail=detail,
         )
 
     def open_incidents(self, tenant: str) -> list[IncidentGroup]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -98,6 +98,24 @@ class ProvisionState(StrEnum):
     DONE = "done"
 
 
+class DevEuiChange(BaseModel):
+    """A DevEUI change as one saga across our record, Microshare and the ERP.
+
+    `pending`: some side is not in step yet (down, credentials refused, misconfigured);
+    retried by every run, `reason` says why. `applied`: both sides hold `new`.
+    `rolling_back`: a side refused `new` for good (`reason` is its whole text); the sides
+    that took it are being put back to `old`. `rolled_back`: everything holds `old` again.
+    """
+
+    old: str
+    new: str
+    state: Literal["pending", "applied", "rolling_back", "rolled_back"] = "pending"
+    reason: str | None = None
+    attempts: int = 0
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
 class Device(BaseModel):
     """Our record of one device (DEVICES_TABLE): lifecycle, DevEUI, provisioning progress."""
 
@@ -112,6 +130,7 @@ class Device(BaseModel):
     status: DeviceStatus = DeviceStatus.PENDING
     provision: ProvisionState = ProvisionState.INTENT
     pending_sync: list[str] = Field(default_factory=list)
+    deveui_change: DevEuiChange | None = None
     version: int = 0
     created_at: datetime
     updated_at: datetime
