@@ -55,3 +55,8 @@ def caller(router: Any) -> Principal:
     if principal is None:  # only reachable on a public route that should not ask
         raise Unauthorized("a bearer token or a signed-in session is required")
     return principal
+
+
+def actor(principal: Principal) -> str:
+    """Who the principal is, for audit trails and bindings: the person, else the client."""
+    return principal.subject or principal.client_id or "unknown"

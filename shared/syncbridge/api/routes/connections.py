@@ -2,31 +2,40 @@
 
 - `GET /connections/ekos/start` -> 302 to Ekos's consent page (tenant from the principal).
 - `GET /oauth/ekos/callback` -> an HTML page: connected (import started) or a clear error
-  (4xx) for a wrong/replayed/expired state, `access_denied`, or a code Ekos refused.
+  (4xx) for a wrong/replayed/expired state, `access_denied`, or a code Ekos refused. The
+  state is single use and bound to the person who started (their session's principal) and
+  to their browser (cookie `sb_ekos_binding`, a nonce whose digest the state row keeps):
+  a link started by someone else connects nothing.
 - `DELETE /connections/ekos` -> revoke at Ekos and forget the tokens.
 - `GET /connections` -> this tenant's connections (never any token).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
+import secrets
 from http import HTTPStatus
+from http.cookies import SimpleCookie
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel
 
 from syncbridge.adapters.ekos import bootstrap
-from syncbridge.api.gate import caller
+from syncbridge.api.gate import actor, caller
+from syncbridge.authserver.service import secure_cookies
 from syncbridge.domain.connections.errors import ConnectionFlowError
 from syncbridge.domain.connections.models import Connection
-from syncbridge.domain.connections.service import CallbackQuery
+from syncbridge.domain.connections.service import STATE_TTL_SECONDS, CallbackQuery
 from syncbridge.observability import logger, metrics
 
 router = Router()
 
 CALLBACK_PATH = "/oauth/ekos/callback"
+BINDING_COOKIE = "sb_ekos_binding"  # a nonce only the starting browser holds
 
 
 class ConnectionList(BaseModel):
@@ -48,16 +57,48 @@ def _public_base_url() -> str:
     return f"https://{host}" + (f"/{stage}" if stage else "")
 
 
+def _binding_cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(
+        name=BINDING_COOKIE,
+        value=value,
+        path="/",
+        max_age=max_age,
+        http_only=True,
+        secure=secure_cookies(),
+        same_site=SameSite.LAX_MODE,
+    )
+
+
+def _binding_from_request() -> str:
+    """The digest of this browser's binding nonce (empty when it sent none)."""
+    jar = SimpleCookie()
+    try:
+        jar.load(router.current_event.headers.get("cookie") or "")
+    except Exception:  # a malformed cookie header is just "no binding"
+        return ""
+    morsel = jar.get(BINDING_COOKIE)
+    return _digest(morsel.value) if morsel is not None and morsel.value else ""
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode("utf-8")).hexdigest()
+
+
 @router.get("/connections/ekos/start", summary="Start connecting this tenant to Ekos (302 to Ekos)")
 def start_ekos_connection() -> Response[str]:
     principal = caller(router)
+    nonce = secrets.token_urlsafe(32)
     url = bootstrap.connection_service().start_connection(
-        principal.tenant_id, _public_base_url() + CALLBACK_PATH
+        principal.tenant_id,
+        _public_base_url() + CALLBACK_PATH,
+        started_by=actor(principal),
+        browser_binding=_digest(nonce),
     )
     metrics.add_metric(name="EkosConnectStarted", unit="Count", value=1)
     return Response(
         status_code=HTTPStatus.FOUND,
         headers={"Location": url, "Cache-Control": "no-store"},
+        cookies=[_binding_cookie(nonce, STATE_TTL_SECONDS)],
         body="",
     )
 
@@ -71,10 +112,13 @@ def ekos_callback() -> Response[str]:
         error=params.get("error"),
         error_description=params.get("error_description"),
     )
-    principal = principal_from_event(router.current_event.raw_event)
+    principal = caller(router)
     try:
         result = bootstrap.connection_service().complete_connection(
-            query, principal_tenant=principal.tenant_id if principal else None
+            query,
+            principal_tenant=principal.tenant_id,
+            principal_subject=actor(principal),
+            browser_binding=_binding_from_request(),
         )
     except ConnectionFlowError as exc:
         metrics.add_metric(name="EkosConnectFailed", unit="Count", value=1)

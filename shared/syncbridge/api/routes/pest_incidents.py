@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from syncbridge.api.routes.pest_deps import pest_context
 from syncbridge.api.gate import caller
+from syncbridge.api.routes.pest_deps import pest_context
 from syncbridge.api.routes.pest_models import IncidentsOut, IncidentSyncOut
 from syncbridge.observability import metrics
 from syncbridge.pest_bootstrap import PestContext
