@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from syncbridge.api.gate import caller
+from syncbridge.api.openapi import publish
 from syncbridge.api.resolver import make_resolver
 from syncbridge.api.routes import insights
 
@@ -61,12 +62,11 @@ def build_app() -> APIGatewayRestResolver:
     def portal_page():  # public: the page itself holds no data; /portal/data checks the link
         return _html("portal")
 
-    @app.get("/api/v1/erp/insights/openapi.json", include_in_schema=False)
-    def openapi():
-        return Response(
-            status_code=200,
-            content_type=content_types.APPLICATION_JSON,
-            body=app.get_openapi_json_schema(title=TITLE, version=VERSION, description=DESCRIPTION),
-        )
-
+    publish(
+        app,
+        "/api/v1/erp/insights/openapi.json",
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+    )
     return app
