@@ -13,7 +13,7 @@ SAM := PATH="$(PYTHON312_BIN):$$PATH" .venv/bin/sam
 .PHONY: venv demo serve test lint validate build chromium clean
 
 # The virtualenv with every requirement, re-installed when a requirements file changes.
-.venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt
+.venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt layers/reports/requirements.txt
 	.venv/bin/pip install -q -r requirements-dev.txt
 	.venv/bin/python -c 'import site,sys; open(site.getsitepackages()[0] + "/syncbridge-src.pth", "w").write("\n".join(sys.argv[1:]) + "\n")' "$(CURDIR)/shared" "$(CURDIR)/local" "$(CURDIR)"
 	touch $@
@@ -70,3 +70,8 @@ bench-quick: venv
 .PHONY: test-odoo-real
 test-odoo-real: venv
 	.venv/bin/pytest tests/contract/odoo -m odoo_real -rs -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+# Latency of the pest-control report endpoints on the local runtime (after a month of history).
+.PHONY: bench-insights
+bench-insights: venv
+	.venv/bin/python -m benchmarks.insights_latency $(BENCH_ARGS)

@@ -141,6 +141,18 @@ def serve(args: argparse.Namespace, stdout: TextIO) -> int:
     return 0
 
 
+def select_steps(only: list[str] | None) -> list[Any] | None:
+    """The demo steps whose names contain any of `only` (None: every step)."""
+    if not only:
+        return None
+    from syncbridge_local.demo import discover
+
+    chosen = [s for s in discover() if any(w.casefold() in s.name.casefold() for w in only)]
+    if not chosen:
+        raise SystemExit(f"no demo step name contains {' or '.join(map(repr, only))}")
+    return chosen
+
+
 def demo(args: argparse.Namespace, stdout: TextIO) -> int:
     from syncbridge_local.demo import run_demo
 
@@ -158,7 +170,7 @@ def demo(args: argparse.Namespace, stdout: TextIO) -> int:
     )
     try:
         _write_state(runtime)
-        ok = run_demo(runtime, out=stdout)
+        ok = run_demo(runtime, out=stdout, steps=select_steps(args.only))
         if args.keep_serving:
             print(f"\nAPI:  {runtime.base_url}", file=stdout)
             for env_var, simulator in runtime.simulators.items():
@@ -222,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser = commands.add_parser("demo", help="run the demo scenario")
     _runtime_args(demo_parser)
     demo_parser.add_argument("--keep-serving", action="store_true")
+    demo_parser.add_argument(
+        "--only",
+        action="append",
+        metavar="WORDS",
+        help="run only the steps whose name contains WORDS (repeatable), e.g. --only pest",
+    )
     replay_parser = commands.add_parser("replay", help="replay a dead-letter queue")
     replay_parser.add_argument(
         "--queue", required=True, help="logical id of the queue (or of its DLQ), e.g. ImportQueue"

@@ -118,6 +118,7 @@ def pest_walkthrough(ctx: DemoContext) -> None:
         "ODOO_BASE_URL, MICROSHARE_API_URL, MICROSHARE_AUTH_URL)",
     )
     ctx.say(f"tenant {TENANT}: its admin set its own Odoo and Microshare credentials")
+    ctx.state["pest_tokens"] = tokens  # the insights step goes on as the same tenant
     viewer, operator = _auth(tokens["viewer"]), _auth(tokens["operator"])
     admin = _auth(tokens["admin"])
 

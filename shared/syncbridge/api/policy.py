@@ -118,6 +118,22 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("GET", "/api/v1/erp/devices/{device_id}/history"): PEST_READ,
     ("POST", "/api/v1/erp/incidents/sync"): _needs("operator", "pest:write"),
     ("GET", "/api/v1/erp/incidents"): PEST_READ,
+    # ------------------------------------------------------------ insights (functions/insights_api)
+    ("GET", "/pest/insights"): PEST_READ,
+    ("GET", "/portal"): _public(),
+    ("GET", "/portal/data"): _public(),  # the HMAC-signed link is the credential
+    ("GET", "/api/v1/erp/insights/openapi.json"): _public(),
+    ("GET", "/api/v1/erp/insights/service-history"): PEST_READ,
+    ("GET", "/api/v1/erp/insights/maintenance"): PEST_READ,
+    ("GET", "/api/v1/erp/insights/risk"): PEST_READ,
+    ("GET", "/api/v1/erp/insights/seasonal"): PEST_READ,
+    ("GET", "/api/v1/erp/insights/customers"): PEST_READ,
+    ("POST", "/api/v1/erp/insights/collect"): _needs("operator", "pest:write"),
+    ("GET", "/api/v1/erp/reports/{month}"): PEST_READ,
+    ("GET", "/api/v1/erp/usage/{month}"): PEST_READ,
+    ("POST", "/api/v1/erp/usage/{month}/bill"): ADMIN,
+    ("GET", "/api/v1/erp/compliance"): PEST_READ,
+    ("POST", "/api/v1/erp/portal-links"): PEST_WRITE,
 }
 
 

@@ -1,6 +1,7 @@
 """schemathesis against every published OpenAPI document, over HTTP through the local API
 Gateway: the main API (/openapi.json), the OAuth server (/oauth/openapi.json) and the
-pest-control API (/api/v1/erp/openapi.json). Every operation gets generated requests
+pest-control API (/api/v1/erp/openapi.json) and the insights API
+(/api/v1/erp/insights/openapi.json). Every operation gets generated requests
 (valid and invalid: schemathesis' positive and negative modes) with an admin token of a tenant that has its own credentials; the
 check is schemathesis' `not_a_server_error`: no 5xx, whatever the input.
 
@@ -32,6 +33,7 @@ DOCUMENTS = {
     "main": "/openapi.json",
     "oauth": "/oauth/openapi.json",
     "pest": "/api/v1/erp/openapi.json",
+    "insights": "/api/v1/erp/insights/openapi.json",
 }
 REQUESTS: Counter[str] = Counter()
 SERVER_ERRORS: list[str] = []
@@ -139,6 +141,15 @@ def test_oauth_server(oauth_schema: Any, runtime: Any, admin_headers: dict[str, 
 
 def test_pest_api(pest_schema: Any, runtime: Any, admin_headers: dict[str, str]) -> None:
     _fuzz("pest", pest_schema, runtime, admin_headers)
+
+
+@pytest.fixture(scope="module")
+def insights_schema(runtime: Any) -> Any:
+    return _schema(runtime, "insights")
+
+
+def test_insights_api(insights_schema: Any, runtime: Any, admin_headers: dict[str, str]) -> None:
+    _fuzz("insights", insights_schema, runtime, admin_headers)
 
 
 def test_zz_figures_and_no_secret_in_any_log(scan: LogScan) -> None:

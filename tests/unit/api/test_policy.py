@@ -26,6 +26,7 @@ def resolvers() -> dict[str, Any]:
         "ApiFunction": load_function("api").app,
         "OAuthFunction": load_function("oauth").app,
         "PestApiFunction": build_app(),
+        "InsightsApiFunction": load_function("insights_api").app,
     }
 
 

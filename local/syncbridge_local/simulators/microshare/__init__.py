@@ -139,6 +139,30 @@ class MicroshareState:
             self.shares.setdefault(rec_type, []).append(obj)
         return obj["id"]
 
+    def add_history(
+        self, end: datetime, *, days: int = 30, alert_months: int = 12, seed_: int = 7
+    ) -> dict[str, Any]:
+        """Give every device `days` of health uplinks and `alert_months` of seasonal alerts."""
+        from syncbridge_local.simulators.microshare import history
+
+        devices = [
+            d
+            for cluster in self.clusters.get(seed.TRAP_CLUSTER_REC_TYPE, {}).values()
+            for d in cluster.get("data", {}).get("devices", [])
+            if d.get("id") and d["id"].replace("-", "").strip("0")
+        ]
+        chosen, uplinks, alerts = history.generate(
+            devices, end, days=days, alert_months=alert_months, seed=seed_
+        )
+        with self.lock:
+            self.shares.setdefault(history.TRAP_HEALTH, []).extend(uplinks)
+            self.shares.setdefault(RODENT_ALERTS, []).extend(alerts)
+        return {
+            "devices": {p.deveui: p.kind for p in chosen},
+            "uplinks": len(uplinks),
+            "alerts": len(alerts),
+        }
+
     def devices(
         self, rec_type: str = seed.TRAP_CLUSTER_REC_TYPE, cluster_id: str = SEED_CLUSTER_ID
     ) -> list[dict[str, Any]]:

@@ -48,10 +48,13 @@ def start(
     api_key: str = DEFAULT_API_KEY,
     seed_offset: int = 0,
     helpdesk: bool = False,
+    sales: bool = False,
     clock: Callable[[], datetime] | None = None,
     **_: Any,
 ) -> OdooSimulator:
-    db = OdooDatabase(database, seed_offset=seed_offset, helpdesk=helpdesk, clock=clock)
+    db = OdooDatabase(
+        database, seed_offset=seed_offset, helpdesk=helpdesk, sales=sales, clock=clock
+    )
     users = [
         OdooUser(uid=2, login=login, password=password, api_key=api_key),
         OdooUser(

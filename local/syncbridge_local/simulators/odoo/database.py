@@ -128,11 +128,16 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "description": Field("html"),
         "project_id": Field("m2o", "project.project"),
         "partner_id": Field("m2o", "res.partner"),
-        "date_deadline": Field("date"),
+        "date_deadline": Field("datetime"),
         "tag_ids": Field("m2m", "project.tags"),
         "stage_id": Field("m2o", "project.task.type"),
+        "user_ids": Field("m2m", "res.users"),
+        "state": Field("selection", default="01_in_progress"),
+        "date_end": Field("datetime"),
+        "date_last_stage_update": Field("datetime"),
         "active": _BOOL,
     },
+    "res.users": {"name": _CHAR, "login": _CHAR, "active": _BOOL},
     "helpdesk.tag": {"name": _CHAR},
     "helpdesk.team": {"name": _CHAR},
     "helpdesk.ticket": {
@@ -158,6 +163,31 @@ MODEL_NAMES = {
     "product.category": "Product Category",
     "project.task": "Task",
     "project.project": "Project",
+}
+# Installed only with `sales=True` (a stock database has neither Invoicing nor Sales).
+SALES_SCHEMA: dict[str, dict[str, Field]] = {
+    "account.move": {
+        "name": Field("char", default="/"),  # numbered on posting
+        "move_type": _CHAR,
+        "state": _CHAR,
+        "partner_id": Field("m2o", "res.partner"),
+        "invoice_date": Field("date"),
+        "amount_untaxed": Field("float", default=0.0),
+    },
+    "sale.order": {
+        "name": Field("char", default="New"),
+        "partner_id": Field("m2o", "res.partner"),
+        "client_order_ref": _CHAR,
+        "state": Field("selection", default="draft"),
+        "date_order": Field("datetime"),
+        "amount_untaxed": Field("float", default=0.0),
+    },
+    "sale.order.line": {
+        "order_id": Field("m2o", "sale.order"),
+        "product_id": Field("m2o", "product.product"),
+        "name": Field("text", default="/"),  # Odoo computes it from the product
+        "product_uom_qty": Field("float", default=0.0),
+    },
 }
 MAGIC_FIELDS = ("id", "display_name", "write_date", "create_date")
 HELPDESK_MODELS = ("helpdesk.ticket", "helpdesk.tag", "helpdesk.team")
@@ -188,6 +218,7 @@ class OdooDatabase:
         *,
         seed_offset: int = 0,
         helpdesk: bool = False,
+        sales: bool = False,
         clock: Callable[[], datetime] | None = None,
         populate: bool = True,
     ) -> None:
@@ -199,6 +230,8 @@ class OdooDatabase:
             for model, fields in SCHEMA.items()
             if helpdesk or model not in HELPDESK_MODELS
         }
+        if sales:
+            self.schema.update({m: dict(f) for m, f in SALES_SCHEMA.items()})
         self._tables: dict[str, dict[int, dict[str, Any]]] = {m: {} for m in self.schema}
         self._next_id: dict[str, int] = dict.fromkeys(self._tables, 1)
         self.messages: list[dict[str, Any]] = []  # chatter posts (mail.message)
@@ -232,8 +265,14 @@ class OdooDatabase:
         for point in seed.POINTS:
             self.add_point(point.product_name, point.reference, point.deveui)
         self._insert("project.project", {"name": seed.INCIDENT_PROJECT})
+        self._insert("res.users", {"name": "Administrator", "login": "admin"})
         if "helpdesk.team" in self._tables:
             self._insert("helpdesk.team", {"name": "Pest control"})
+
+    def add_record(self, model: str, vals: dict[str, Any]) -> int:
+        """Create any record as a user would in Odoo's UI (visits, users...); its id."""
+        with self._lock:
+            return self._insert(model, vals)
 
     def add_point(
         self,

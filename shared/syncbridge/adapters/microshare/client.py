@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -40,13 +40,17 @@ from syncbridge.adapters.microshare.models import (
     RODENT_ALERTS,
     TRAP_CLUSTERS,
     TRAP_EVENTS,
+    TRAP_HEALTH,
     Alert,
     Device,
     DeviceCluster,
+    HealthRecord,
     Page,
     PlatformHealth,
 )
 from syncbridge.observability import logger
+
+ShareRecord = TypeVar("ShareRecord", Alert, HealthRecord)
 
 
 class DevicePlatform(Protocol):
@@ -253,17 +257,25 @@ class MicroshareClient:
 
     # --- shares ------------------------------------------------------------------------
 
-    def list_alerts(self, rec_type: str = RODENT_ALERTS) -> Iterator[Alert]:
-        """Every alert in the share, de-duplicated by id (pages can shift while read)."""
+    def _share(self, rec_type: str, model: type[ShareRecord]) -> Iterator[ShareRecord]:
+        """Every record of a share, de-duplicated by id (pages can shift while read)."""
         seen: set[str] = set()
         for obj in self._pages(f"/share/{_seg(rec_type)}"):
-            alert = Alert.model_validate(obj)
-            if alert.id not in seen:
-                seen.add(alert.id)
-                yield alert
+            record = model.model_validate(obj)
+            if record.id not in seen:
+                seen.add(record.id)
+                yield record
+
+    def list_alerts(self, rec_type: str = RODENT_ALERTS) -> Iterator[Alert]:
+        """Every alert in the share."""
+        return self._share(rec_type, Alert)
 
     def list_trap_events(self, rec_type: str = TRAP_EVENTS) -> Iterator[Alert]:
         return self.list_alerts(rec_type)
+
+    def list_health(self, rec_type: str = TRAP_HEALTH) -> Iterator[HealthRecord]:
+        """Every unpacked uplink in the share (battery, radio, trap state)."""
+        return self._share(rec_type, HealthRecord)
 
     # --- health ------------------------------------------------------------------------
 

@@ -131,3 +131,101 @@ class PlatformHealth(BaseModel):
     platform: str = "microshare"
     detail: str = ""
     latency_ms: float | None = None
+
+
+TRAP_HEALTH = "io.microshare.trap.unpacked"
+
+
+def _metric(value: Any) -> float | None:
+    """A Microshare metric: a bare number, or the standard's `[{"unit", "value"}]` list."""
+    if isinstance(value, list):
+        value = value[-1].get("value") if value and isinstance(value[-1], dict) else None
+    if isinstance(value, dict):
+        value = value.get("value")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class HealthRecord(_Open):
+    """One unpacked uplink (`io.microshare.trap.unpacked`): device health and radio.
+
+    Microshare's standards put the battery under `data.device_health` (`charge` or
+    `battery` in %, `voltage` in V, each a list of `{"unit", "value"}`), older unpackers
+    under `data.device.battery` (`power` %, `voltage`); radio figures under
+    `data.meta.iot` (`rssi`, `snr`, `time`); the location under `data.meta.device`.
+    """
+
+    id: str
+    created_at: datetime = Field(alias="createDate")
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    @property
+    def _health(self) -> dict[str, Any]:
+        return self.data.get("device_health") or {}
+
+    @property
+    def _iot(self) -> dict[str, Any]:
+        return (self.data.get("meta") or {}).get("iot") or {}
+
+    @property
+    def deveui(self) -> str | None:
+        raw = self._health.get("id") or (self.data.get("device") or {}).get("id")
+        raw = raw or self._iot.get("device_id")
+        return try_normalize_deveui(raw) if raw else None
+
+    @property
+    def location(self) -> list[str]:
+        return list((self.data.get("meta") or {}).get("device") or [])
+
+    @property
+    def reference(self) -> str | None:
+        location = self.location
+        return location[3] if len(location) > 3 and location[3] else None
+
+    @property
+    def at(self) -> datetime:
+        when = self._iot.get("time")
+        if isinstance(when, str):
+            try:
+                parsed = datetime.fromisoformat(when.replace("Z", "+00:00"))
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            except ValueError:
+                pass
+        return self.created_at
+
+    @property
+    def battery_pct(self) -> float | None:
+        health = self._health
+        value = _metric(health.get("charge")) or _metric(health.get("battery"))
+        if value is None:
+            value = _metric(((self.data.get("device") or {}).get("battery") or {}).get("power"))
+        return value
+
+    @property
+    def voltage(self) -> float | None:
+        value = _metric(self._health.get("voltage"))
+        if value is None:
+            value = _metric(((self.data.get("device") or {}).get("battery") or {}).get("voltage"))
+        return value
+
+    @property
+    def rssi(self) -> float | None:
+        return _metric(self._iot.get("rssi"))
+
+    @property
+    def snr(self) -> float | None:
+        return _metric(self._iot.get("snr"))
+
+    @property
+    def trap_state(self) -> str | None:
+        trap = self.data.get("trap")
+        if isinstance(trap, list) and trap and isinstance(trap[-1], dict):
+            trap = trap[-1].get("value")
+        return str(trap) if trap is not None else None

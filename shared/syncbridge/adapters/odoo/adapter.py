@@ -39,6 +39,7 @@ from syncbridge.adapters.erp import (
 )
 from syncbridge.adapters.http_retry import RetryPolicy
 from syncbridge.adapters.odoo import values
+from syncbridge.adapters.odoo.service_desk import OdooServiceDesk
 from syncbridge.adapters.odoo.transport import Json2Transport, OdooTransport, XmlRpcTransport
 
 POINT_MODEL = "product.product"
@@ -161,6 +162,10 @@ class OdooAdapter:
             credentials={k: secret[k] for k in ("api_key", "password") if secret.get(k)},
         )
         return cls.from_config(config)
+
+    def service_desk(self, **settings: str) -> OdooServiceDesk:
+        """Visits, work orders, revenue and usage lines over this adapter's connection."""
+        return OdooServiceDesk(self._transport, **settings)
 
     # --- which fields this Odoo has -----------------------------------------------------
 
