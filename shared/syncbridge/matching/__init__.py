@@ -16,16 +16,23 @@ the Lambda's memory (``AWS_LAMBDA_FUNCTION_MEMORY_SIZE``) or 3,008 MB; an input 
 be matched under it raises ``MemoryLimitError`` (``needed_mb``) before the work starts.
 
 Command line: ``python -m syncbridge.matching --internal F --external F --profile P --out F
-[--stats F] [--memory-limit-mb N]``.
+[--stats F] [--memory-limit-mb N] [--labels F]``.
 
-Decisions: ``score`` is the calibrated probability that the pair is the same entity.
-``match`` when score >= ``match_threshold`` (0.90) and the best feasible alternative is at
-least ``ambiguity_log_odds`` (2.3, i.e. 10x) less likely; ``review`` when the score is at
-least ``review_threshold`` (0.35) but not that clear; ``create`` otherwise. Assignment is
-one-to-one, best log-odds first. ``explanation`` holds the per-field evidence of the
-chosen pair (name similarity, distance_m, address, postal_code, phone, website, ...;
-product: model, sku, price ratio; batch: lot_code, product_id, days_apart, quantity)
-and ``runner_up_score`` when a rival exists.
+Scoring: Fellegi-Sunter weights learned on each run by EM (``fellegi_sunter``) over the
+profile's typed comparisons (``profiles.COMPARISONS``, ``comparisons``); a person's
+answers (``MatchOptions.labels``, ``--labels``) join the EM and are obeyed, and
+``MatchOptions.parameters`` (an earlier run's ``MatchStats.parameters``) is where EM starts.
+
+Decisions (``decide``): ``score`` is the probability that the chosen internal record is
+the external record's partner, all its candidates competing; links are the set that
+maximises the expected F1 of those probabilities; a link is a ``match`` while the
+expected share of wrong automatic matches stays within ``auto_match_error`` (2 %), else
+``review``; everything else is ``create``. Assignment is one-to-one, best log-odds first.
+``explanation`` holds the per-field evidence of the chosen pair (name similarity,
+distance_m, address, postal_code, phone, website, ...; product: model, sku, price ratio;
+batch: lot_code, product_id, days_apart, quantity), each comparison's match weight
+(``weight_<comparison>``, ``weight_prior``), ``runner_up_score`` when a rival exists and
+``review_priority`` (how informative a person's answer would be).
 
 Strategies (``MatchStats.strategy``), chosen from the memory estimate made before any
 pair is built: ``global_greedy`` (all candidate pairs at once), ``component_greedy``
@@ -34,14 +41,14 @@ same answer, bounded memory), ``local_greedy`` (last resort: each shard assigned
 own), ``exact`` (forced: every contested component solved optimally). Small contested
 components are always re-solved optimally (``exact_components`` in the stats).
 
-Tools: ``python -m syncbridge.matching.evaluate CASE_DIR`` (F1, review rate, blocking
-recall against a gold file), ``python -m syncbridge.matching.synthetic OUT --size N``
+Tools: ``python -m syncbridge.matching.evaluate CASE_DIR`` (blocking recall against a
+gold file; quality is scored by ``benchmarks/score.py``), ``python -m syncbridge.matching.synthetic OUT --size N``
 (noisy location cases for scale runs).
 
 Pipeline (one module each): ``standardize`` keys -> ``sides`` (interned numpy columns) ->
 ``blocking`` (planned from block-size histograms) -> ``memory`` (estimate, strategy) ->
-``scoring`` (Fellegi-Sunter weights, rapidfuzz, haversine) -> ``assign`` (greedy /
-exact) -> decisions with per-field evidence (``engine``).
+``scoring`` (learned Fellegi-Sunter weights over ``comparisons``) -> ``assign`` (greedy /
+exact) -> ``decide`` -> decisions with per-field evidence (``engine``).
 """
 
 from __future__ import annotations
