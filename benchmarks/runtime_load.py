@@ -228,7 +228,9 @@ def verify_applied_once(rt: Any, resource_ids: list[str]) -> list[str]:
         home = DynamoHomePlatform()
         wrong = []
         for resource_id in resource_ids:
-            record = home.get(TENANT, "products", home_id_for(TENANT, "ekos", "products", resource_id))
+            record = home.get(
+                TENANT, "products", home_id_for(TENANT, "ekos", "products", resource_id)
+            )
             index = resource_id.rsplit("-", 1)[1]
             if record is None or record.fields.get("name") != f"Bench beer {index}":
                 wrong.append(resource_id)
@@ -242,8 +244,11 @@ def verify_applied_once(rt: Any, resource_ids: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.runtime_load", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.runtime_load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
     parser.add_argument("--events", type=int, default=100_000, help="stop after this many")
@@ -252,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", default=str(REPO_ROOT / "template.yaml"))
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
-        "--runtime-option", action="append", default=[], metavar="NAME=VALUE",
+        "--runtime-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="extra LocalRuntime option (JSON value), e.g. concurrency=16",
     )
     args = parser.parse_args(argv)
@@ -307,8 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"goal: >= {TARGET_RATE:.0f} events/s at 16 clients, p99 <= {TARGET_P99_MS:.0f} ms -> "
-        + ("met" if result.rate >= TARGET_RATE and result.percentile(99) <= TARGET_P99_MS
-           else "not met")
+        + (
+            "met"
+            if result.rate >= TARGET_RATE and result.percentile(99) <= TARGET_P99_MS
+            else "not met"
+        )
         + f" (startup {figures['startup_s']} s, warm-up p50 {figures['warmup_p50_ms']} ms, "
         f"max {figures['warmup_max_ms']} ms, load average {figures['load_average']:.1f})"
     )
