@@ -157,6 +157,31 @@ def run_load(
     )
 
 
+def cpu_seconds(rt: Any) -> dict[str, float]:
+    """CPU time (user + system) so far of the runtime's process, moto's and each function's
+    environments, to see where the work goes (the machine may be shared)."""
+    import psutil
+
+    from syncbridge_local import moto_server
+
+    def used(pid: int | None) -> float:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except (psutil.Error, ValueError):
+            return 0.0
+        return times.user + times.system
+
+    seconds = {"runtime process": used(os.getpid())}
+    moto = getattr(moto_server, "_process", None)
+    if moto is not None:
+        seconds["moto"] = used(moto.pid)
+    for function_id, host in rt.functions.items():
+        pids = host.pids() if hasattr(host, "pids") else []
+        if pids:
+            seconds[function_id] = sum(used(pid) for pid in pids)
+    return seconds
+
+
 # ------------------------------------------------------------------ the product side
 def _token(http: Any, client_id: str, secret: str, scope: str) -> str:
     reply = http.post(
@@ -277,10 +302,12 @@ def main(argv: list[str] | None = None) -> int:
         token = prepare_tenant(rt)
         warm = run_load(rt.base_url, token, "warm", args.clients, 600, args.warmup * args.clients)
         rt.wait_idle(timeout=args.drain_timeout)
+        cpu_before = cpu_seconds(rt)
         result = run_load(rt.base_url, token, "load", args.clients, args.duration, args.events)
         drain_started = time.monotonic()
         rt.wait_idle(timeout=args.drain_timeout)
         drain = time.monotonic() - drain_started
+        cpu_after = cpu_seconds(rt)
         problems = verify_applied_once(rt, warm.accepted_ids + result.accepted_ids)
 
     figures = {
@@ -299,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_max_ms": round(max(warm.latencies_ms, default=float("nan")), 1),
         "drain_s": round(drain, 1),
         "startup_s": round(startup, 1),
+        "cpu_s_per_1000_events": {
+            name: round((spent - cpu_before.get(name, 0.0)) / max(1, result.accepted) * 1000, 2)
+            for name, spent in cpu_after.items()
+        },
         "applied_exactly_once": not problems,
         "problems": problems,
         "cpus": os.cpu_count(),
@@ -322,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         + f" (startup {figures['startup_s']} s, warm-up p50 {figures['warmup_p50_ms']} ms, "
         f"max {figures['warmup_max_ms']} ms, load average {figures['load_average']:.1f})"
+    )
+    print(
+        "CPU seconds per 1000 events (load and drain): "
+        + ", ".join(f"{k} {v}" for k, v in figures["cpu_s_per_1000_events"].items() if v)
     )
     for problem in problems:
         print("PROBLEM:", problem)

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ class FunctionHost:
         self._sys_path = list(sys_path or [])
         self._on_invoke = on_invoke  # +1 / -1 for in-flight accounting
         self._idle: list[Sandbox] = []
+        self._live: weakref.WeakSet[Sandbox] = weakref.WeakSet()
         self._count = 0  # environments alive or starting
         self._busy = 0
         self._cond = threading.Condition()
@@ -148,6 +150,10 @@ class FunctionHost:
     @property
     def environments(self) -> int:
         return self._count
+
+    def pids(self) -> list[int]:
+        """The process ids of the live environments (for measurements)."""
+        return [s.pid for s in list(self._live) if s.alive and s.pid is not None]
 
     def config(self) -> SandboxConfig:
         return SandboxConfig(
@@ -255,6 +261,7 @@ class FunctionHost:
         """A new environment (called with a slot reserved in `_count`)."""
         try:
             sandbox = Sandbox(self.config())
+            self._live.add(sandbox)
             sandbox.initialise(self.spec.timeout_seconds)
         except BaseException:
             self._forget()

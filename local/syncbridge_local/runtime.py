@@ -237,6 +237,7 @@ class LocalRuntime:
         self._gateway.routes = self.routes
         if self.options.pollers:
             for mapping in self.mappings:
+                demand = threading.Event()  # shared by the mapping's pollers
                 for number in range(max(1, mapping.concurrency)):
                     poller = QueuePoller(
                         mapping,
@@ -246,6 +247,7 @@ class LocalRuntime:
                         wait_seconds=self.options.poll_wait,
                         busy=self._mark_busy,
                         number=number,
+                        demand=demand,
                     )
                     poller.start()
                     self._pollers.append(poller)
@@ -441,7 +443,7 @@ class LocalRuntime:
                 raise TimeoutError(
                     f"runtime not idle after {timeout}s: busy={busy} queues={pending}"
                 )
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     # ------------------------------------------------------------ building blocks
     @property
