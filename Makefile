@@ -63,3 +63,14 @@ bench: venv
 bench-quick: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --quick $(BENCH_ARGS)
+
+# Built sizes against Lambda's 250 MiB limit, and every handler imported from its artifacts.
+.PHONY: sizes
+sizes: build
+	.venv/bin/python layers/sizes.py
+
+# Local runtime load benchmark: ERP events from 16 concurrent clients, applied exactly once.
+# BENCH_RUNTIME_ARGS passes options through, e.g. BENCH_RUNTIME_ARGS="--clients 10 --duration 30".
+.PHONY: bench-runtime
+bench-runtime: venv
+	.venv/bin/python -m benchmarks.runtime_load $(BENCH_RUNTIME_ARGS)
