@@ -64,7 +64,7 @@ Resources:
     created: list[str] = []
 
     class Sqs:
-        def create_queue(self, QueueName: str, Attributes: dict) -> dict:  # noqa: N803
+        def create_queue(self, QueueName: str, Attributes: dict) -> dict:
             created.append(QueueName)
             return {"QueueUrl": f"https://sqs/{QueueName}"}
 
