@@ -18,14 +18,14 @@ from xml.parsers.expat import ExpatError
 
 import httpx
 
-from syncbridge.adapters.erp import (
+from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.domain.pest.erp import (
     ErpAuthError,
     ErpConflict,
     ErpError,
     ErpNotFound,
     ErpUnavailable,
 )
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
 
 NOT_IDEMPOTENT = frozenset({"create"})
 MISSING_MARKERS = ("does not exist", "has been deleted", "MissingError")
