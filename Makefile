@@ -74,3 +74,9 @@ sizes: build
 .PHONY: bench-runtime
 bench-runtime: venv
 	.venv/bin/python -m benchmarks.runtime_load $(BENCH_RUNTIME_ARGS)
+
+# Type-check the domain package (ports, services, models): it must stay clean.
+.PHONY: typecheck
+typecheck: venv
+	MYPYPATH=shared .venv/bin/mypy -p syncbridge.domain --python-version 3.12 \
+	  --ignore-missing-imports --follow-imports=silent

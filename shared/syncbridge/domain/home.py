@@ -7,6 +7,8 @@ so the local demo is complete.
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, Protocol
 
@@ -54,7 +56,7 @@ class HomePlatform(Protocol):
 
     def search(
         self, tenant_id: str, kind: HomeKind, query: str, limit: int = 20
-    ) -> list[HomeRecord]:
+    ) -> builtins.list[HomeRecord]:  # `list` is a method of this class
         """Records whose name/code/address contains every word of `query`."""
         ...
 

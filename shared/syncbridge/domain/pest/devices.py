@@ -13,6 +13,7 @@ DevEUI assignment is two-step: `propose` validates, normalises and reserves the 
 
 from __future__ import annotations
 
+import builtins
 import functools
 from collections.abc import Callable
 from datetime import datetime
@@ -89,7 +90,7 @@ class DeviceService:
     def list(self, tenant: str) -> list[Device]:
         return sorted(self.devices.list(tenant), key=lambda d: d.point_ref)
 
-    def history(self, tenant: str, device_id: str) -> list[AuditEntry]:
+    def history(self, tenant: str, device_id: str) -> builtins.list[AuditEntry]:
         self.get(tenant, device_id)
         return self.audit.history(tenant, device_id)
 
@@ -214,6 +215,7 @@ class DeviceService:
             except ConcurrentUpdate:
                 if attempt == CONCURRENT_ATTEMPTS - 1:
                     raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _push(self, device: Device, step: str) -> None:
         if step.startswith("iot:") and device.provision is ProvisionState.INTENT:
@@ -230,7 +232,7 @@ class DeviceService:
     def adopt_iot_state(
         self,
         tenant: str,
-        iot_devices: list[IotDevice],
+        iot_devices: builtins.list[IotDevice],
         config: PestConfig,
         observed_at: datetime,
     ) -> dict[str, int]:
