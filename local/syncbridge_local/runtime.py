@@ -428,9 +428,9 @@ class LocalRuntime:
         quiet_checks = 0
         while True:
             busy = self._busy
-            pending = {
+            pending = {  # asked only when nothing runs (a busy runtime is not idle anyway)
                 m.queue.logical_id: counts
-                for m in (self.mappings if self._pollers else [])
+                for m in (self.mappings if self._pollers and busy == 0 else [])
                 if sum((counts := self.queue_counts(m.queue.logical_id)).values())
             }
             if busy == 0 and not pending:
