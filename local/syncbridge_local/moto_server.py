@@ -77,10 +77,20 @@ def _fast_sqs_clock() -> None:
     models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
 
 
+def _cached_module_list() -> None:
+    """moto's server lists its own package directory (listdir + isdir of ~150 entries)
+    twice per request to route it; the directory does not change while it runs."""
+    from moto import backends
+
+    modules = frozenset(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+
+
 def main() -> None:
     from moto.server import ThreadedMotoServer
 
     _fast_sqs_clock()
+    _cached_module_list()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
