@@ -8,7 +8,6 @@ so the local demo is complete.
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, Protocol
 

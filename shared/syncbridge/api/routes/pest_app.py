@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from syncbridge.api.resolver import make_resolver
-from syncbridge.api.routes import pest, pest_devices, pest_incidents
+from syncbridge.api.routes import pest, pest_devices, pest_incidents, pest_setup
 from syncbridge.api.routes.pest_guard import guard
 
 TITLE = "Sync Bridge pest-control API"
@@ -33,6 +33,7 @@ def build_app() -> APIGatewayRestResolver:
     app.include_router(pest.router)
     app.include_router(pest_devices.router)
     app.include_router(pest_incidents.router)
+    app.include_router(pest_setup.router)
     app.enable_swagger(
         path="/api/v1/erp/swagger",
         title=TITLE,
