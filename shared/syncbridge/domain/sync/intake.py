@@ -13,10 +13,9 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from syncbridge.api.principal import Principal
 from syncbridge.domain.errors import Forbidden, Unauthorized
 from syncbridge.domain.sync.models import ErpChangeEvent, EventAccepted, QueuedErpEvent
-from syncbridge.domain.sync.ports import FifoQueue
+from syncbridge.domain.sync.ports import Caller, FifoQueue
 from syncbridge.observability import logger
 
 REQUIRED_SCOPE = "events:write"
@@ -40,7 +39,7 @@ def deduplication_id(tenant_id: str, erp: str, event_id: str) -> str:
 
 
 def accept_erp_event(
-    principal: Principal | None,
+    principal: Caller | None,
     erp: str,
     event: ErpChangeEvent,
     queue: FifoQueue,
