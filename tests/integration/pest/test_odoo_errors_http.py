@@ -10,11 +10,12 @@ import pytest
 from syncbridge.adapters.erp import build_erp_adapter
 from syncbridge.adapters.http_retry import RetryPolicy
 from syncbridge.adapters.microshare import MicroshareClient
-from syncbridge.api.routes import pest_deps, pest_guard
+from syncbridge.api import throttle
+from syncbridge.api.routes import pest_deps
 from syncbridge.api.routes.pest_app import build_app
 from syncbridge.domain.pest.config import default_config
 from syncbridge.pest_bootstrap import ErpBridge, IotBridge, PestContext
-from tests.helpers.apigw import Reply, api_event, authorizer_context
+from tests.helpers.apigw import MemoryCounter, Reply, api_event, authorizer_context
 from tests.unit.pest.fakes import MemoryAudit, MemoryDeviceStore, MemoryPestStore
 
 pytestmark = pytest.mark.integration
@@ -26,9 +27,7 @@ PROTOCOLS = ("json2", "xmlrpc")
 def api(sims, monkeypatch):
     """The pest API over the Odoo simulator (adapter settings per test) and Microshare."""
     odoo, microshare = sims
-    monkeypatch.setenv("PEST_RATE_LIMIT_PER_SECOND", "1000")
-    monkeypatch.setenv("PEST_RATE_LIMIT_BURST", "1000")
-    pest_guard.reset_limiter()
+    throttle.use_counter(MemoryCounter())
     stores = (MemoryPestStore(), MemoryDeviceStore(), MemoryAudit())
     retry = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
     iot = MicroshareClient.from_secret(
@@ -64,7 +63,7 @@ def api(sims, monkeypatch):
     call.settings, call.odoo, call.microshare = settings, odoo, microshare
     yield call
     pest_deps.use_context_factory(None)
-    pest_guard.reset_limiter()
+    throttle.use_counter(None)
     iot.close()
 
 

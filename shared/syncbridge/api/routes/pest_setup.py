@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
+from syncbridge.api.gate import caller
 from syncbridge.api.routes.pest_deps import pest_context
-from syncbridge.api.routes.pest_guard import require
 from syncbridge.domain.pest.erp_fields import ErpFieldsService, OptionalErpField
 from syncbridge.observability import logger
 
@@ -30,7 +30,7 @@ class ErpFieldsOut(BaseModel):
     tags=TAG,
 )
 def list_erp_fields() -> ErpFieldsOut:
-    principal = require(router, "admin")
+    principal = caller(router)
     service = ErpFieldsService(pest_context(principal.tenant_id).erp)
     return ErpFieldsOut(tenant_id=principal.tenant_id, fields=service.list())
 
@@ -42,7 +42,7 @@ def list_erp_fields() -> ErpFieldsOut:
     tags=TAG,
 )
 def create_erp_field(key: FieldKey) -> OptionalErpField:
-    principal = require(router, "admin")
+    principal = caller(router)
     created = ErpFieldsService(pest_context(principal.tenant_id).erp).create(key)
     logger.info("optional ERP field ensured", extra={"tenant_id": principal.tenant_id, "key": key})
     return created

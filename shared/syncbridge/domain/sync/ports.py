@@ -14,15 +14,6 @@ from pydantic import BaseModel
 from syncbridge.domain.mappings import Mappings
 
 
-class Caller(Protocol):
-    """Who pushes an ERP event: the tenant and scopes of its token (the API's `Principal`)."""
-
-    @property
-    def tenant_id(self) -> str: ...
-
-    def has_scope(self, scope: str) -> bool: ...
-
-
 class FifoQueue(Protocol):
     def send(self, message: BaseModel, *, group_id: str, deduplication_id: str) -> None:
         """Send durably (raise when the queue did not take it)."""
