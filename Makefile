@@ -64,6 +64,23 @@ bench-quick: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --quick $(BENCH_ARGS)
 
+# Built sizes against Lambda's 250 MiB limit, and every handler imported from its artifacts.
+.PHONY: sizes
+sizes: build
+	.venv/bin/python layers/sizes.py
+
+# Local runtime load benchmark: ERP events from 16 concurrent clients, applied exactly once.
+# BENCH_RUNTIME_ARGS passes options through, e.g. BENCH_RUNTIME_ARGS="--clients 10 --duration 30".
+.PHONY: bench-runtime
+bench-runtime: venv
+	.venv/bin/python -m benchmarks.runtime_load $(BENCH_RUNTIME_ARGS)
+
+# Type-check the domain package (ports, services, models): it must stay clean.
+.PHONY: typecheck
+typecheck: venv
+	MYPYPATH=shared .venv/bin/mypy -p syncbridge.domain --python-version 3.12 \
+	  --ignore-missing-imports --follow-imports=silent
+
 # The Odoo contract suite against a real Odoo 19 over JSON-2 and XML-RPC (README, "Pest
 # control"): needs ODOO_REAL_URL and ODOO_REAL_API_KEY (ODOO_REAL_DB, ODOO_REAL_LOGIN
 # optional); without them every case is skipped with the reason.

@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import syncbridge.matching  # noqa: F401  (init fails without the engine: no lesser matcher)
 from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import MatchMessage

@@ -1,34 +1,42 @@
-"""Load a function's handler from its `CodeUri` + `Handler` and invoke it like Lambda does.
+"""A function of the template as Lambda runs it: a pool of execution environments.
 
-Each function is imported once per runtime (a warm container) under a module name of its
-own, with its environment variables in place during import and every invocation, and is
-called with a Lambda-shaped context object.
+Each environment is a worker process of its own (`syncbridge_local.sandbox.Sandbox`) with
+the function's environment variables, its code directory and layers on `sys.path`, and the
+template's `Timeout` and `MemorySize` enforced. The first invocation of an environment pays
+the cold start (the handler's import); later ones reuse it warm. Concurrent invocations get
+environments of their own, up to the function's concurrency limit (its
+`ReservedConcurrentExecutions`, else the runtime's `concurrency` option); beyond it an
+invocation waits for a free environment (Lambda would throttle with 429
+`TooManyRequestsException`; a local caller would rather wait), and raises
+`FunctionThrottled` if none frees within the function's timeout.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import re
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import weakref
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from syncbridge_local.environment import function_env
-from syncbridge_local.template import ACCOUNT_ID, REGION, TemplateError
+from syncbridge_local.sandbox import FunctionError, InvokeReport, Sandbox, SandboxConfig
+from syncbridge_local.template import ACCOUNT_ID, REGION
 
 log = logging.getLogger("syncbridge_local")
 
 
 class FunctionLoadError(RuntimeError):
     """The handler module could not be imported (the error is kept as the cause)."""
+
+
+class FunctionThrottled(FunctionError):
+    """Every environment of the function stayed busy (its concurrency limit was reached)."""
 
 
 @dataclass
@@ -42,10 +50,11 @@ class LambdaContext:
     function_version: str = "$LATEST"
     identity: Any = None
     client_context: Any = None
-    _deadline: float = field(default=0.0, repr=False)
+    deadline_epoch: float = 0.0  # time.time() at which the invocation times out
 
     def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
+        if not self.deadline_epoch:
+            self.deadline_epoch = time.time() + self.timeout_seconds
 
     @property
     def invoked_function_arn(self) -> str:
@@ -60,7 +69,7 @@ class LambdaContext:
         return f"local/[$LATEST]{self.aws_request_id[:8]}"
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self.deadline_epoch - time.time()) * 1000))
 
 
 @dataclass
@@ -75,6 +84,8 @@ class FunctionSpec:
     timeout_seconds: int
     environment: dict[str, str]
     events: dict[str, dict[str, Any]]
+    reserved_concurrency: int | None = None
+    layer_dirs: list[Path] = field(default_factory=list)
 
     def lambda_environment(self) -> dict[str, str]:
         """The variables Lambda itself sets, plus the template's."""
@@ -84,102 +95,212 @@ class FunctionSpec:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "LAMBDA_TASK_ROOT": str(self.code_dir),
             "_HANDLER": self.handler,
         }
 
 
-class FunctionHost:
-    """A loaded function: `invoke(event)` runs its handler in its own environment."""
+@dataclass
+class EnvironmentStats:
+    """How a function's environments were used (for tests, the demo and benchmarks)."""
 
-    def __init__(self, spec: FunctionSpec, module_prefix: str, on_invoke: Callable[[int], None]):
+    cold_starts: int = 0
+    init_failures: int = 0
+    timeouts: int = 0
+    killed: int = 0  # over MemorySize, or crashed
+    peak_concurrency: int = 0
+
+
+class FunctionHost:
+    """A function's pool of execution environments: `invoke(event)` runs its handler."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        *,
+        base_env: dict[str, str] | None = None,
+        sys_path: list[str] | None = None,
+        concurrency: int = 10,
+        on_invoke: Callable[[int], None] = lambda _delta: None,
+        echo_logs: bool = True,
+    ) -> None:
         self.spec = spec
-        self._module_name = f"{module_prefix}_{re.sub(r'[^A-Za-z0-9_]', '_', spec.logical_id)}"
-        self._handler: Callable[[Any, Any], Any] | None = None
-        self._load_error: BaseException | None = None
-        self._lock = threading.Lock()
-        self._invoke_lock = threading.Lock()
+        self.logs: deque[str] = deque(maxlen=5000)  # the newest log lines of every environment
+        self.echo_logs = echo_logs
+        self.concurrency = max(1, min(concurrency, spec.reserved_concurrency or concurrency))
+        self.stats = EnvironmentStats()
+        self._base_env = dict(base_env or {})
+        self._sys_path = list(sys_path or [])
         self._on_invoke = on_invoke  # +1 / -1 for in-flight accounting
+        self._idle: list[Sandbox] = []
+        self._live: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+        self._count = 0  # environments alive or starting
+        self._busy = 0
+        self._cond = threading.Condition()
+        self._stopped = False
+        self._load_error: BaseException | None = None
 
     @property
     def load_error(self) -> BaseException | None:
+        """The error of the last failed init phase (None once an init succeeded)."""
         return self._load_error
 
+    @property
+    def environments(self) -> int:
+        return self._count
+
+    def pids(self) -> list[int]:
+        """The process ids of the live environments (for measurements)."""
+        return [s.pid for s in list(self._live) if s.alive and s.pid is not None]
+
+    def config(self) -> SandboxConfig:
+        return SandboxConfig(
+            logical_id=self.spec.logical_id,
+            function_name=self.spec.name,
+            code_dir=str(self.spec.code_dir),
+            handler=self.spec.handler,
+            environment={**self._base_env, **self.spec.lambda_environment()},
+            sys_path=[
+                str(self.spec.code_dir),
+                *(str(p) for p in self.spec.layer_dirs),
+                *self._sys_path,
+            ],
+            memory_mb=self.spec.memory_mb,
+            timeout_seconds=self.spec.timeout_seconds,
+        )
+
     def load(self) -> None:
-        """Import the handler module (the Lambda init phase). Errors are kept, not raised."""
-        with self._lock:
-            if self._handler is not None or self._load_error is not None:
-                return
-            try:
-                self._handler = self._import()
-            except Exception as exc:  # kept and re-raised on every invocation
-                self._load_error = exc
+        """Make sure one environment is initialised (a cold start now rather than later).
 
-    def _import(self) -> Callable[[Any, Any], Any]:
-        module_path, _, attr = self.spec.handler.rpartition(".")
-        if not module_path:
-            raise TemplateError(f"{self.spec.logical_id}: Handler must be module.function")
-        file = self.spec.code_dir / (module_path.replace(".", "/") + ".py")
-        if not file.is_file():
-            raise FileNotFoundError(f"{self.spec.logical_id}: handler file {file} not found")
-        spec = importlib.util.spec_from_file_location(self._module_name, file)
-        assert spec and spec.loader
-        module: ModuleType = importlib.util.module_from_spec(spec)
-        sys.modules[self._module_name] = module
-        with function_env(self.spec.lambda_environment()):
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                sys.modules.pop(self._module_name, None)
-                raise
-        handler = getattr(module, attr, None)
-        if not callable(handler):
-            raise TemplateError(f"{self.spec.logical_id}: {file} has no callable {attr}")
-        return handler
+        Errors are kept in `load_error`, not raised."""
+        try:
+            sandbox = self._acquire()
+        except FunctionLoadError:
+            return
+        self._release(sandbox)
 
-    def invoke(
-        self, event: Any, request_id: str | None = None, also_hold: threading.Lock | None = None
-    ) -> Any:
-        """Call the handler with `event`; its exceptions propagate to the caller.
+    def invoke(self, event: Any, request_id: str | None = None) -> Any:
+        """Call the handler with `event`; its exceptions propagate to the caller."""
+        result, _ = self.invoke_with_report(event, request_id)
+        return result
 
-        One invocation at a time per function, as in one warm Lambda container: handler
-        modules keep per-invocation state in globals (Powertools resolvers and batch
-        processors do). `also_hold` is a second lock to hold, e.g. one shared by every
-        HTTP function because Powertools keeps the current API event in a class attribute.
-        """
-        self.load()
-        if self._load_error is not None:
-            raise FunctionLoadError(
-                f"{self.spec.logical_id} failed to import: {self._load_error!r}"
-            ) from self._load_error
-        assert self._handler is not None
+    def invoke_with_report(
+        self, event: Any, request_id: str | None = None
+    ) -> tuple[Any, InvokeReport | None]:
+        request_id = request_id or str(uuid.uuid4())
         self._on_invoke(1)
         try:
-            with _held(self._invoke_lock, self), _held(also_hold, self):
-                context = LambdaContext(
-                    function_name=self.spec.name,
-                    memory_limit_in_mb=self.spec.memory_mb,
-                    timeout_seconds=self.spec.timeout_seconds,
+            sandbox = self._acquire()
+            if sandbox.invocations == 0:
+                self._keep_logs(sandbox.init_logs)
+            try:
+                result, report = sandbox.invoke(event, request_id)
+            except FunctionError as exc:
+                if exc.error_type == "Sandbox.Timedout":
+                    self.stats.timeouts += 1
+                elif exc.error_type == "Runtime.ExitError":
+                    self.stats.killed += 1
+                raise
+            finally:
+                self._keep_logs(sandbox.take_logs())
+                self._release(sandbox)
+            if report.init_ms is not None or log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "REPORT %s RequestId: %s Duration: %.2f ms Memory Size: %d MB "
+                    "Max Memory Used: %d MB%s",
+                    self.spec.logical_id,
+                    request_id,
+                    report.duration_ms,
+                    self.spec.memory_mb,
+                    report.max_memory_mb,
+                    f" Init Duration: {report.init_ms:.2f} ms" if report.init_ms else "",
                 )
-                if request_id:
-                    context.aws_request_id = request_id
-                with function_env(self.spec.lambda_environment()):
-                    return self._handler(event, context)
+            return result, report
         finally:
             self._on_invoke(-1)
 
+    def _keep_logs(self, text: str) -> None:
+        if not text:
+            return
+        self.logs.extend(text.splitlines())
+        if self.echo_logs:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
-@contextmanager
-def _held(lock: threading.Lock | None, host: FunctionHost) -> Iterator[None]:
-    """Hold `lock` while the block runs; after the function's timeout, run anyway (a
-    handler that calls back into its own function must not hang the runtime)."""
-    if lock is None:
-        yield
-        return
-    acquired = lock.acquire(timeout=host.spec.timeout_seconds + 5)
-    if not acquired:
-        log.warning("%s: still busy after its timeout; running concurrently", host.spec.logical_id)
-    try:
-        yield
-    finally:
-        if acquired:
-            lock.release()
+    def _acquire(self) -> Sandbox:
+        deadline = time.monotonic() + self.spec.timeout_seconds
+        with self._cond:
+            while True:
+                if self._stopped:
+                    raise FunctionError("Runtime.Stopped", f"{self.spec.logical_id} is stopped")
+                if self._idle:
+                    sandbox = self._idle.pop()  # the most recently used: the warmest
+                    self._mark_busy()
+                    return sandbox
+                if self._count < self.concurrency:
+                    self._count += 1
+                    self._mark_busy()
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._cond.wait(remaining):
+                    if self._idle or self._count < self.concurrency:
+                        continue
+                    raise FunctionThrottled(
+                        "TooManyRequestsException",
+                        f"Rate Exceeded: {self.spec.logical_id} kept its {self.concurrency} "
+                        f"environments busy for {self.spec.timeout_seconds}s",
+                    )
+        return self._cold_start()
+
+    def _mark_busy(self) -> None:
+        self._busy += 1
+        self.stats.peak_concurrency = max(self.stats.peak_concurrency, self._busy)
+
+    def _cold_start(self) -> Sandbox:
+        """A new environment (called with a slot reserved in `_count`)."""
+        try:
+            sandbox = Sandbox(self.config())
+            self._live.add(sandbox)
+            sandbox.initialise(self.spec.timeout_seconds)
+        except BaseException:
+            self._forget()
+            raise
+        self.stats.cold_starts += 1
+        if sandbox.init_error is not None:
+            self._keep_logs(sandbox.init_logs)
+            self.stats.init_failures += 1
+            self._load_error = sandbox.init_error
+            self._forget()
+            raise FunctionLoadError(
+                f"{self.spec.logical_id} failed to import: {sandbox.init_error!r}"
+            ) from sandbox.init_error
+        self._load_error = None
+        return sandbox
+
+    def _forget(self) -> None:
+        with self._cond:
+            self._count -= 1
+            self._busy -= 1
+            self._cond.notify()
+
+    def _release(self, sandbox: Sandbox) -> None:
+        with self._cond:
+            self._busy -= 1
+            if sandbox.alive and not self._stopped:
+                self._idle.append(sandbox)
+            else:
+                self._count -= 1
+                if self._stopped:
+                    sandbox.stop()
+            self._cond.notify()
+
+    def stop(self) -> None:
+        """Shut every idle environment down; busy ones stop when their invocation ends."""
+        with self._cond:
+            self._stopped = True
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+            self._cond.notify_all()
+        for sandbox in idle:
+            sandbox.stop()

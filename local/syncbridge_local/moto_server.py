@@ -1,41 +1,104 @@
-"""One in-process moto server per Python process, shared by every local runtime.
+"""One moto server per Python process, in a process of its own, shared by every local runtime.
 
-Kept for the life of the process so its endpoint never changes: boto3 clients cached by
-`syncbridge.aws` (and by libraries) keep working across runtimes started one after
-another in a test session. Runtimes keep apart by prefixing their resource names.
+Every function runs in worker processes of its own, so AWS must be reachable over HTTP
+like the real endpoints: the server listens on a loopback port and its URL becomes each
+environment's `AWS_ENDPOINT_URL`. It runs in its own interpreter, so moto's work does not
+compete with the API gateway for one GIL, and `moto.mock_aws` in other tests of the same
+session cannot reset it. It lives as long as the process that started it (it exits when
+its stdin closes), so boto3 clients cached by `syncbridge.aws` keep working across
+runtimes started one after another; runtimes keep apart by prefixing their resource names.
+
+    python -m syncbridge_local.moto_server     # prints `ready http://127.0.0.1:PORT`
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import subprocess
+import sys
 import threading
 
 _lock = threading.Lock()
-_server = None
+_process: subprocess.Popen[str] | None = None
 _url: str | None = None
 
 
 def endpoint_url() -> str:
     """The moto server's base URL, starting it on a free loopback port on first use."""
-    global _server, _url
+    global _process, _url
     with _lock:
-        if _url is None:
-            from moto.server import ThreadedMotoServer
-
-            logging.getLogger("werkzeug").setLevel(logging.ERROR)
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            server.start()
-            host, port = server.get_host_and_port()
-            _server, _url = server, f"http://{host}:{port}"
+        if _url is None or _process is None or _process.poll() is not None:
+            process = subprocess.Popen(
+                [sys.executable, "-I", __file__],  # isolated: it needs moto only
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert process.stdout is not None
+            line = process.stdout.readline().strip()
+            if not line.startswith("ready "):
+                process.kill()
+                raise RuntimeError(f"the moto server did not start (said {line!r})")
+            _process, _url = process, line.split(" ", 1)[1]
             atexit.register(_stop)
         return _url
 
 
 def _stop() -> None:
-    global _server, _url
-    if _server is not None:
+    global _process, _url
+    if _process is not None:
         try:
-            _server.stop()
+            if _process.stdin is not None:
+                _process.stdin.close()
+            _process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _process.kill()
         finally:
-            _server, _url = None, None
+            _process, _url = None, None
+
+
+def _fast_sqs_clock() -> None:
+    """moto's SQS asks "now" through datetime arithmetic for every message whenever it
+    counts a queue's messages, which it does on every SendMessage (a queue with a backlog
+    of a few hundred then costs ~10 ms of CPU per send). `time.time()` is the same clock."""
+    import time
+
+    from moto.core import utils
+    from moto.sqs import models
+
+    def unix_time(dt: object = None) -> float:
+        return time.time() if dt is None else utils.unix_time(dt)  # type: ignore[arg-type]
+
+    def unix_time_millis(dt: object = None) -> float:
+        return unix_time(dt) * 1000.0
+
+    models.unix_time = unix_time  # type: ignore[attr-defined]
+    models.unix_time_millis = unix_time_millis  # type: ignore[attr-defined]
+
+
+def _cached_module_list() -> None:
+    """moto's server lists its own package directory (listdir + isdir of ~150 entries)
+    twice per request to route it; the directory does not change while it runs."""
+    from moto import backends
+
+    modules = frozenset(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+
+
+def main() -> None:
+    from moto.server import ThreadedMotoServer
+
+    _fast_sqs_clock()
+    _cached_module_list()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    print(f"ready http://{host}:{port}", flush=True)
+    sys.stdin.read()  # until the parent closes the pipe or exits
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -130,15 +130,20 @@ class Provisioner:
     def name(self, logical_id: str, explicit: str | None = None) -> str:
         return f"{self.stack.name}-{explicit or logical_id}"
 
-    def run(self) -> None:
+    def run(self, only: set[str] | None = None) -> None:
+        """Create every supported resource, or only `only` and what they reference (tests
+        build just the tables and queues they need)."""
         resources = self.stack.template.resources
         resolver = self.stack.resolver
+        wanted = self._with_dependencies(only) if only is not None else None
         for logical_id, resource in resources.items():
             if resource.get("Type") not in self.handlers:
                 ref, attrs = self._synthesized(logical_id, resource.get("Type", ""))
                 resolver.refs[logical_id] = ref
                 resolver.attrs[logical_id] = attrs
         for logical_id in self._creation_order():
+            if wanted is not None and logical_id not in wanted:
+                continue
             resource = resources[logical_id]
             condition = resource.get("Condition")
             if condition and not resolver.condition(condition):
@@ -148,6 +153,24 @@ class Provisioner:
             resolver.refs[logical_id] = ref
             resolver.attrs[logical_id] = attrs
             self.stack.created.append(logical_id)
+
+    def _with_dependencies(self, logical_ids: set[str]) -> set[str]:
+        resources = self.stack.template.resources
+        unknown = logical_ids - set(resources)
+        if unknown:
+            raise TemplateError(f"not in the template: {sorted(unknown)}")
+        wanted, pending = set(), list(logical_ids)
+        while pending:
+            logical_id = pending.pop()
+            if logical_id in wanted:
+                continue
+            wanted.add(logical_id)
+            pending.extend(
+                ref
+                for ref in references(resources[logical_id].get("Properties", {}))
+                if resources.get(ref, {}).get("Type") in self.handlers
+            )
+        return wanted
 
     def _creation_order(self) -> list[str]:
         resources = self.stack.template.resources

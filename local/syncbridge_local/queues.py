@@ -1,7 +1,12 @@
 """SQS event-source mappings: poll a queue and invoke a function the way Lambda does.
 
-Per mapping, one thread long-polls the queue (so one batch is in flight at a time, which
-also keeps FIFO groups in order), builds the real SQS event and invokes the function:
+Per mapping, `concurrency` threads long-poll the queue (the template's
+`ScalingConfig.MaximumConcurrency`, else the runtime's `poller_concurrency`; Lambda starts
+with five), each with one batch in flight; SQS itself keeps a FIFO group's messages in order
+(no message of a group is delivered while another of it is in flight). Like Lambda's
+scaling, only the first poller polls an idle queue; the others join while it finds
+messages and rest once a receive comes back empty. Each poller builds the real SQS event
+and invokes the function:
 - success: the batch is deleted;
 - the handler raised: every record failed;
 - with `ReportBatchItemFailures`: only the records in `batchItemFailures` failed (a
@@ -39,6 +44,7 @@ class SqsMapping:
     batch_size: int = 10
     report_batch_item_failures: bool = False
     enabled: bool = True
+    concurrency: int = 1  # pollers, i.e. batches in flight at once
 
 
 def _lambda_message_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +120,8 @@ class QueuePoller:
         retry_delay: int = 1,
         wait_seconds: int = 1,
         busy: Callable[[int], None] = lambda _delta: None,
+        number: int = 0,
+        demand: threading.Event | None = None,
     ) -> None:
         self.mapping = mapping
         self.sqs = sqs
@@ -122,8 +130,12 @@ class QueuePoller:
         self.wait_seconds = wait_seconds
         self.busy = busy
         self._stop = threading.Event()
+        self.number = number
+        self.demand = demand or threading.Event()  # set while the queue has messages
         self._thread = threading.Thread(
-            target=self._run, name=f"poller-{mapping.function_id}-{mapping.event_name}", daemon=True
+            target=self._run,
+            name=f"poller-{mapping.function_id}-{mapping.event_name}-{number}",
+            daemon=True,
         )
 
     def start(self) -> None:
@@ -138,7 +150,12 @@ class QueuePoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                if self.number and not self.demand.wait(self.wait_seconds):
+                    continue  # an extra poller rests while the queue is idle
+                if self.poll_once():
+                    self.demand.set()
+                else:
+                    self.demand.clear()
             except Exception:
                 if self._stop.is_set():
                     return

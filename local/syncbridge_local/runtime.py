@@ -7,12 +7,19 @@
         rt.invoke("SchedulerFunction", {"action": "reconcile"})
         rt.fire_schedule("IncrementalSyncSchedule")
 
-Start-up: moto (one in-process server per Python process) -> the simulators in
+Every function runs in worker processes of its own, one per execution environment (see
+`syncbridge_local.lambdas` and `.sandbox`): its own environment variables, a cold start then
+warm invocations, up to `concurrency` at once, the template's Timeout and MemorySize
+enforced. The API gateway serves requests concurrently; each queue mapping runs
+`poller_concurrency` pollers. This process keeps the journal of every invocation.
+
+Start-up: moto (one server process per Python process, reached over HTTP) -> the simulators in
 `syncbridge_local.simulators.REGISTRY` -> the API server's port -> template parameters
 (local URLs override the defaults) -> every resource the template declares, created in
 moto -> each simulator's optional `on_stack_ready(runtime)` hook (e.g. to register the
 OAuth client whose secret the template generated) -> handlers imported with their
-environment -> API routes, queue pollers, schedules.
+environment -> API routes, queue pollers, schedules (environments start on first use, or
+all at once with `prewarm=True`).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import importlib
 import itertools
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -68,6 +76,8 @@ class Invocation:
     result: Any = None
     error: Exception | None = None
     duration_ms: float = 0.0
+    cold_start: bool = False  # this invocation paid its environment's init
+    max_memory_mb: int = 0  # the environment's peak resident memory so far
 
     @property
     def ok(self) -> bool:
@@ -109,8 +119,12 @@ class RuntimeOptions:
     schedule_speedup: float = 1.0
     retry_delay: int = 2  # seconds until a failed record is visible again
     poll_wait: int = 1  # long-poll seconds (also bounds how fast `stop()` returns)
-    strict: bool = False  # raise at start when a handler fails to import
+    strict: bool = False  # prewarm, and raise at start when a handler fails to import
+    prewarm: bool = False  # start one environment per function at start (cold starts now)
+    concurrency: int = 16  # environments per function (ReservedConcurrentExecutions caps it)
+    poller_concurrency: int = 5  # batches in flight per queue mapping (Lambda starts with 5)
     env: dict[str, str] = field(default_factory=dict)  # extra variables for every function
+    echo_logs: bool = True  # copy functions' log lines to this process's stdout
 
 
 class LocalRuntime:
@@ -139,9 +153,9 @@ class LocalRuntime:
         self._busy_lock = threading.Condition()
         self._started = False
         self.process_env: dict[str, str] = {}
+        self._base_env: dict[str, str] = {}  # what every environment gets besides its own
         self.journal: deque[Invocation] = deque(maxlen=2000)  # read it with invocations()
         self._journal_lock = threading.Lock()
-        self._api_lock = threading.Lock()  # Powertools' current API event is process-wide
         self._session: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -168,15 +182,19 @@ class LocalRuntime:
 
     def _start(self) -> None:
         self._started = True
-        environment.install()
         self.moto_url = moto_server.endpoint_url()
-        base_env = {
+        self._base_env = {
             "AWS_ENDPOINT_URL": self.moto_url,
             "POWERTOOLS_TRACE_DISABLED": "true",
             **FAKE_CREDENTIALS,
         }
         self._exit.callback(_reset_syncbridge_clients)  # runs last: forget moto's endpoint
-        self._exit.enter_context(environment.process_env(base_env))
+        self._exit.enter_context(environment.process_env(self._base_env))
+        self._base_env |= {  # what Lambda's own environment provides besides the function's
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            **{k: os.environ[k] for k in ("PATH", "HOME", "TMPDIR") if k in os.environ},
+        }
         _reset_syncbridge_clients(prewarm=True)
         self._add_layers_to_path()
         sim_urls = self._start_simulators()
@@ -209,25 +227,30 @@ class LocalRuntime:
         self._build_schedules()
         self.process_env = self._process_env(sim_urls)
         self._exit.enter_context(environment.process_env(self.process_env))
-        for host in self.functions.values():
-            host.load()
-            if host.load_error is not None:
+        self._exit.callback(self._stop_functions)
+        if self.options.prewarm or self.options.strict:
+            errors = self.init_errors()
+            for function_id, error in errors.items():
                 if self.options.strict:
-                    raise TemplateError(f"{host.spec.logical_id}: {host.load_error!r}")
-                log.warning("%s failed to import: %r", host.spec.logical_id, host.load_error)
+                    raise TemplateError(f"{function_id}: {error!r}")
+                log.warning("%s failed to import: %r", function_id, error)
         self._gateway.routes = self.routes
         if self.options.pollers:
             for mapping in self.mappings:
-                poller = QueuePoller(
-                    mapping,
-                    self._client("sqs", shared=False),
-                    self.invoke,
-                    retry_delay=self.options.retry_delay,
-                    wait_seconds=self.options.poll_wait,
-                    busy=self._mark_busy,
-                )
-                poller.start()
-                self._pollers.append(poller)
+                demand = threading.Event()  # shared by the mapping's pollers
+                for number in range(max(1, mapping.concurrency)):
+                    poller = QueuePoller(
+                        mapping,
+                        self._client("sqs", shared=False),
+                        self.invoke,
+                        retry_delay=self.options.retry_delay,
+                        wait_seconds=self.options.poll_wait,
+                        busy=self._mark_busy,
+                        number=number,
+                        demand=demand,
+                    )
+                    poller.start()
+                    self._pollers.append(poller)
         if self.options.schedules and self.schedules:
             self._timer = ScheduleTimer(
                 list(self.schedules.values()), self.options.schedule_speedup
@@ -277,9 +300,26 @@ class LocalRuntime:
 
     @contextmanager
     def env_of(self, function_id: str) -> Iterator[None]:
-        """Run the block (in this thread) with a function's environment, e.g. to call stores."""
+        """Run the block in this process with a function's environment variables, e.g. for a
+        test to call the product's stores as that function would (one block at a time)."""
         with environment.function_env(self.function_env(function_id)):
             yield
+
+    def logs(self, function_id: str) -> list[str]:
+        """The newest log lines the function's environments wrote (like its log group)."""
+        return list(self.functions[function_id].logs)
+
+    def init_errors(self) -> dict[str, BaseException]:
+        """Start (or reuse) one environment per function, in parallel; the init errors."""
+        threads = [
+            threading.Thread(target=host.load, name=f"init-{function_id}", daemon=True)
+            for function_id, host in self.functions.items()
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return {k: h.load_error for k, h in self.functions.items() if h.load_error is not None}
 
     def client(self, service: str) -> Any:
         """A boto3 client for moto (fake credentials, the runtime's region)."""
@@ -294,9 +334,10 @@ class LocalRuntime:
         started = time.monotonic()
         entry = Invocation(function_id, _event_source(event), event)
         try:
-            entry.result = host.invoke(
-                event, also_hold=self._api_lock if entry.source == "api" else None
-            )
+            entry.result, report = host.invoke_with_report(event)
+            if report is not None:
+                entry.cold_start = report.init_ms is not None
+                entry.max_memory_mb = report.max_memory_mb
             return entry.result
         except Exception as exc:
             entry.error = exc
@@ -387,9 +428,9 @@ class LocalRuntime:
         quiet_checks = 0
         while True:
             busy = self._busy
-            pending = {
+            pending = {  # asked only when nothing runs (a busy runtime is not idle anyway)
                 m.queue.logical_id: counts
-                for m in (self.mappings if self._pollers else [])
+                for m in (self.mappings if self._pollers and busy == 0 else [])
                 if sum((counts := self.queue_counts(m.queue.logical_id)).values())
             }
             if busy == 0 and not pending:
@@ -402,7 +443,7 @@ class LocalRuntime:
                 raise TimeoutError(
                     f"runtime not idle after {timeout}s: busy={busy} queues={pending}"
                 )
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     # ------------------------------------------------------------ building blocks
     @property
@@ -424,6 +465,10 @@ class LocalRuntime:
                 self._clients[service] = client
             return client
 
+    def _stop_functions(self) -> None:
+        for host in self.functions.values():
+            host.stop()
+
     def _mark_busy(self, delta: int) -> None:
         with self._busy_lock:
             self._busy += delta
@@ -431,13 +476,20 @@ class LocalRuntime:
     def _dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
         return self._gateway(environ, start_response)
 
-    def _add_layers_to_path(self) -> None:
-        for resource in self.template.of_type("AWS::Serverless::LayerVersion").values():
+    def _layer_dirs(self) -> dict[str, Path]:
+        """Layer logical id -> its local content directory."""
+        dirs = {}
+        for logical_id, resource in self.template.of_type("AWS::Serverless::LayerVersion").items():
             content = resource.get("Properties", {}).get("ContentUri")
             if isinstance(content, str):
-                path = str((self.template.root / content).resolve())
-                if path not in sys.path:
-                    sys.path.insert(0, path)
+                dirs[logical_id] = (self.template.root / content).resolve()
+        return dirs
+
+    def _add_layers_to_path(self) -> None:
+        """Layers on this process's path too (tests and the demo import the product's code)."""
+        for path in map(str, self._layer_dirs().values()):
+            if path not in sys.path:
+                sys.path.insert(0, path)
 
     def _start_simulators(self) -> dict[str, str]:
         """Start each simulator once; env var -> its URL."""
@@ -489,12 +541,19 @@ class LocalRuntime:
 
     def _build_functions(self, sim_urls: dict[str, str]) -> None:
         resolver = self._stack.resolver
-        prefix = "_sblocal_" + self.stack_name.replace("-", "_")
+        layer_dirs = self._layer_dirs()
         for logical_id in self.template.of_type("AWS::Serverless::Function"):
+            raw = self.template.function_properties(logical_id)
             try:
-                props = resolver.resolve(self.template.function_properties(logical_id))
+                props = resolver.resolve(raw)
             except TemplateError as exc:
                 raise TemplateError(f"{logical_id}: {exc}") from exc
+            layers = [
+                layer_dirs[layer["Ref"]]
+                for layer in raw.get("Layers") or []
+                if isinstance(layer, dict) and layer.get("Ref") in layer_dirs
+            ]
+            reserved = props.get("ReservedConcurrentExecutions")
             code_uri = props.get("CodeUri")
             if not isinstance(code_uri, str):
                 raise TemplateError(f"{logical_id}: only a local CodeUri directory is supported")
@@ -508,8 +567,17 @@ class LocalRuntime:
                 timeout_seconds=int(props.get("Timeout", 3)),
                 environment={k: str(v) for k, v in variables.items()} | self._local_env(sim_urls),
                 events=props.get("Events", {}) or {},
+                reserved_concurrency=int(reserved) if reserved is not None else None,
+                layer_dirs=layers,
             )
-            self.functions[logical_id] = FunctionHost(spec, prefix, self._mark_busy)
+            self.functions[logical_id] = FunctionHost(
+                spec,
+                base_env=self._base_env,
+                sys_path=list(sys.path),
+                concurrency=self.options.concurrency,
+                on_invoke=self._mark_busy,
+                echo_logs=self.options.echo_logs,
+            )
 
     def _function_by_arn(self, arn: str) -> str | None:
         for logical_id in self.functions:
@@ -606,6 +674,11 @@ class LocalRuntime:
                         report_batch_item_failures="ReportBatchItemFailures"
                         in (props.get("FunctionResponseTypes") or []),
                         enabled=props.get("Enabled", True) not in (False, "false"),
+                        concurrency=int(
+                            (props.get("ScalingConfig") or {}).get(
+                                "MaximumConcurrency", self.options.poller_concurrency
+                            )
+                        ),
                     )
                 )
         self.mappings = [m for m in self.mappings if m.enabled]

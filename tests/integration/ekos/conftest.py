@@ -20,7 +20,7 @@ from syncbridge import aws
 from syncbridge.api.principal import Principal
 from syncbridge_local.simulators import ekos as ekos_sim
 from tests.helpers.functions import FakeContext
-from tests.helpers.moto import offline_aws
+from tests.helpers.moto import offline_aws, template_resources
 
 CLIENT_ID = "sync-bridge"
 CLIENT_SECRET = "cs-" + uuid.uuid4().hex  # what Secrets Manager holds; must never be logged
@@ -64,28 +64,16 @@ def aws_module() -> Iterator[Aws]:
         aws.reset_clients()
         parameters.clear_caches()
         with mock_aws():
-            table = aws.resource("dynamodb").create_table(
-                TableName="connections-test",
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[
-                    {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")
-                ],
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
+            stack = template_resources(
+                mp, "ConnectionsTable", "TokenKey", "ImportQueue", "EkosClientSecret"
             )
-            key_id = aws.client("kms").create_key(Description="tokens")["KeyMetadata"]["KeyId"]
-            queue_url = aws.client("sqs").create_queue(QueueName="import-test")["QueueUrl"]
-            secret_arn = aws.client("secretsmanager").create_secret(
-                Name="ekos-client",
+            aws.client("secretsmanager").put_secret_value(
+                SecretId=stack.ref("EkosClientSecret"),
                 SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}),
-            )["ARN"]
-            mp.setenv("CONNECTIONS_TABLE", "connections-test")
-            mp.setenv("TOKEN_KEY_ID", key_id)
-            mp.setenv("IMPORT_QUEUE_URL", queue_url)
-            mp.setenv("EKOS_CLIENT_SECRET_ARN", secret_arn)
-            yield Aws(table, queue_url, key_id)
+            )
+            yield Aws(
+                aws.table("CONNECTIONS_TABLE"), stack.ref("ImportQueue"), stack.ref("TokenKey")
+            )
         parameters.clear_caches()
         aws.reset_clients()
 

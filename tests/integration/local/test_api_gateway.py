@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
-import logging
 
 import httpx
 import pytest
@@ -154,25 +152,21 @@ class TestSharedResolver:
         }
 
     def test_unexpected_error_is_500_with_correlation_id_and_trace_only_in_the_log(
-        self, http
+        self, http, runtime
     ) -> None:
-        from syncbridge.observability import logger
-
-        stream = io.StringIO()
-        handler = logging.StreamHandler(stream)
-        handler.setFormatter(logger.registered_formatter)
-        logger.addHandler(handler)
-        try:
-            response = http.get("/boom")
-        finally:
-            logger.removeHandler(handler)
+        response = http.get("/boom")
         assert response.status_code == 500
         error = response.json()["error"]
         assert error["code"] == "internal_error"
         assert error["correlation_id"] == response.headers["X-Correlation-Id"]
         assert "secret internals" not in response.text and "Traceback" not in response.text
-        logged = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
-        failure = next(entry for entry in logged if entry.get("level") == "ERROR")
+        logged = [json.loads(line) for line in runtime.logs("ApiFunction") if line[:1] == "{"]
+        failure = next(
+            entry
+            for entry in logged
+            if entry.get("level") == "ERROR"
+            and entry.get("correlation_id") == error["correlation_id"]
+        )
         assert failure["correlation_id"] == error["correlation_id"]
         assert "secret internals" in failure["exception"]
 

@@ -38,9 +38,10 @@ def test_globals_environment_resolves_to_local_resources(local_runtime) -> None:
     assert env["EKOS_CLIENT_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
 
 
-def test_every_function_imports(local_runtime) -> None:
-    broken = {k: repr(h.load_error) for k, h in local_runtime.functions.items() if h.load_error}
+def test_every_function_imports_in_its_own_environment(local_runtime) -> None:
+    broken = {k: repr(error) for k, error in local_runtime.init_errors().items()}
     assert broken == {}
+    assert all(host.environments >= 1 for host in local_runtime.functions.values())
 
 
 def test_unknown_route_and_wrong_method_are_json(local_runtime) -> None:

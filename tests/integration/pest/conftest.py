@@ -4,41 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from syncbridge import aws
+from tests.helpers.moto import template_resources
 
-TABLES = {"PEST_TABLE": "pest", "DEVICES_TABLE": "devices", "AUDIT_TABLE": "audit"}
+TABLES = {"PEST_TABLE": "PestTable", "DEVICES_TABLE": "DevicesTable", "AUDIT_TABLE": "AuditTable"}
 
 
 @pytest.fixture
 def dynamo(monkeypatch) -> Iterator[dict[str, object]]:
-    """PEST, DEVICES and AUDIT tables (pk/sk strings, as the template declares) in moto."""
+    """PEST, DEVICES and AUDIT tables in moto, as template.yaml declares them."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         aws.reset_clients()
-        ddb = boto3.resource("dynamodb", region_name="us-east-1")
-        tables = {}
-        for env_var, name in TABLES.items():
-            monkeypatch.setenv(env_var, name)
-            tables[env_var] = ddb.create_table(
-                TableName=name,
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-            )
-        yield tables
+        template_resources(monkeypatch, *TABLES.values())
+        yield {env_var: aws.table(env_var) for env_var in TABLES}
     aws.reset_clients()
 
 

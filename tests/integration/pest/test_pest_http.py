@@ -17,17 +17,22 @@ pytestmark = pytest.mark.integration
 A, B, NEW = "golden-crust", "other-bakery", "new-bakery"
 
 
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[Any]:
+def start_runtime(**env: str) -> Any:
+    """The product's runtime; `env` goes into every function's environment."""
     from syncbridge_local.runtime import LocalRuntime
 
-    with LocalRuntime.start(
+    return LocalRuntime.start(
         REPO_ROOT / "template.yaml",
         schedules=False,
         retry_delay=0,
         poll_wait=1,
-        env={"MICROSHARE_SETTLE_SECONDS": "0.05"},
-    ) as rt:
+        env={"MICROSHARE_SETTLE_SECONDS": "0.05", **env},
+    )
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[Any]:
+    with start_runtime() as rt:
         yield rt
 
 
@@ -160,37 +165,44 @@ def test_stale_flag_when_microshare_is_down(runtime: Any, http: httpx.Client, to
     assert body["stale"] is False
 
 
-def test_rate_limit_is_429_with_retry_after_counted_in_dynamodb(
-    runtime: Any, http: httpx.Client, tokens, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _client_token(rt: Any, http: httpx.Client, tenant: str) -> dict[str, str]:
     from syncbridge.authserver.service import bootstrap_tenant
     from syncbridge.authserver.store import OAuthStore
 
-    busy = "busy-bakery"  # a tenant whose only API requests are these
-    with runtime.env_of("OAuthFunction"):
-        client = bootstrap_tenant(OAuthStore(), busy)
+    with rt.env_of("OAuthFunction"):
+        client = bootstrap_tenant(OAuthStore(), tenant)
     token = http.post(
         "/oauth/token",
         data={"grant_type": "client_credentials", "scope": "pest:read"},
         auth=(client.client_id, client.client_secret or ""),
     ).json()["access_token"]
-    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "3")
-    viewer = {"Authorization": f"Bearer {token}"}
-    replies = [http.get("/api/v1/erp/devices", headers=viewer) for _ in range(8)]
-    statuses = [r.status_code for r in replies]
-    assert statuses[0] == 200 and 429 in statuses, statuses
-    limited = next(r for r in replies if r.status_code == 429)
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
-    assert limited.json()["error"]["code"] == "rate_limited"
-    # the counter lives in the ThrottleTable (every container sees it), not in memory
-    with runtime.env_of("PestApiFunction"):
-        from syncbridge import aws
+    return {"Authorization": f"Bearer {token}"}
 
-        items = aws.table("THROTTLE_TABLE").scan()["Items"]
-    assert any(i["pk"].startswith(f"api#{busy}#") and int(i["hits"]) >= 4 for i in items)
-    # another tenant has its own counter
-    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "1000")
-    assert http.get("/api/v1/erp/devices", headers=bearer(tokens, A, "viewer")).status_code == 200
+
+def test_rate_limit_is_429_with_retry_after_counted_in_dynamodb() -> None:
+    # Given a low per-tenant limit in the functions' environment (they run in processes of
+    # their own: the limit is set where they read it)
+    with (
+        start_runtime(API_RATE_LIMIT_PER_MINUTE="3") as rt,
+        httpx.Client(base_url=rt.base_url, timeout=30) as http,
+    ):
+        busy = "busy-bakery"  # a tenant whose only API requests are these
+        viewer = _client_token(rt, http, busy)
+        replies = [http.get("/api/v1/erp/devices", headers=viewer) for _ in range(8)]
+        statuses = [r.status_code for r in replies]
+        assert statuses[0] == 200 and 429 in statuses, statuses
+        limited = next(r for r in replies if r.status_code == 429)
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        assert limited.json()["error"]["code"] == "rate_limited"
+        # the counter lives in the ThrottleTable (every container sees it), not in memory
+        with rt.env_of("PestApiFunction"):
+            from syncbridge import aws
+
+            items = aws.table("THROTTLE_TABLE").scan()["Items"]
+        assert any(i["pk"].startswith(f"api#{busy}#") and int(i["hits"]) >= 4 for i in items)
+        # another tenant has its own counter
+        calm = _client_token(rt, http, "calm-bakery")
+        assert http.get("/api/v1/erp/devices", headers=calm).status_code == 200
 
 
 def test_a_tenant_without_its_own_credentials_gets_not_configured_never_anothers(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from moto import mock_aws
 
@@ -15,44 +14,28 @@ from syncbridge.store.mappings import DynamoMappingRepository
 from syncbridge.store.proposals import DynamoProposalRepository
 from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository
 from syncbridge.store.staging import DynamoStagingRepository
-from tests.helpers.moto import offline_aws
+from tests.helpers.moto import offline_aws, template_resources
 
 pytestmark = pytest.mark.integration
 
-TABLES = {"SETUP_TABLE": False, "STAGING_TABLE": False, "PROPOSALS_TABLE": False,
-          "MAPPINGS_TABLE": True, "HOME_TABLE": False, "AUDIT_TABLE": False}  # fmt: skip
-
-
-KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+TABLES = (
+    "SetupTable",
+    "StagingTable",
+    "ProposalsTable",
+    "MappingsTable",
+    "HomeTable",
+    "AuditTable",
+)
 
 
 @pytest.fixture
 def tables(monkeypatch):
+    """The setup stores' tables in moto, as template.yaml declares them."""
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     offline_aws(monkeypatch)
     with mock_aws():
         aws.reset_clients()
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        for var, gsi in TABLES.items():
-            name = var.lower()
-            monkeypatch.setenv(var, name)
-            attrs = [{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")]
-            extra = {}
-            if gsi:
-                attrs += [{"AttributeName": a, "AttributeType": "S"} for a in ("gsi1pk", "gsi1sk")]
-                extra["GlobalSecondaryIndexes"] = [{
-                    "IndexName": "gsi1",
-                    "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                                  {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }]  # fmt: skip
-            ddb.create_table(
-                TableName=name,
-                AttributeDefinitions=attrs,
-                KeySchema=KEYS,
-                BillingMode="PAY_PER_REQUEST",
-                **extra,
-            )
+        template_resources(monkeypatch, *TABLES)
         yield
     aws.reset_clients()
 

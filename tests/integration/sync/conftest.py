@@ -1,4 +1,4 @@
-"""moto (in process) with the tables and queues the sync stores use, named as in tests."""
+"""moto (in process) with the tables and queues the sync stores use, from template.yaml."""
 
 from __future__ import annotations
 
@@ -10,32 +10,11 @@ import pytest
 from moto import mock_aws
 
 from syncbridge import aws
-from tests.helpers.moto import fresh_clients, offline_aws  # noqa: F401 (fresh_clients: autouse)
-
-
-def _table(name: str, gsi: bool) -> Any:
-    attributes = ["pk", "sk"] + (["gsi1pk", "gsi1sk"] if gsi else [])
-    spec: dict[str, Any] = {
-        "TableName": name,
-        "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in attributes],
-        "KeySchema": [
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    }
-    if gsi:
-        spec["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ]
-    return aws.resource("dynamodb").create_table(**spec)
+from tests.helpers.moto import (  # noqa: F401 (fresh_clients: autouse)
+    fresh_clients,
+    offline_aws,
+    template_resources,
+)
 
 
 @dataclass
@@ -52,23 +31,21 @@ class SyncAws:
 def sync_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[SyncAws]:
     offline_aws(monkeypatch)
     with mock_aws():
-        env = SyncAws(
-            mappings=_table("mappings", gsi=True),
-            home=_table("home", gsi=False),
-            audit=_table("audit", gsi=False),
-            connections=_table("connections", gsi=False),
-            setup=_table("setup", gsi=False),
-            events_queue=aws.client("sqs").create_queue(
-                QueueName="events.fifo", Attributes={"FifoQueue": "true"}
-            )["QueueUrl"],
+        stack = template_resources(
+            monkeypatch,
+            "MappingsTable",
+            "HomeTable",
+            "AuditTable",
+            "ConnectionsTable",
+            "SetupTable",
+            "EventsQueue",
         )
-        for var, name in {
-            "MAPPINGS_TABLE": "mappings",
-            "HOME_TABLE": "home",
-            "AUDIT_TABLE": "audit",
-            "CONNECTIONS_TABLE": "connections",
-            "SETUP_TABLE": "setup",
-        }.items():
-            monkeypatch.setenv(var, name)
-        monkeypatch.setenv("EVENTS_QUEUE_URL", env.events_queue)
+        env = SyncAws(
+            mappings=aws.table("MAPPINGS_TABLE"),
+            home=aws.table("HOME_TABLE"),
+            audit=aws.table("AUDIT_TABLE"),
+            connections=aws.table("CONNECTIONS_TABLE"),
+            setup=aws.table("SETUP_TABLE"),
+            events_queue=stack.ref("EventsQueue"),
+        )
         yield env

@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from syncbridge import aws
 from syncbridge.store.throttle import DynamoThrottle
-from tests.helpers.moto import offline_aws
+from tests.helpers.moto import offline_aws, template_resources
 
 
 class Clock:
@@ -25,12 +25,8 @@ def table(monkeypatch: pytest.MonkeyPatch) -> Any:
     offline_aws(monkeypatch)
     aws.reset_clients()
     with mock_aws():
-        yield aws.resource("dynamodb").create_table(
-            TableName="throttle",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        )
+        template_resources(monkeypatch, "ThrottleTable")
+        yield aws.table("THROTTLE_TABLE")
     aws.reset_clients()
 
 

@@ -12,31 +12,11 @@ from syncbridge import aws
 from syncbridge.authserver.service import IssuedClient, bootstrap_tenant
 from syncbridge.authserver.store import OAuthStore
 from tests.helpers.functions import load_function
-from tests.helpers.moto import fresh_clients, offline_aws  # noqa: F401 (fresh_clients: autouse)
-
-
-def create_oauth_table(name: str = "oauth-test") -> Any:
-    return aws.resource("dynamodb").create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "gsi1pk", "gsi1sk")
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "gsi1",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+from tests.helpers.moto import (  # noqa: F401 (fresh_clients: autouse)
+    fresh_clients,
+    offline_aws,
+    template_resources,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,11 +29,12 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def oauth_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The template's OAuthTable in moto (OAUTH_TABLE names it)."""
     offline_aws(monkeypatch)
-    monkeypatch.setenv("OAUTH_TABLE", "oauth-test")
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     with mock_aws():
-        yield create_oauth_table()
+        template_resources(monkeypatch, "OAuthTable")
+        yield aws.table("OAUTH_TABLE")
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from syncbridge import aws
 from tests.helpers.apigw import call
 from tests.helpers.functions import ROOT, FakeContext, load_function
+from tests.helpers.moto import template_resources
 
 EVENTS = ROOT / "events"
 
@@ -45,10 +45,7 @@ def test_oauth_samples_are_answered_without_a_server_error(oauth_fn: Any, path: 
 def test_events_route_samples(
     oauth_table: Any, monkeypatch: pytest.MonkeyPatch, name: str, status: int
 ) -> None:
-    url = aws.client("sqs").create_queue(QueueName="events.fifo", Attributes={"FifoQueue": "true"})[
-        "QueueUrl"
-    ]
-    monkeypatch.setenv("EVENTS_QUEUE_URL", url)
+    template_resources(monkeypatch, "EventsQueue")
     assert call(load_function("api"), sample(name)).status == status
 
 

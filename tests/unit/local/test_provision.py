@@ -49,3 +49,26 @@ Resources:
     assert order.index("DLQ") < order.index("Queue")
     assert order.index("Key") < order.index("Secret")
     assert "Fn" not in order
+
+
+def test_only_the_named_resources_and_what_they_reference_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("""
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {RedrivePolicy: {deadLetterTargetArn: !GetAtt DLQ.Arn, maxReceiveCount: 3}}
+  DLQ: {Type: AWS::SQS::Queue}
+  Other: {Type: AWS::SQS::Queue}
+""")
+    created: list[str] = []
+
+    class Sqs:
+        def create_queue(self, QueueName: str, Attributes: dict) -> dict:
+            created.append(QueueName)
+            return {"QueueUrl": f"https://sqs/{QueueName}"}
+
+    template = Template.load(path)
+    stack = Stack("s", template, Resolver(parameters={}), clients=lambda name: Sqs())
+    Provisioner(stack).run(only={"Queue"})
+    assert created == ["s-DLQ", "s-Queue"] and stack.created == ["DLQ", "Queue"]

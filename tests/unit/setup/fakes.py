@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from syncbridge.adapters.home import HomeKind, HomeRecord, HomeRecordNotFound
 from syncbridge.adapters.home.search import matches
+from syncbridge.domain.home import HomeKind, HomeRecord, HomeRecordNotFound
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.errors import ProposalChanged
 from syncbridge.domain.setup.models import MatchOutcome, Page, Proposal, Setup, TypeProgress

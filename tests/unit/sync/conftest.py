@@ -9,7 +9,11 @@ import pytest
 from moto import mock_aws
 
 from syncbridge import aws
-from tests.helpers.moto import fresh_clients, offline_aws  # noqa: F401 (fresh_clients: autouse)
+from tests.helpers.moto import (  # noqa: F401 (fresh_clients: autouse)
+    fresh_clients,
+    offline_aws,
+    template_resources,
+)
 
 
 @pytest.fixture
@@ -21,12 +25,8 @@ def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def events_queue(moto: None, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = aws.client("sqs").create_queue(
-        QueueName="events.fifo",
-        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"},
-    )["QueueUrl"]
-    monkeypatch.setenv("EVENTS_QUEUE_URL", url)
-    return url
+    """The template's EventsQueue (FIFO) in moto; EVENTS_QUEUE_URL names it."""
+    return template_resources(monkeypatch, "EventsQueue").ref("EventsQueue")
 
 
 def drain(url: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from syncbridge.adapters.ekos.errors import EkosUnavailable
 from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
-from syncbridge.adapters.home import HomeRecord, HomeRecordNotFound
+from syncbridge.domain.home import HomeRecord, HomeRecordNotFound
 from syncbridge.domain.sync.ports import ConnectionRef
 from tests.unit.setup.fakes import FakeMappings as SetupFakeMappings
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from syncbridge.domain.sync.ports import ConnectionRef
 from syncbridge.domain.sync.scheduling import plan_sync
 from syncbridge.store.sync import SyncCursorRepository
 from tests.helpers.functions import ROOT, FakeContext, load_function
+from tests.helpers.moto import template_resources
 from tests.unit.sync.conftest import drain
 from tests.unit.sync.fakes import FakeConnections, FakeCursors, FakeQueue
 
@@ -55,26 +55,12 @@ def test_unknown_action_is_refused() -> None:
         ScheduleTick.model_validate({"action": "drop_tables"})
 
 
-def _connections_table() -> Any:
-    return aws.resource("dynamodb").create_table(
-        TableName="connections-test",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    )
-
-
 def test_handler_enqueues_for_active_connections_only(
     moto: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given one active and one disconnected connection, and a cursor for the active one
-    table = _connections_table()
+    stack = template_resources(monkeypatch, "ConnectionsTable", "ImportQueue")
+    table = aws.table("CONNECTIONS_TABLE")
     for tenant, status in (("tenant-a", "active"), ("tenant-b", "disconnected")):
         table.put_item(
             Item={
@@ -86,9 +72,7 @@ def test_handler_enqueues_for_active_connections_only(
                 "status": status,
             }
         )
-    url = aws.client("sqs").create_queue(QueueName="imports")["QueueUrl"]
-    monkeypatch.setenv("CONNECTIONS_TABLE", "connections-test")
-    monkeypatch.setenv("IMPORT_QUEUE_URL", url)
+    url = stack.ref("ImportQueue")
     cursors = SyncCursorRepository(table)
     assert cursors.advance("tenant-a", "ekos", "products", "2026-03-01T11:55:00Z")
     assert not cursors.advance(

@@ -16,11 +16,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from syncbridge import aws
+from syncbridge.domain.home import HomeKind, HomeRecord, HomeRecordNotFound, HomeVersionConflict
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.records import search_text
 from syncbridge.store.cursor_key import cursor_key
 
-from . import HomeKind, HomeRecord, HomeRecordNotFound, HomeVersionConflict
 from .search import matches
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from syncbridge.domain.home import HomeRecord
 from syncbridge.domain.setup.records import search_text
-
-from . import HomeRecord
 
 
 def matches(record: HomeRecord, query: str) -> bool:

@@ -24,7 +24,11 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, Field
 
-from syncbridge.adapters.erp import (
+from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.odoo import values
+from syncbridge.adapters.odoo.service_desk import OdooServiceDesk
+from syncbridge.adapters.odoo.transport import Json2Transport, OdooTransport, XmlRpcTransport
+from syncbridge.domain.pest.erp import (
     DEFAULT_CATEGORY,
     ErpAuthError,
     ErpConfig,
@@ -37,10 +41,6 @@ from syncbridge.adapters.erp import (
     InspectionPoint,
     PointFields,
 )
-from syncbridge.adapters.http_retry import RetryPolicy
-from syncbridge.adapters.odoo import values
-from syncbridge.adapters.odoo.service_desk import OdooServiceDesk
-from syncbridge.adapters.odoo.transport import Json2Transport, OdooTransport, XmlRpcTransport
 
 POINT_MODEL = "product.product"
 CATEGORY_MODEL = "product.category"

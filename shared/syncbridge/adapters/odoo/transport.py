@@ -36,7 +36,8 @@ from xml.parsers.expat import ExpatError
 
 import httpx
 
-from syncbridge.adapters.erp import (
+from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.domain.pest.erp import (
     ErpAuthError,
     ErpConfigurationMissing,
     ErpConflict,
@@ -44,7 +45,6 @@ from syncbridge.adapters.erp import (
     ErpNotFound,
     ErpUnavailable,
 )
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
 
 NOT_IDEMPOTENT = frozenset({"create", "message_post"})
 # The leading parameters Odoo's XML-RPC dispatch takes positionally (record methods take

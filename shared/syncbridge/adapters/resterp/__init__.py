@@ -39,7 +39,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import AwareDatetime, BaseModel, Field
 
-from syncbridge.adapters.erp import (
+from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.domain.pest.erp import (
     DEFAULT_CATEGORY,
     ErpAuthError,
     ErpConfig,
@@ -54,7 +55,6 @@ from syncbridge.adapters.erp import (
     InspectionPoint,
     PointFields,
 )
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
 
 
 class RestErpSettings(BaseModel):

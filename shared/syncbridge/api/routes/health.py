@@ -23,7 +23,6 @@ CHECKED_TABLES = (
     "HOME_TABLE",
     "AUDIT_TABLE",
     "OAUTH_TABLE",
-    "IDEMPOTENCY_TABLE",
 )
 
 

@@ -17,6 +17,7 @@ it stays visibly pending with the reason and every run retries it.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import functools
 from collections.abc import Callable
@@ -99,7 +100,7 @@ class DeviceService:
     def list(self, tenant: str) -> list[Device]:
         return sorted(self.devices.list(tenant), key=lambda d: d.point_ref)
 
-    def history(self, tenant: str, device_id: str) -> list[AuditEntry]:
+    def history(self, tenant: str, device_id: str) -> builtins.list[AuditEntry]:
         self.get(tenant, device_id)
         return self.audit.history(tenant, device_id)
 
@@ -334,7 +335,7 @@ class DeviceService:
     def adopt_iot_state(
         self,
         tenant: str,
-        iot_devices: list[IotDevice],
+        iot_devices: builtins.list[IotDevice],
         config: PestConfig,
         observed_at: datetime,
     ) -> dict[str, int]:

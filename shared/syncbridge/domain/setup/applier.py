@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from syncbridge.adapters.home import HomePlatform
+from syncbridge.domain.home import HomePlatform
 from syncbridge.observability import logger
 
 from .models import ApplyMessage, ImportMessage, Setup, next_type, proposal_scope

@@ -12,6 +12,7 @@ from typing import Any
 
 from .applier import ApplyService
 from .importer import ImportService
+from .matchers import EngineMatcher
 from .matching import MatchService
 from .models import ImportMessage
 from .ports import RecordSource
@@ -68,17 +69,23 @@ def match_service() -> MatchService:
     from syncbridge.store.setup import DynamoSetupRepository
     from syncbridge.store.staging import DynamoStagingRepository
 
-    from .matchers import default_matcher
-
     return MatchService(
         setups=DynamoSetupRepository(),
         staging=DynamoStagingRepository(),
         proposals=DynamoProposalRepository(),
         home=_home(),
         mappings=DynamoMappingRepository(),
-        matcher=default_matcher(),
+        matcher=matcher(),
         labels=DynamoLabelRepository(),
     )
+
+
+def matcher() -> EngineMatcher:
+    """The matching engine; an ImportError here fails the matcher's init (no fallback)."""
+    from syncbridge.matching import MemoryLimitError, match_records
+    from syncbridge.matching.models import MatchOptions
+
+    return EngineMatcher(match_records, MatchOptions, MemoryLimitError)
 
 
 def review_service() -> ReviewService:

@@ -1,23 +1,19 @@
-"""Matchers behind the `Matcher` port: the matching engine, or an exact-key stand-in.
+"""Matchers behind the `Matcher` port: the matching engine, and an exact-key stand-in.
 
-The engine (`syncbridge.matching.match_records`, NumPy layer) is used whenever the
-package exports it; `ExactKeyMatcher` keeps the setup working where it does not (and
-in unit tests). Both produce the CLI contract's decisions: match / review / create,
-one-to-one.
+Production always matches with the engine (`syncbridge.matching.match_records`, NumPy
+layer; wired in `bootstrap.matcher`): a matcher that cannot import it fails at init rather
+than quietly proposing exact-key matches. `ExactKeyMatcher` is the deterministic stand-in
+the setup's unit tests use. Both produce the CLI contract's decisions: match / review /
+create, one-to-one.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from typing import Any
 
-from syncbridge.observability import logger
-
 from .errors import MatchTooLarge
 from .models import MatchGuidance, MatchOutcome, Profile
-from .ports import Matcher
 
 PROFILE_FIELDS: dict[str, tuple[str, ...]] = {
     "location": (
@@ -172,22 +168,3 @@ class EngineMatcher:
             MatchOutcome.model_validate(d if isinstance(d, dict) else d.model_dump())
             for d in decisions
         ]
-
-
-def default_matcher() -> Matcher:
-    """The engine when the matching package exports it, else the exact-key stand-in.
-
-    `SETUP_MATCHER=exact` forces the stand-in (e.g. to tell an engine problem from a
-    setup problem); the default `engine` uses the engine whenever it imports.
-    """
-    if os.environ.get("SETUP_MATCHER", "engine") == "exact":
-        return ExactKeyMatcher()
-    try:
-        engine = importlib.import_module("syncbridge.matching")
-        match_records = engine.match_records
-        options_type = importlib.import_module("syncbridge.matching.models").MatchOptions
-        limit_error = engine.MemoryLimitError
-    except (ImportError, AttributeError) as exc:
-        logger.warning("matching engine unavailable; using exact keys", extra={"why": str(exc)})
-        return ExactKeyMatcher()
-    return EngineMatcher(match_records, options_type, limit_error)

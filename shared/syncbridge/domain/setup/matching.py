@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from syncbridge.adapters.home import HomePlatform
+from syncbridge.domain.home import HomePlatform
 from syncbridge.observability import logger
 
 from .errors import MatchTooLarge

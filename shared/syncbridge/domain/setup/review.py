@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from syncbridge.adapters.home import HomePlatform
 from syncbridge.domain.errors import Conflict, InvalidInput
+from syncbridge.domain.home import HomePlatform
 
 from .errors import (
     DuplicateLinks,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, Literal
 
-from syncbridge.adapters.home import HomePlatform, HomeRecordNotFound
+from syncbridge.domain.home import HomePlatform, HomeRecordNotFound
 from syncbridge.domain.setup.applier import home_id_for
 from syncbridge.domain.setup.records import from_erp, home_fields
 from syncbridge.domain.sync.models import QueuedErpEvent

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from syncbridge.adapters.home import HomePlatform
+from syncbridge.domain.home import HomePlatform
 from syncbridge.domain.sync.events import apply_erp_event
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent, SyncCommand
 from syncbridge.domain.sync.ports import AuditTrail, EventMappings, SetupProgress

@@ -1,0 +1,120 @@
+"""Install a layer's requirements the way Lambda (python3.12, x86_64) will load them, minus
+what the Lambda runtime already provides. Run by the layers' Makefiles (`sam build`).
+
+    python3.12 shared/lambda_layer.py REQUIREMENTS ARTIFACTS_DIR [--package DIR ...]
+
+- wheels for manylinux x86_64 / CPython 3.12 whatever the build machine is;
+- distributions the python3.12 runtime ships in /var/runtime (boto3, botocore and their
+  dependencies) are removed file by file from their RECORD: a second botocore in a layer
+  (aws-xray-sdk pulls it in) would shadow the runtime's and cost ~30 MB;
+- `tests` folders of the installed packages are removed (never imported at run time);
+- `--package DIR` copies our own package (e.g. shared/syncbridge) beside the libraries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# What the Lambda python3.12 runtime provides (AWS documents boto3 and botocore; the rest
+# are their dependencies, installed with them in /var/runtime).
+RUNTIME_PROVIDED = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "python_dateutil",
+    "six",
+    "urllib3",
+)
+# Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): any manylinux wheel up to that.
+PLATFORM_ARGS = [
+    *("--platform", "manylinux_2_34_x86_64"),
+    *("--platform", "manylinux_2_28_x86_64"),
+    *("--platform", "manylinux_2_17_x86_64"),
+    *("--platform", "manylinux2014_x86_64"),
+    *("--implementation", "cp", "--python-version", "3.12", "--only-binary=:all:"),
+]
+
+
+def install(requirements: Path, target: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "-r",
+            str(requirements),
+            "--target",
+            str(target),
+            *PLATFORM_ARGS,
+        ],
+        check=True,
+    )
+
+
+def _normalized(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def remove_distribution(target: Path, name: str) -> list[str]:
+    """Delete every file a distribution installed into `target` (per its RECORD)."""
+    removed = []
+    for info in target.glob("*.dist-info"):
+        if _normalized(info.name.removesuffix(".dist-info").rsplit("-", 1)[0]) != _normalized(name):
+            continue
+        with (info / "RECORD").open(newline="") as record:
+            for row in csv.reader(record):
+                path = (target / row[0]).resolve()
+                if path.is_relative_to(target.resolve()) and path.is_file():
+                    path.unlink()
+        shutil.rmtree(info, ignore_errors=True)
+        removed.append(info.name)
+    _remove_empty_dirs(target)
+    return removed
+
+
+def _remove_empty_dirs(target: Path) -> None:
+    for folder in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def remove_tests(target: Path) -> None:
+    for folder in [p for p in target.rglob("tests") if p.is_dir()]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("requirements", type=Path)
+    parser.add_argument("artifacts_dir", type=Path)
+    parser.add_argument("--package", type=Path, action="append", default=[])
+    args = parser.parse_args(argv)
+    target = args.artifacts_dir / "python"
+    target.mkdir(parents=True, exist_ok=True)
+    install(args.requirements, target)
+    for name in RUNTIME_PROVIDED:
+        for removed in remove_distribution(target, name):
+            print(f"not shipped (the Lambda runtime provides it): {removed}")
+    remove_tests(target)
+    for package in args.package:
+        shutil.copytree(
+            package,
+            target / package.name,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
