@@ -25,7 +25,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from syncbridge.adapters.erp import ErpConfigurationMissing, ErpNotFound
+from syncbridge.domain.pest.erp import ErpConfigurationMissing, ErpNotFound
 from syncbridge.adapters.odoo.transport import OdooTransport
 
 DONE = "1_done"
