@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,8 +82,11 @@ def test_viewer_reads_report_maintenance_risk_and_history(rt, browser, tmp_path)
     assert "battery" in page.locator("#maintenance-table").inner_text()
     assert "Golden Crust Manchester" in page.locator("#risk-table").inner_text()
     assert page.locator("#tech-table tbody tr").count() == 2
-    page.wait_for_function("document.querySelector('#report-chart').complete")
-    assert _loaded(page, "#report-chart") and _loaded(page, "#risk-chart")
+    page.locator("#risk-chart").scroll_into_view_if_needed()
+    deadline = time.monotonic() + 30  # charts are rendered server-side: poll until decoded
+    while not (_loaded(page, "#report-chart") and _loaded(page, "#risk-chart")):
+        assert time.monotonic() < deadline, "the report and risk charts never loaded"
+        page.wait_for_timeout(250)
     # a viewer is offered no operator or admin action
     assert page.locator("#collect").is_hidden() and page.locator("#bill").is_hidden()
     assert page.locator("#portal").is_hidden()
