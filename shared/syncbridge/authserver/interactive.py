@@ -118,18 +118,19 @@ def login(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuthR
         )
     logger.info("signed in", extra={"tenant_id": tenant})
     cookie = session_cookie(token)
-    if next_path:
-        return OAuthResponse.redirect(f"{request.base_url}{next_path}", cookies=[cookie])
-    return OAuthResponse.html(
-        200, pages.message_page("Signed in", "You are signed in to Sync Bridge."), cookies=[cookie]
-    )
+    # without a `next`, the app's home page (never a dead end)
+    return OAuthResponse.redirect(f"{request.base_url}{next_path or '/'}", cookies=[cookie])
 
 
 def logout(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuthResponse:
     end_session(server.store, request.cookies.get(SESSION_COOKIE))
     return OAuthResponse.html(
         200,
-        pages.message_page("Signed out", "You are signed out."),
+        pages.message_page(
+            "Signed out",
+            "You are signed out.",
+            link=(f"{request.base_url}/oauth/login?next=/", "Sign in again"),
+        ),
         cookies=[clear_session_cookie()],
     )
 

@@ -79,6 +79,9 @@ def consent_page(
     )
 
 
-def message_page(title: str, message: str, error: bool = False) -> str:
+def message_page(
+    title: str, message: str, error: bool = False, link: tuple[str, str] | None = None
+) -> str:
     cls = " class='error' role='alert'" if error else ""
-    return _page(title, f"<p{cls}>{escape(message)}</p>")
+    after = f"<p><a href='{escape(link[0])}'>{escape(link[1])}</a></p>" if link else ""
+    return _page(title, f"<p{cls}>{escape(message)}</p>{after}")
