@@ -60,6 +60,8 @@ def _person(rt, tenant: str, username: str, role: str) -> dict[str, str]:
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):  # only this run's pictures
+        old.unlink()
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
@@ -394,7 +396,10 @@ def _pest_as_viewer(journey: Journey, person: dict[str, str]) -> None:
     journey.shot("pest-devices-viewer", full_page=True)
     page.get_by_role("link", name="Gap analysis").click()
     page.locator("#gaps-summary").filter(has_text=re.compile(".")).wait_for()
-    assert page.get_by_role("button", name=re.compile("Create devices|Preview the devices")).count() == 0
+    assert (
+        page.get_by_role("button", name=re.compile("Create devices|Preview the devices")).count()
+        == 0
+    )
     page.get_by_role("link", name="Incidents").click()
     page.locator("#incidents-summary").filter(has_text=re.compile(".")).wait_for()
     assert page.get_by_role("button", name="Check Microshare for new alerts").count() == 0

@@ -39,9 +39,7 @@ def _read(name: str) -> str:
 def page_template(name: str, title: str, route: str, **content_values: str) -> Template:
     """The whole page for `name` (static/<name>.html/.css/.js), leaving only `$root` open."""
     content = Template(_read(f"{name}.html")).safe_substitute(content_values)
-    shell = Template(_read("shell.html")).safe_substitute(
-        title=title, route=route, content=content
-    )
+    shell = Template(_read("shell.html")).safe_substitute(title=title, route=route, content=content)
     shell = shell.replace("/*APP_CSS*/", _read("app.css"), 1)
     shell = shell.replace("/*PAGE_CSS*/", _read(f"{name}.css"), 1)
     shell = shell.replace("/*APP_JS*/", _read("app.js"), 1)

@@ -80,7 +80,7 @@
       h("th", { scope: "row" }, d.point_ref || d.point_id),
       h("td", {}, h("span", { class: "pill " + (TONE[d.status] || "") }, d.status),
         d.pending_sync.length ? h("div", { class: "muted" }, "waiting to sync: " + d.pending_sync.join(", ")) : null),
-      h("td", { class: "mono" }, d.deveui, d.proposed_deveui ? h("div", { class: "muted" }, "proposed " + d.proposed_deveui) : null),
+      h("td", { class: "mono" }, /^0{2}(-0{2}){7}$/.test(d.deveui) ? h("span", { class: "muted" }, "not assigned yet") : d.deveui, d.proposed_deveui ? h("div", { class: "muted" }, "proposed " + d.proposed_deveui) : null),
       h("td", {}, location(d.location)),
       deviceActions(d))));
   }

@@ -138,7 +138,7 @@
     for (const d of ["match", "review", "create"]) {
       const g = s.groups[d];
       const open = g.total - g.decided;
-      el("count-" + d).textContent = g.total + (open ? " · " + open + " open" : " · done");
+      el("count-" + d).textContent = g.total ? g.total + (open ? " · " + open + " open" : " · done") : "0";
     }
     let text = s.imported + " " + label + " imported from Ekos: " + s.groups.match.total + " confident matches, " +
       s.groups.review.total + " to review, " + s.groups.create.total + " new.";

@@ -200,7 +200,9 @@ class ReviewService:
                 "internal": internal if resolution.action == "link" else current.internal,
             }
         )
-        return self.with_names(tenant_id, [self.proposals.update(scope, changed, expected_version)])[0]
+        return self.with_names(
+            tenant_id, [self.proposals.update(scope, changed, expected_version)]
+        )[0]
 
     def restore(
         self, tenant_id: str, resource_type: str, external_id: str, expected_version: int
@@ -224,7 +226,9 @@ class ReviewService:
         restored = current.model_copy(
             update={"resolution": resolution, "confirmed": False, "internal": internal}
         )
-        return self.with_names(tenant_id, [self.proposals.update(scope, restored, expected_version)])[0]
+        return self.with_names(
+            tenant_id, [self.proposals.update(scope, restored, expected_version)]
+        )[0]
 
     def accept_confident(
         self, tenant_id: str, resource_type: str, threshold: float = CONFIDENT_THRESHOLD
