@@ -1,10 +1,9 @@
 """Composition root of the pest-control flows: real adapters and stores wired into services.
 
 Handlers (`functions/pest_api`, `functions/incident_sync`) call `context_for(tenant)`;
-tests build `PestContext` themselves from fakes. Credentials come from Secrets Manager
-(`ODOO_SECRET_ARN`, `MICROSHARE_SECRET_ARN`) through Powertools' cached `get_secret`; a
-secret may hold one set of credentials, or `{"tenants": {"<tenant>": {...}}}` for several.
-They are handed to the adapters as `SecretStr` and never logged.
+tests build `PestContext` themselves from fakes. Credentials are each tenant's own, one
+secret per tenant and system (`syncbridge.domain.credentials`, set through the admin
+route); they are handed to the adapters as `SecretStr` and never logged.
 
 The bridges translate the adapters' typed errors into the domain's: unreachable or
 refusing systems become `SourceUnavailable` (served as `stale` where a snapshot exists),
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from syncbridge.domain.errors import DomainError
 from syncbridge.domain.pest.config import PestConfig, default_config
 from syncbridge.domain.pest.devices import DeviceService
 from syncbridge.domain.pest.discovery import DiscoveryService
@@ -33,38 +33,28 @@ from syncbridge.observability import logger
 from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
 from syncbridge.store.pest import DynamoPestStore
 
-SECRET_MAX_AGE_SECONDS = 300
-SECRET_SOURCES = {"ODOO_SECRET_ARN": "erp", "MICROSHARE_SECRET_ARN": "iot"}
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 # ------------------------------------------------------------------------- secrets
-def load_secret(env_var: str, tenant: str) -> dict[str, Any]:
-    """The credentials for `tenant` from the secret whose ARN is in `env_var` (cached)."""
-    from aws_lambda_powertools.utilities import parameters
+def load_secret(system: str, tenant: str) -> dict[str, Any]:
+    """The tenant's OWN credentials for `system` (Secrets Manager, one secret per tenant and
+    system, set by its admin with PUT /admin/credentials/{system}). Without them: 409
+    `credentials_not_configured`, never another tenant's."""
+    from syncbridge.domain.credentials import CredentialService
+    from syncbridge.store.credentials import SecretsManagerCredentials
 
-    source = SECRET_SOURCES.get(env_var, env_var)
-    arn = os.environ.get(env_var)
-    if not arn:
-        raise SourceUnavailable(source, "no secret configured")
+    source = "iot" if system == "microshare" else "erp"
+    service = CredentialService(SecretsManagerCredentials())
     try:
-        value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
-    except Exception as exc:  # the error text may name the ARN, never the secret's value
-        logger.warning(
-            "secret unavailable", extra={"env_var": env_var, "error": type(exc).__name__}
-        )
+        return service.credentials(tenant, system)
+    except DomainError:
+        raise
+    except Exception as exc:  # the error text may name the secret, never its value
+        logger.warning("secret unavailable", extra={"system": system, "error": type(exc).__name__})
         raise SourceUnavailable(source, "secret unavailable") from None
-    if not isinstance(value, dict):
-        raise SourceUnavailable(source, "secret is not JSON")
-    tenants = value.get("tenants")
-    if isinstance(tenants, dict):
-        if tenant not in tenants:
-            raise SourceUnavailable(source, "no credentials for tenant")
-        return dict(tenants[tenant])
-    return value
 
 
 @contextmanager
@@ -276,7 +266,7 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
     """The tenant's ERP adapter (kind and settings from its config, secrets from SM)."""
     from syncbridge.adapters.erp import build_erp_adapter
 
-    secret = load_secret("ODOO_SECRET_ARN", tenant)
+    secret = load_secret(config.erp_kind, tenant)
     settings = {k: v for k, v in secret.items() if k not in ("api_key", "password", "base_url")}
     settings.update(config.erp_settings)
     credentials = {k: secret[k] for k in ("api_key", "password") if secret.get(k)}
@@ -298,7 +288,7 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
 def build_iot(tenant: str, config: PestConfig) -> IotPort:
     from syncbridge.adapters.microshare import MicroshareClient
 
-    secret = load_secret("MICROSHARE_SECRET_ARN", tenant)
+    secret = load_secret("microshare", tenant)
     credentials = {k: secret[k] for k in ("username", "password", "client_id") if k in secret}
     try:
         client = MicroshareClient.from_secret(

@@ -1,10 +1,11 @@
 """Pest-control walk-through: Golden Crust Manchester from discovery to an Odoo incident.
 
-Against the local runtime, through its HTTP API with OAuth tokens: discovery (11 points),
+Against the local runtime, through its HTTP API with OAuth tokens: the tenant admin sets the
+tenant's own Odoo and Microshare credentials (PUT /admin/credentials), discovery (11 points),
 gap analysis (9 unmapped), a dry run, creating the devices, assigning and confirming a real
 DevEUI, activating the device, a rodent alert in the Microshare simulator, the incident sync
 -> a new task in the Odoo simulator. Also the bootstrap helpers tests reuse: putting the
-simulators' credentials into the local Secrets Manager, and tokens per role.
+simulators' credentials in as a tenant's own, and tokens per role.
 """
 
 from __future__ import annotations
@@ -25,19 +26,35 @@ ROLE_SCOPES = {
 REAL_DEVEUI = "70-B3-D5-32-60-00-12-34"
 
 
-def install_simulator_credentials(runtime: Any) -> list[str]:
-    """Put the running Odoo / Microshare simulators' credentials into the local secrets.
+def simulator_credentials(runtime: Any) -> dict[str, dict[str, str]]:
+    """What a tenant admin would enter for the running Odoo / Microshare simulators."""
+    found: dict[str, dict[str, str]] = {}
+    odoo = runtime.simulators.get("ODOO_BASE_URL")
+    if odoo is not None:
+        found["odoo"] = {**odoo.secret_value(), "base_url": odoo.url}
+    microshare = runtime.simulators.get("MICROSHARE_API_URL")
+    if microshare is not None:
+        found["microshare"] = {
+            **microshare.secret_value(),
+            "api_url": microshare.url,
+            "auth_url": microshare.auth_url,
+        }
+    return found
 
-    The simulators' `on_stack_ready` hooks already do this when the runtime starts; this
-    re-applies them (idempotent) and resets Powertools' secret cache and the cached
-    adapters so handlers use the values at once. Returns the secrets written.
+
+def install_simulator_credentials(runtime: Any, http: httpx.Client, admin_token: str) -> list[str]:
+    """The tenant's admin sets the tenant's OWN Odoo and Microshare credentials (the
+    simulators') through `PUT /admin/credentials/{system}`; returns the systems set.
+
+    Each tenant has its own (Secrets Manager, one secret per tenant and system): a tenant
+    that never set them gets 409 `credentials_not_configured`, never another's.
     """
     written: list[str] = []
-    for env_var in ("ODOO_BASE_URL", "MICROSHARE_API_URL"):
-        simulator = runtime.simulators.get(env_var)
-        if simulator is not None:
-            simulator.on_stack_ready(runtime)
-            written.append(simulator.secret_logical_id)
+    for system, body in simulator_credentials(runtime).items():
+        reply = http.put(f"/admin/credentials/{system}", json=body, headers=_auth(admin_token))
+        if reply.status_code != 200:
+            raise RuntimeError(f"setting {system} credentials: {reply.status_code} {reply.text}")
+        written.append(system)
     from aws_lambda_powertools.utilities import parameters
 
     from syncbridge.pest_bootstrap import reset_ports
@@ -90,13 +107,14 @@ def _auth(token: str) -> dict[str, str]:
 )
 def pest_walkthrough(ctx: DemoContext) -> None:
     rt, http = ctx.runtime, ctx.http
-    installed = install_simulator_credentials(rt)
+    tokens = role_tokens(rt, http)
+    installed = install_simulator_credentials(rt, http, tokens["admin"])
     ctx.check(
-        installed == ["OdooSecret", "MicroshareSecret"],
+        installed == ["odoo", "microshare"],
         "the Odoo and Microshare simulators are not running (simulators REGISTRY: "
         "ODOO_BASE_URL, MICROSHARE_API_URL, MICROSHARE_AUTH_URL)",
     )
-    tokens = role_tokens(rt, http)
+    ctx.say(f"tenant {TENANT}: its admin set its own Odoo and Microshare credentials")
     viewer, operator = _auth(tokens["viewer"]), _auth(tokens["operator"])
     ctx.say(f"tenant {TENANT}: tokens for viewer, operator and admin from our OAuth server")
 

@@ -1,47 +1,43 @@
-"""Which routes the caller may call, so the pages offer only the actions it can take.
+"""Which of the pages' actions the caller may take, so the pages offer only those.
 
 The pages mark each control with the route it calls (`data-route="POST /api/v1/erp/..."`)
-and hide those the signed-in person's role and scopes do not allow; the routes still
-enforce the same rule themselves. `ROUTE_RULES` names the role and scope each
-state-changing route needs, as its handler checks them (issue 13 makes one policy table
-the single source; this module then reads that table instead of its own).
+and remove the ones `GET /me` does not list. The answer comes from the one authorization
+policy table (`syncbridge.api.policy`), the same entries the gate enforces on every request.
 """
 
 from __future__ import annotations
 
+from syncbridge.api.policy import POLICIES
 from syncbridge.api.principal import Principal
 
-ROUTE_RULES: dict[str, tuple[str, str | None]] = {
-    # guided setup (syncbridge.api.routes.setup: editor())
-    "PUT /setup/{resource_type}/proposals/{external_id}": ("operator", "setup:write"),
-    "POST /setup/{resource_type}/accept-confident": ("operator", "setup:write"),
-    "POST /setup/{resource_type}/submit": ("operator", "setup:write"),
-    "POST /setup/{resource_type}/home-records": ("operator", "setup:write"),
-    # connections
-    "GET /connections/ekos/start": ("operator", "setup:write"),
-    "DELETE /connections/ekos": ("operator", "setup:write"),
-    # pest control (syncbridge.api.routes.pest_guard.require)
-    "POST /api/v1/erp/sync/create-devices": ("operator", "pest:write"),
-    "POST /api/v1/erp/devices/{device_id}/status": ("operator", "pest:write"),
-    "POST /api/v1/erp/devices/{device_id}/deveui": ("operator", "pest:write"),
-    "POST /api/v1/erp/devices/{device_id}/deveui/confirm": ("operator", "pest:write"),
-    "POST /api/v1/erp/incidents/sync": ("operator", "pest:write"),
-    "PUT /api/v1/erp/config": ("admin", "admin"),
-    "POST /api/v1/erp/config/preview": ("admin", "admin"),
-    # people and machines of the tenant (syncbridge.authserver.service.require_admin)
-    "POST /oauth/users": ("admin", "admin"),
-    "POST /oauth/clients": ("admin", "admin"),
-}
-
-
-def may_call(principal: Principal, route: str) -> bool:
-    """True when the principal holds the route's role and scope (unknown routes: no)."""
-    rule = ROUTE_RULES.get(route)
-    if rule is None:
-        return False
-    role, scope = rule
-    return principal.has_role(role) and (scope is None or principal.has_scope(scope))
+PAGE_ACTIONS: tuple[str, ...] = (
+    "PUT /setup/{resource_type}/proposals/{external_id}",
+    "POST /setup/{resource_type}/accept-confident",
+    "POST /setup/{resource_type}/submit",
+    "POST /setup/{resource_type}/home-records",
+    "GET /connections/ekos/start",
+    "DELETE /connections/ekos",
+    "POST /api/v1/erp/sync/create-devices",
+    "POST /api/v1/erp/devices/{device_id}/status",
+    "POST /api/v1/erp/devices/{device_id}/deveui",
+    "POST /api/v1/erp/devices/{device_id}/deveui/confirm",
+    "POST /api/v1/erp/incidents/sync",
+    "PUT /api/v1/erp/config",
+    "POST /api/v1/erp/config/preview",
+    "POST /oauth/users",
+    "POST /oauth/clients",
+    "GET /admin/credentials",
+    "PUT /admin/credentials/{system}",
+)
+"""The state-changing routes the pages offer a control for ("METHOD /path")."""
 
 
 def allowed_routes(principal: Principal) -> list[str]:
-    return sorted(route for route in ROUTE_RULES if may_call(principal, route))
+    """The page actions the principal may take, per the policy table."""
+    allowed = []
+    for action in PAGE_ACTIONS:
+        method, path = action.split(" ", 1)
+        entry = POLICIES.get((method, path))
+        if entry is not None and not entry.public and entry.permits(principal):
+            allowed.append(action)
+    return allowed

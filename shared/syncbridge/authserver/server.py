@@ -37,7 +37,7 @@ from syncbridge.authserver.models import (
     TokenRecord,
     now,
 )
-from syncbridge.authserver.scopes import SCOPES, format_scope, parse_scope, scopes_for_roles
+from syncbridge.authserver.scopes import SCOPES, format_scope, granted_scope, parse_scope
 from syncbridge.authserver.store import OAuthStore
 from syncbridge.observability import logger
 
@@ -70,7 +70,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         owner: TokenOwner = request.user
-        granted = parse_scope(request.scope) & scopes_for_roles(frozenset(owner.roles))
+        granted = granted_scope(request.scope, request.client.scope, owner.roles)
+        if not granted:  # never issue a code that would fall back to the client's scope
+            raise InvalidScopeError(
+                state=request.payload.state, redirect_uri=request.payload.redirect_uri
+            )
         self.server.store.put_code(
             CodeRecord(
                 digest=credentials.digest(code),
@@ -278,11 +282,20 @@ class SyncBridgeAuthorizationServer(AuthorizationServer):
             "token_type": "Bearer",
             "access_token": credentials.mint("sb_at", client.tenant_id),
             "expires_in": expires_in or ACCESS_TOKEN_TTL,
-            "scope": scope if scope else client.scope,
+            "scope": self._issued_scope(grant_type, client, scope),
         }
         if include_refresh_token:
             token["refresh_token"] = credentials.mint("sb_rt", client.tenant_id)
         return token
+
+    @staticmethod
+    def _issued_scope(grant_type: str, client: Client, scope: str | None) -> str:
+        """A machine (client credentials) asking for nothing gets its registered scope
+        (RFC 6749 §3.3 default); a person's grant carries exactly what consent computed
+        (requested ∩ client's ∩ role, never empty), so there is no fallback to widen."""
+        if grant_type == "client_credentials":
+            return client.get_allowed_scope(scope) or ""
+        return scope or ""
 
     # ------------------------------------------------------------------ framework glue
     def validate_requested_scope(self, scope: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from syncbridge.api.permissions import ROUTE_RULES, allowed_routes
+from syncbridge.api.permissions import PAGE_ACTIONS, allowed_routes
 from syncbridge.api.principal import Principal
 from tests.helpers.apigw import api_event, authorizer_context, call
 from tests.helpers.functions import load_function
@@ -68,7 +68,7 @@ def test_me_needs_a_session(api: Any) -> None:
             {"POST /setup/{resource_type}/submit", "POST /api/v1/erp/devices/{device_id}/status"},
             {"PUT /api/v1/erp/config", "POST /oauth/users"},
         ),
-        ("admin", set(ROUTE_RULES), set()),
+        ("admin", set(PAGE_ACTIONS), set()),
     ],
 )
 def test_me_names_the_person_and_the_actions_their_role_allows(
@@ -98,6 +98,6 @@ def test_every_offered_route_exists_in_the_template() -> None:
 
     template = (Path(__file__).resolve().parents[3] / "template.yaml").read_text()
     declared = set(re.findall(r"Path: (\S+)\s+Method: (\w+)", template))
-    for route in ROUTE_RULES:
+    for route in PAGE_ACTIONS:
         method, path = route.split(" ", 1)
         assert (path, method) in declared, route

@@ -45,4 +45,46 @@
       clientForm.reset();
     } catch (e) { SB.showAlert(el("alert"), e.message); }
   });
+
+  const SYSTEM_NAMES = { odoo: "Odoo", microshare: "Microshare", resterp: "REST ERP" };
+  async function loadCredentials() {
+    const table = el("creds-table");
+    if (!table) return;
+    try {
+      const r = await SB.api("GET", "/admin/credentials");
+      table.querySelector("tbody").replaceChildren(...r.systems.map((c) => h("tr", {},
+        h("th", { scope: "row" }, SYSTEM_NAMES[c.system] || c.system),
+        h("td", {}, h("span", { class: "pill " + (c.configured ? "ok" : "warn") }, c.configured ? "configured" : "not configured")),
+        h("td", {}, SB.when(c.updated_at)))));
+    } catch (e) { SB.showAlert(el("alert"), e.message); }
+  }
+  const credsForm = el("creds-form");
+  if (credsForm) {
+    const system = el("creds-system");
+    const showFields = () => {
+      for (const group of credsForm.querySelectorAll("[data-for]")) group.hidden = !group.dataset.for.split(" ").includes(system.value);
+    };
+    system.addEventListener("change", showFields);
+    showFields();
+    credsForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      SB.showAlert(el("alert"), "");
+      const value = (id) => el(id).value.trim() || undefined;
+      const body = system.value === "microshare"
+        ? { username: value("creds-username"), password: value("creds-password"), client_id: value("creds-client-id"),
+            api_url: value("creds-api-url"), auth_url: value("creds-auth-url") }
+        : { base_url: value("creds-base-url"), database: value("creds-database"), login: value("creds-login"), api_key: value("creds-api-key") };
+      try {
+        await SB.api("PUT", "/admin/credentials/" + system.value, body);
+        el("creds-result").textContent = (SYSTEM_NAMES[system.value] || system.value) + " credentials saved.";
+        credsForm.reset();
+        showFields();
+        await loadCredentials();
+      } catch (e) {
+        const fields = e.body && e.body.error && e.body.error.fields;
+        SB.showAlert(el("alert"), e.message + (fields ? ": " + fields.map((f) => f.field).join(", ") : ""));
+      }
+    });
+  }
+  loadCredentials();
 })();
