@@ -12,10 +12,15 @@ SAM := PATH="$(PYTHON312_BIN):$$PATH" .venv/bin/sam
 .PHONY: venv demo serve test lint validate build chromium clean
 
 # The virtualenv with every requirement, re-installed when a requirements file changes.
-# constraints.txt pins exact versions: no resolver backtracking on a fresh machine.
-.venv/.installed: .venv/bin/python requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt constraints.txt
-	@echo "installing the Python dependencies into .venv (pinned by constraints.txt)..."
-	.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
+# constraints.txt pins exact versions (no resolver backtracking) and uv downloads and
+# installs them in parallel: about a minute on a fresh machine instead of ten with pip.
+UV_VERSION := 0.13.10
+.venv/bin/uv: .venv/bin/python
+	.venv/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.installed: .venv/bin/uv requirements-dev.txt shared/requirements.txt layers/numpy/requirements.txt constraints.txt
+	@echo "installing the Python dependencies into .venv (versions pinned by constraints.txt)..."
+	.venv/bin/uv pip install --python .venv/bin/python -c constraints.txt -r requirements-dev.txt
 	.venv/bin/python -c 'import site,sys; open(site.getsitepackages()[0] + "/syncbridge-src.pth", "w").write("\n".join(sys.argv[1:]) + "\n")' "$(CURDIR)/shared" "$(CURDIR)/local" "$(CURDIR)"
 	touch $@
 
