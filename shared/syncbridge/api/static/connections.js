@@ -37,13 +37,29 @@
       actions);
   }
 
+  function runText(run) {
+    if (!run) return "never";
+    return run.action.replace(/_/g, " ") + " of " + (run.resource_type || "").replace(/-/g, " ") + ": " +
+      run.status + ", " + SB.when(run.finished_at || run.started_at);
+  }
+
+  // The per-connection sync status API (schedules, runs, errors), where the stack has it.
+  function renderSyncStatus(body, status) {
+    for (const c of status.connections) {
+      body.append(h("dl", { class: "facts", "data-sync-connection": c.connection_id },
+        h("dt", {}, "Connection"), h("dd", {}, (c.erp === "ekos" ? "Ekos" : c.erp) + " — " + c.state),
+        h("dt", {}, "Last run"), h("dd", {}, runText(c.last_run)),
+        h("dt", {}, "Next run"), h("dd", {}, SB.when(c.next_run)),
+        h("dt", {}, "Records kept in step"), h("dd", {}, String((c.counts && c.counts.mapped) || 0)),
+        h("dt", {}, "Recent errors"), h("dd", {}, c.recent_errors && c.recent_errors.length ? String(c.recent_errors.length) : "none")));
+    }
+    body.append(h("p", {}, h("a", { href: SB.url("/sync") }, "Full sync status: schedules, run history, errors and refused scans")));
+  }
+
   function renderSync(state, syncStatus) {
     const body = el("sync-body");
     body.textContent = "";
-    if (syncStatus) {
-      body.append(h("dl", { class: "facts" }, Object.entries(syncStatus).flatMap(([k, v]) =>
-        [h("dt", {}, k.replace(/_/g, " ")), h("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v))])));
-    }
+    if (syncStatus && syncStatus.connections) renderSyncStatus(body, syncStatus);
     if (!state || state.status === "not_started") {
       body.append(h("p", {}, "Nothing imported yet: connect Ekos to start the guided setup."));
       return;
@@ -78,7 +94,9 @@
     if (connectButton) connectButton.hidden = list.connections.some((c) => c.erp === "ekos" && c.status !== "disconnected");
     let state = null;
     try { state = await SB.api("GET", "/setup/state"); } catch (e) { SB.showAlert(el("alert"), e.message); }
-    renderSync(state, null);
+    let syncStatus = null;
+    try { syncStatus = await SB.api("GET", "/sync/status"); } catch (e) { syncStatus = null; }  // not on this stack
+    renderSync(state, syncStatus);
   }
   load();
 })();

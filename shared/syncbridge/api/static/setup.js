@@ -334,8 +334,10 @@
     };
     node.querySelector(".home-col").textContent = "In your platform";
     const parts = Object.entries(p.explanation || {}).map(([k, v]) => {
+      const label = k.replace(/_id$/, "").replace(/_/g, " ");
       if (typeof v === "number" && k.endsWith("_m")) return k.slice(0, -2).replace(/_/g, " ") + " " + Math.round(v) + " m";
-      return k.replace(/_/g, " ") + " " + (typeof v === "number" ? (Math.abs(v) <= 1 ? Math.round(v * 100) + "%" : Math.round(v)) : String(v));
+      if (typeof v === "number" && k.includes("days")) return label + " " + Math.round(v);
+      return label + " " + (typeof v === "number" ? (Math.abs(v) <= 1 ? Math.round(v * 100) + "%" : Math.round(v)) : String(v));
     });
     node.querySelector(".explanation").textContent = linked && !changed && parts.length ? "Why: " + parts.join(" · ") : "";
     const on = (cls, fn, label, visible) => {

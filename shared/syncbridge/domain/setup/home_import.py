@@ -49,7 +49,9 @@ def _value(field: str, raw: Any, line: int) -> Any:
         try:
             number = float(raw)
         except (TypeError, ValueError):
-            raise InvalidInput(f"line {line}: {field} must be a number", line=line, field=field)
+            raise InvalidInput(
+                f"line {line}: {field} must be a number", line=line, field=field
+            ) from None
         return int(number) if field == "quantity" and number.is_integer() else number
     if field in BOOLEANS:
         if isinstance(raw, bool):
