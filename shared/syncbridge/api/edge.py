@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from syncbridge.domain.errors import (
@@ -83,24 +84,20 @@ def check_request(event: dict[str, Any], kind: str) -> None:
         check_json(text)
 
 
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def json_depth(text: str) -> int:
-    """The deepest nesting of objects/arrays in `text`, ignoring brackets inside strings."""
+    """The deepest nesting of objects/arrays in `text`, ignoring brackets inside strings
+    (strings are cut out by a regex, then only the brackets are walked: linear, no
+    recursion, fast enough for a 1 MB body)."""
     depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
+    for match in _BRACKET.finditer(_STRING.sub("", text)):
+        if match.group() in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "]}":
+        else:
             depth -= 1
     return deepest
 

@@ -126,3 +126,11 @@ def test_cursors_are_opaque_signed_and_bound_to_their_listing() -> None:
     tampered = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
     with pytest.raises(InvalidInput):
         cursors.decode(tampered, context="tenant-a#products#match#", key=b"k1")
+
+
+def test_brackets_inside_strings_do_not_count_as_depth() -> None:
+    from syncbridge.api.edge import check_json, json_depth
+
+    text = json.dumps({"note": "[" * 100 + '\\"{' * 50, "list": [[1]]})
+    assert json_depth(text) == 3
+    check_json(text)  # no exception: 3 levels, whatever the strings hold
