@@ -348,7 +348,8 @@ def _credentials_as_admin(journey: Journey, person: dict[str, str]) -> None:
     journey.sign_in(person)
     page.wait_for_url(re.compile(r"/app/connections$"))
     page.goto(journey.url("/app/pest"))
-    page.locator("#alert").filter(has_text=re.compile("not configured|credentials")).wait_for()
+    page.locator("#alert").filter(has_text="Pest control is not set up for golden-crust").wait_for()
+    assert page.get_by_role("link", name="Enter them in Settings").count() == 1
     journey.shot("pest-not-configured")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     creds = simulator_credentials(journey.rt)

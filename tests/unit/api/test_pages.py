@@ -101,3 +101,14 @@ def test_every_offered_route_exists_in_the_template() -> None:
     for route in PAGE_ACTIONS:
         method, path = route.split(" ", 1)
         assert (path, method) in declared, route
+
+
+def test_the_sample_events_of_the_app_routes_are_answered(api: Any) -> None:
+    import json
+    from pathlib import Path
+
+    events = Path(__file__).resolve().parents[3] / "events"
+    home = call(api, json.loads((events / "api-home-page.json").read_text()))
+    assert home.status == 200 and "Sync Bridge" in home.text
+    me = call(api, json.loads((events / "api-me.json").read_text()))
+    assert me.status == 200 and me.json()["tenant_id"] == "brewery-a"

@@ -11,7 +11,19 @@
   if (!mayConfigure) el("patterns-json").readOnly = true;
 
   function notice(text) { SB.showAlert(el("notice"), text); }
-  function fail(e) { SB.showAlert(el("alert"), e.message + (e.code ? " (" + e.code + ")" : "")); }
+  function fail(e) {
+    if (e.code === "credentials_not_configured") {
+      // an organisation without its own Odoo/Microshare sign-ins sees nothing (never another's)
+      const box = el("alert");
+      box.replaceChildren("Pest control is not set up for " + SB.me.tenant_id + " yet: its Odoo and Microshare sign-ins are missing. ",
+        SB.may("PUT /admin/credentials/{system}")
+          ? h("a", { href: SB.url("/app/settings") }, "Enter them in Settings")
+          : "Ask an administrator of your organisation to enter them in Settings.");
+      box.hidden = false;
+      return;
+    }
+    SB.showAlert(el("alert"), e.message + (e.code ? " (" + e.code + ")" : ""));
+  }
   function location(list) { return list && list.length ? list.filter(Boolean).join(" › ") : "—"; }
 
   async function points(refresh) {
