@@ -103,6 +103,7 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/oauth/authorize"): _public("form"),
     ("GET", "/oauth/login"): _public(),
     ("POST", "/oauth/login"): _public("form", ("login",)),
+    ("GET", "/oauth/logout"): _public(),
     ("POST", "/oauth/logout"): _public("form"),
     ("GET", "/.well-known/oauth-authorization-server"): _public(),
     ("GET", "/oauth/openapi.json"): _public(),

@@ -135,6 +135,11 @@ def login(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuthR
     return OAuthResponse.redirect(f"{request.base_url}{next_path or '/'}", cookies=[cookie])
 
 
+def logout_page(request: HttpRequest) -> OAuthResponse:
+    """GET: a sign-out button (a typed or bookmarked link never signs anyone out by itself)."""
+    return OAuthResponse.html(200, pages.sign_out_page(f"{request.base_url}/oauth/logout"))
+
+
 def logout(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuthResponse:
     end_session(server.store, request.cookies.get(SESSION_COOKIE))
     return OAuthResponse.html(

@@ -79,6 +79,14 @@ def consent_page(
     )
 
 
+def sign_out_page(action: str) -> str:
+    return _page(
+        "Sign out",
+        f"<form method='post' action='{escape(action)}'><p>Sign out of Sync Bridge?</p>"
+        "<button type='submit'>Sign out</button></form>",
+    )
+
+
 def message_page(
     title: str, message: str, error: bool = False, link: tuple[str, str] | None = None
 ) -> str:

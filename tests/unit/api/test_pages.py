@@ -112,3 +112,9 @@ def test_the_sample_events_of_the_app_routes_are_answered(api: Any) -> None:
     assert home.status == 200 and "Sync Bridge" in home.text
     me = call(api, json.loads((events / "api-me.json").read_text()))
     assert me.status == 200 and me.json()["tenant_id"] == "brewery-a"
+
+
+def test_a_typed_sign_out_link_shows_a_button_and_signs_no_one_out() -> None:
+    reply = call(load_function("oauth"), api_event("GET", "/oauth/logout"))
+    assert reply.status == 200 and reply.header("Set-Cookie") is None
+    assert "method='post'" in reply.text and "Sign out" in reply.text
