@@ -155,13 +155,13 @@ def _sign_in_and_land(journey: Journey, person: dict[str, str]) -> None:
     header = page.get_by_role("banner")
     header.get_by_text(BREWERY).wait_for()
     assert "brenda" in header.inner_text() and "admin" in header.inner_text()
-    page.get_by_role("heading", name="Connect to Ekos").wait_for()
+    page.get_by_role("heading", name="Connect to Ekos", exact=True).wait_for()
     # Signing in with no page to return to lands on home, never a dead end
     page.get_by_role("link", name="Sync Bridge").click()
     page.get_by_role("heading", name=re.compile("Welcome, brenda")).wait_for()
     journey.shot("home")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Setup").click()
-    page.get_by_role("heading", name="Connect to Ekos").wait_for()
+    page.get_by_role("heading", name="Connect to Ekos", exact=True).wait_for()
     journey.shot("setup-not-started")
 
 

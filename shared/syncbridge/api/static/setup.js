@@ -94,6 +94,12 @@
       return;
     }
     const current = state.types.find((t) => t.resource_type === state.current_type);
+    if (!current) {  // every kind applied, the setup not yet marked complete: a moment more
+      setProgress(percentDone(state));
+      announce("Finishing the setup…");
+      schedulePoll(500);
+      return;
+    }
     const label = LABELS[current.resource_type];
     setProgress(percentDone(state));
     if (current.status === "awaiting_review") {
