@@ -45,9 +45,15 @@ ACCESS_TOKEN_TTL = 15 * 60
 REFRESH_TOKEN_TTL = 30 * 24 * 3600
 CODE_TTL = 60
 
-# authlib logs issued tokens and client ids at DEBUG ("Issue token %r"): never let that
-# reach our logs, whatever LOG_LEVEL says.
-logging.getLogger("authlib").setLevel(logging.WARNING)
+
+def silence_authlib_debug() -> None:
+    """authlib logs issued tokens and client ids at DEBUG ("Issue token %r"): never let that
+    reach our logs, whatever LOG_LEVEL says. Re-applied on every invocation (the OAuth
+    function calls it), so a level changed after import cannot open the tap again."""
+    logging.getLogger("authlib").setLevel(logging.WARNING)
+
+
+silence_authlib_debug()
 
 _CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]
 
