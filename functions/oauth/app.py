@@ -22,7 +22,7 @@ from syncbridge.api.resolver import make_resolver
 from syncbridge.authserver import interactive, service
 from syncbridge.authserver.lambda_http import HttpRequest, OAuthResponse
 from syncbridge.authserver.metadata import server_metadata
-from syncbridge.authserver.server import SyncBridgeAuthorizationServer, silence_authlib_debug
+from syncbridge.authserver.server import SyncBridgeAuthorizationServer
 from syncbridge.authserver.service import (
     ClientRegistration,
     IssuedClient,
@@ -204,5 +204,4 @@ publish(
 @tracer.capture_lambda_handler(capture_response=False)  # responses carry tokens and secrets
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    silence_authlib_debug()
     return app.resolve(event, context)

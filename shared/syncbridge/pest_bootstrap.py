@@ -24,7 +24,15 @@ from syncbridge.domain.errors import DomainError
 from syncbridge.domain.pest.config import PestConfig, default_config
 from syncbridge.domain.pest.devices import DeviceService
 from syncbridge.domain.pest.discovery import DiscoveryService
-from syncbridge.domain.pest.errors import Conflict, PointNotFound, SourceUnavailable
+from syncbridge.domain.pest.errors import (
+    ConfigurationMissing,
+    Conflict,
+    CredentialsRefused,
+    RecordMissing,
+    SourceUnavailable,
+    UpstreamConflict,
+    UpstreamRejected,
+)
 from syncbridge.domain.pest.incidents import IncidentService
 from syncbridge.domain.pest.models import Alert, IncidentDraft, IotDevice, Point
 from syncbridge.domain.pest.ports import ErpPort, IotPort
@@ -59,16 +67,30 @@ def load_secret(system: str, tenant: str) -> dict[str, Any]:
 
 @contextmanager
 def _erp_errors() -> Iterator[None]:
-    from syncbridge.adapters.erp import ErpConflict, ErpError, ErpNotFound
+    """The ERP adapter's typed errors as the domain's: one code per thing to do."""
+    from syncbridge.adapters.erp import (
+        ErpAuthError,
+        ErpConfigurationMissing,
+        ErpConflict,
+        ErpError,
+        ErpNotFound,
+        ErpUnavailable,
+    )
 
     try:
         yield
+    except ErpConfigurationMissing as exc:
+        raise ConfigurationMissing("erp", str(exc), setting=exc.setting, tried=exc.tried) from None
+    except ErpAuthError as exc:
+        raise CredentialsRefused("erp", str(exc)) from None
     except ErpConflict as exc:
-        raise Conflict(f"the ERP refused the change: {exc}") from None
+        raise UpstreamConflict(str(exc)) from None
     except ErpNotFound as exc:
-        raise PointNotFound(str(exc)) from None
+        raise RecordMissing(str(exc)) from None
+    except ErpUnavailable as exc:
+        raise SourceUnavailable("erp", str(exc)) from None
     except ErpError as exc:
-        raise SourceUnavailable("erp", f"{type(exc).__name__}: {exc}") from None
+        raise UpstreamRejected("erp", str(exc)) from None
 
 
 # ------------------------------------------------------------------------- ERP bridge
@@ -134,6 +156,22 @@ class ErpBridge:
         with _erp_errors():
             add_note(incident_id, note)
         return True
+
+    def optional_fields(self) -> list[dict[str, Any]]:
+        listed = getattr(self.adapter, "optional_fields", None)
+        if listed is None:
+            return []  # this ERP adapter uses no optional fields
+        with _erp_errors():
+            return [f.model_dump() for f in listed()]
+
+    def create_optional_field(self, key: str) -> dict[str, Any]:
+        create = getattr(self.adapter, "create_optional_field", None)
+        if create is None:
+            raise ConfigurationMissing(
+                "erp", "this ERP adapter has no optional fields", setting="field", tried=key
+            )
+        with _erp_errors():
+            return create(key).model_dump()
 
 
 # ------------------------------------------------------------------------- IoT bridge
@@ -272,14 +310,15 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
     credentials = {k: secret[k] for k in ("api_key", "password") if secret.get(k)}
     base_url = secret.get("base_url") or os.environ.get("ODOO_BASE_URL", "")
     try:
-        adapter = build_erp_adapter(
-            {
-                "kind": config.erp_kind,
-                "base_url": base_url,
-                "settings": settings,
-                "credentials": credentials,
-            }
-        )
+        with _erp_errors():
+            adapter = build_erp_adapter(
+                {
+                    "kind": config.erp_kind,
+                    "base_url": base_url,
+                    "settings": settings,
+                    "credentials": credentials,
+                }
+            )
     except (ValueError, TypeError) as exc:
         raise SourceUnavailable("erp", f"ERP adapter misconfigured: {type(exc).__name__}") from None
     return ErpBridge(adapter)

@@ -19,6 +19,7 @@ from typing import Any
 from syncbridge.observability import logger as service_logger
 
 VERBOSE = ("syncbridge", "syncbridge_local", "httpx", "authlib", "werkzeug")
+TRACES = ("httpcore", "urllib3", "botocore", "boto3", "s3transfer")  # pinned to INFO
 
 
 class _Tee(io.TextIOBase):
@@ -52,10 +53,11 @@ class LogScan:
         self._service_level = service_logger.log_level
         service_logger.setLevel("DEBUG")
         logging.getLogger().addHandler(self._handler)
-        for name in VERBOSE:
-            log = logging.getLogger(name)
-            self._levels[name] = log.level
-            log.setLevel(logging.DEBUG)
+        for names, level in ((VERBOSE, logging.DEBUG), (TRACES, logging.INFO)):
+            for name in names:
+                log = logging.getLogger(name)
+                self._levels[name] = log.level
+                log.setLevel(level)
         return self
 
     def stop(self) -> None:

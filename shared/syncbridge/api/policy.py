@@ -117,6 +117,8 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("GET", "/api/v1/erp/config"): PEST_READ,
     ("PUT", "/api/v1/erp/config"): ADMIN_JSON,
     ("POST", "/api/v1/erp/config/preview"): ADMIN_JSON,
+    ("GET", "/api/v1/erp/config/erp-fields"): ADMIN,
+    ("POST", "/api/v1/erp/config/erp-fields/{key}"): ADMIN,
     ("POST", "/api/v1/erp/sync/create-devices"): PEST_WRITE,
     ("GET", "/api/v1/erp/devices"): PEST_READ,
     ("GET", "/api/v1/erp/devices/{device_id}"): PEST_READ,

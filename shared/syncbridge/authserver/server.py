@@ -46,14 +46,24 @@ REFRESH_TOKEN_TTL = 30 * 24 * 3600
 CODE_TTL = 60
 
 
-def silence_authlib_debug() -> None:
-    """authlib logs issued tokens and client ids at DEBUG ("Issue token %r"): never let that
-    reach our logs, whatever LOG_LEVEL says. Re-applied on every invocation (the OAuth
-    function calls it), so a level changed after import cannot open the tap again."""
-    logging.getLogger("authlib").setLevel(logging.WARNING)
+class _NoTokenDumps(logging.Filter):
+    """authlib logs every issued token at DEBUG ("Issue token %r to %r"). Dropped at the
+    logger that makes the record, so no level set anywhere (LOG_LEVEL, a debugging
+    session, a test) lets a token reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Issue token", "Grant token"))
 
 
-silence_authlib_debug()
+logging.getLogger("authlib").setLevel(logging.WARNING)
+for _grant in (
+    "authorization_code",
+    "client_credentials",
+    "implicit",
+    "refresh_token",
+    "resource_owner_password_credentials",
+):
+    logging.getLogger(f"authlib.oauth2.rfc6749.grants.{_grant}").addFilter(_NoTokenDumps())
 
 _CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]
 

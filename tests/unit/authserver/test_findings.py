@@ -184,3 +184,16 @@ def test_token_endpoint_basic_header_garbage_is_a_4xx(oauth_fn: Any, counter: An
             headers={"Authorization": header},
         )  # fmt: skip
         assert 400 <= call(oauth_fn, event).status < 500
+
+
+def test_authlib_never_logs_an_issued_token_even_at_debug(
+    oauth_fn: Any, admin: IssuedClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="authlib")  # someone turns authlib's debug on
+    reply = token_request(oauth_fn, admin, grant_type="client_credentials")
+    token = reply.json()["access_token"]
+    assert "Validate token request" in caplog.text  # authlib's debug lines do arrive
+    assert token not in caplog.text and "Issue token" not in caplog.text
+    assert (admin.client_secret or "") not in caplog.text

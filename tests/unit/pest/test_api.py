@@ -213,7 +213,10 @@ def test_config_admin_roundtrip_changes_parsing(api):
     cfg = api("GET", "/api/v1/erp/config", roles=("viewer",)).json()
     assert cfg["stored"] is False
     new = cfg["config"]
-    new["location"]["patterns"][0]["parts"] = ["site", "building", "area", "zone"]
+    four = ["site", "building", "area", "zone"]
+    new["location"]["patterns"] = [
+        {"name": "four parts", "field": "name", "delimiter": " / ", "parts": four}
+    ]
     r = api("PUT", "/api/v1/erp/config", body={"config": new})
     assert r.status == 200 and r.json()["config"]["version"] == 1
     body = api("GET", "/api/v1/erp/discovery/inspection-points", roles=("viewer",)).json()

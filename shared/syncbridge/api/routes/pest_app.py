@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from syncbridge.api.openapi import publish, security
 from syncbridge.api.resolver import make_resolver
-from syncbridge.api.routes import pest, pest_devices, pest_incidents
+from syncbridge.api.routes import pest, pest_devices, pest_incidents, pest_setup
 
 TITLE = "Sync Bridge pest-control API"
 VERSION = "1.0.0"
@@ -22,6 +22,7 @@ def build_app() -> APIGatewayRestResolver:
     app.include_router(pest.router)
     app.include_router(pest_devices.router)
     app.include_router(pest_incidents.router)
+    app.include_router(pest_setup.router)
     app.enable_swagger(
         path="/api/v1/erp/swagger",
         title=TITLE,

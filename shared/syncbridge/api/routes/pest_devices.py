@@ -7,9 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from syncbridge.api.gate import caller
+from syncbridge.api.gate import actor, caller
 from syncbridge.api.routes.pest_deps import pest_context
-from syncbridge.api.routes.pest_guard import actor
 from syncbridge.api.routes.pest_models import (
     CreateDevicesIn,
     CreateDevicesOut,

@@ -34,6 +34,7 @@ def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
         stale=result.stale,
         more=result.more,
         errors=result.errors,
+        problems=result.problems,
         summary=result.summary,
         results=[r.model_dump(mode="json") for r in result.results],
         devices_retried=retried,
