@@ -59,7 +59,7 @@
   }
 
   function deviceActions(d) {
-    if (!mayWrite) return h("td", { class: "muted" }, "view only");
+    if (!mayWrite) return null;  // no actions column: the summary says why
     const label = d.point_ref || d.point_id;
     const status = h("select", { "aria-label": "New status for " + label },
       ["active", "maintenance", "inactive"].filter((s) => s !== d.status).map((s) => h("option", { value: s }, s)));
@@ -87,7 +87,9 @@
 
   async function devices() {
     const data = await SB.api("GET", "/api/v1/erp/devices");
-    el("devices-summary").textContent = data.count + " devices.";
+    el("devices-summary").textContent = data.count + " devices." +
+      (mayWrite ? "" : " You can look (view only); an operator changes status and DevEUIs.");
+    el("devices-actions-head").hidden = !mayWrite;
     el("devices-body").replaceChildren(...data.devices.map((d) => h("tr", { "data-device": d.device_id },
       h("th", { scope: "row" }, d.point_ref || d.point_id),
       h("td", {}, h("span", { class: "pill " + (TONE[d.status] || "") }, d.status),
