@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.api.openapi import publish
 from syncbridge.api.resolver import make_resolver
-from syncbridge.api.routes import connections, credentials, events, health, setup
+from syncbridge.api.routes import connections, credentials, events, health, pages, setup
 from syncbridge.observability import logger, metrics, tracer
 
 app = make_resolver()
@@ -18,6 +18,7 @@ app.include_router(connections.router)
 app.include_router(events.router)
 app.include_router(setup.router)
 app.include_router(credentials.router)
+app.include_router(pages.router)
 publish(
     app,
     "/openapi.json",

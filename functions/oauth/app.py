@@ -86,6 +86,11 @@ def login():  # a raw HTTP response (authlib), no schema
     return _respond(interactive.login(auth_server(), _request()))
 
 
+@app.get("/oauth/logout", summary="A sign-out page (its button posts to /oauth/logout)")
+def logout_page():  # a raw HTML response, no schema
+    return _respond(interactive.logout_page(_request()))
+
+
 @app.post("/oauth/logout", summary="Sign out: revokes the session")
 def logout():  # a raw HTTP response (authlib), no schema
     return _respond(interactive.logout(auth_server(), _request()))

@@ -6,6 +6,9 @@ demo    start everything, run the demo steps, print what happened; exit 0 only i
         step succeeded (`--keep-serving` keeps it up afterwards and prints the URLs).
 replay  move the messages of a queue's dead-letter queue back into it, on the runtime
         that `serve`/`demo` is running (found through its state file).
+add-user, bootstrap, import-home
+        the commands of `syncbridge.authserver` and `syncbridge.ops.import_home`, run
+        against the running local runtime (its tables, through its state file).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
+from syncbridge.cli import OneLineParser, usage_error
+
 STATE_FILE = Path(
     os.environ.get("SYNCBRIDGE_LOCAL_STATE")
     or Path(tempfile.gettempdir()) / "syncbridge-local.json"
@@ -33,7 +38,11 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise SystemExit(f"--param expects Name=Value, got {pair!r}")
+            raise SystemExit(
+                usage_error(
+                    "python -m syncbridge_local", f"--param expects Name=Value, got {pair!r}"
+                )
+            )
         out[key] = value
     return out
 
@@ -74,8 +83,15 @@ def _runtime_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# What the operator commands need to reach the running runtime's tables.
+_SHARED_ENV = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ACCESS_KEY_ID",
+               "AWS_SECRET_ACCESS_KEY", "OAUTH_TABLE", "HOME_TABLE")  # fmt: skip
+
+
 def _write_state(runtime: Any) -> None:
+    env = runtime.function_env("ApiFunction")
     state = {
+        "environment": {k: env[k] for k in _SHARED_ENV if k in env},
         "pid": os.getpid(),
         "base_url": runtime.base_url,
         "moto_url": runtime.moto_url,
@@ -172,6 +188,7 @@ def demo(args: argparse.Namespace, stdout: TextIO) -> int:
         _write_state(runtime)
         ok = run_demo(runtime, out=stdout, steps=select_steps(args.only))
         if args.keep_serving:
+            _print_sign_ins(runtime, stdout)
             print(f"\nAPI:  {runtime.base_url}", file=stdout)
             for env_var, simulator in runtime.simulators.items():
                 print(f"{env_var}: {simulator.url}", file=stdout)
@@ -182,6 +199,66 @@ def demo(args: argparse.Namespace, stdout: TextIO) -> int:
         _remove_state()
         print("stopped", file=stdout, flush=True)
     return 0 if ok else 1
+
+
+DEMO_SIGN_INS = (
+    ("demo-brewery", "demo-admin", "admin", "/setup", "the guided setup with Ekos, done"),
+    ("golden-crust", "demo-operator", "operator", "/app/pest", "pest control"),
+)
+
+
+def _print_sign_ins(runtime: Any, stdout: TextIO) -> None:
+    """A person per demo organisation, so the browser pages can be tried at once."""
+    from syncbridge.authserver.service import create_person
+    from syncbridge.authserver.store import OAuthStore
+
+    print("\nSign in at " + runtime.base_url + "/ with:", file=stdout)
+    for tenant, username, role, path, what in DEMO_SIGN_INS:
+        with runtime.env_of("OAuthFunction"):
+            login = create_person(OAuthStore(), tenant, username, role)
+        print(
+            f"  organisation {tenant}  user {login.username}  password {login.password}"
+            f"  ({role}; {what}: {runtime.base_url}{path})",
+            file=stdout,
+        )
+
+
+def _state_env(state_path: str) -> dict[str, str] | None:
+    try:
+        state = json.loads(Path(state_path).read_text())
+        return {**state["environment"], "AWS_ENDPOINT_URL": state["moto_url"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+OPERATOR_COMMANDS = {
+    "add-user": "issue a sign-in for a person (python -m syncbridge.authserver add-user)",
+    "bootstrap": "a tenant's first admin client (python -m syncbridge.authserver bootstrap)",
+    "import-home": "load existing records (python -m syncbridge.ops.import_home)",
+}
+
+
+def operator_command(command: str, rest: list[str], stdout: TextIO) -> int:
+    """Run a shipped operator CLI against the running local runtime's tables."""
+    env = _state_env(str(STATE_FILE))
+    if env is None:
+        return usage_error(
+            f"python -m syncbridge_local {command}",
+            f"no running local runtime (state file {STATE_FILE}); start `make serve` or "
+            "`make demo DEMO_ARGS=--keep-serving` first",
+        )
+    os.environ.update(env)
+    # moto takes any credentials; the runtime sets them process-wide, not per function
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_DEFAULT_REGION", "us-east-1")):  # fmt: skip
+        os.environ.setdefault(key, value)
+    if command == "import-home":
+        from syncbridge.ops.import_home import main as import_main
+
+        return import_main(rest)
+    from syncbridge.authserver.__main__ import main as auth_main
+
+    return auth_main([command, *rest])
 
 
 def replay(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -224,7 +301,7 @@ def replay(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m syncbridge_local",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -245,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         "--queue", required=True, help="logical id of the queue (or of its DLQ), e.g. ImportQueue"
     )
     replay_parser.add_argument("--state", default=str(STATE_FILE))
+    for name, what in OPERATOR_COMMANDS.items():
+        commands.add_parser(name, help=what, add_help=False)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in OPERATOR_COMMANDS:  # everything after the name is theirs
+        return operator_command(argv[0], argv[1:], sys.stdout)
     args = parser.parse_args(argv)
 
     # Handlers flush metrics after every invocation; an empty flush is not news locally.

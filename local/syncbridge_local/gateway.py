@@ -173,7 +173,9 @@ def proxy_event(
         "resourceId": "local",
         "resourcePath": route.path,
         "httpMethod": request.method,
-        "path": f"/{route.stage}{path}",
+        # The local URL has no stage prefix (like `sam local` or a custom domain), so the
+        # context path has none either: pages and Swagger build their links from it.
+        "path": path,
         "stage": route.stage,
         "requestId": request_id,
         "extendedRequestId": request_id,

@@ -79,7 +79,16 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("PUT", "/admin/credentials/{system}"): ADMIN_JSON,
     ("DELETE", "/admin/credentials/{system}"): ADMIN,
     ("POST", "/api/v1/erp/{erp}/events"): _needs(None, "events:write", "json"),
-    ("GET", "/setup"): SETUP_READ,
+    # The app's pages are public shells without data: their scripts call the routes below
+    # and send a signed-out visitor to sign-in (syncbridge.api.shell).
+    ("GET", "/"): _public(),
+    ("GET", "/setup"): _public(),
+    ("GET", "/app/connections"): _public(),
+    ("GET", "/app/pest"): _public(),
+    ("GET", "/app/settings"): _public(),
+    ("GET", "/me"): SETUP_READ,  # a signed-in person (every role reads): who am I, what may I do
+    ("GET", "/setup/{resource_type}/summary"): SETUP_READ,
+    ("POST", "/setup/{resource_type}/home-records"): SETUP_WRITE,
     ("GET", "/setup/state"): SETUP_READ,
     ("GET", "/setup/{resource_type}/proposals"): SETUP_READ,
     ("GET", "/setup/{resource_type}/candidates"): SETUP_READ,
@@ -94,6 +103,7 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/oauth/authorize"): _public("form"),
     ("GET", "/oauth/login"): _public(),
     ("POST", "/oauth/login"): _public("form", ("login",)),
+    ("GET", "/oauth/logout"): _public(),
     ("POST", "/oauth/logout"): _public("form"),
     ("GET", "/.well-known/oauth-authorization-server"): _public(),
     ("GET", "/oauth/openapi.json"): _public(),

@@ -131,18 +131,24 @@ def login(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuthR
         )
     logger.info("signed in", extra={"tenant_id": tenant})
     cookie = session_cookie(token)
-    if next_path:
-        return OAuthResponse.redirect(f"{request.base_url}{next_path}", cookies=[cookie])
-    return OAuthResponse.html(
-        200, pages.message_page("Signed in", "You are signed in to Sync Bridge."), cookies=[cookie]
-    )
+    # without a `next`, the app's home page (never a dead end)
+    return OAuthResponse.redirect(f"{request.base_url}{next_path or '/'}", cookies=[cookie])
+
+
+def logout_page(request: HttpRequest) -> OAuthResponse:
+    """GET: a sign-out button (a typed or bookmarked link never signs anyone out by itself)."""
+    return OAuthResponse.html(200, pages.sign_out_page(f"{request.base_url}/oauth/logout"))
 
 
 def logout(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuthResponse:
     end_session(server.store, request.cookies.get(SESSION_COOKIE))
     return OAuthResponse.html(
         200,
-        pages.message_page("Signed out", "You are signed out."),
+        pages.message_page(
+            "Signed out",
+            "You are signed out.",
+            link=(f"{request.base_url}/oauth/login?next=/", "Sign in again"),
+        ),
         cookies=[clear_session_cookie()],
     )
 

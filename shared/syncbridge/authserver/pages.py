@@ -79,6 +79,17 @@ def consent_page(
     )
 
 
-def message_page(title: str, message: str, error: bool = False) -> str:
+def sign_out_page(action: str) -> str:
+    return _page(
+        "Sign out",
+        f"<form method='post' action='{escape(action)}'><p>Sign out of Sync Bridge?</p>"
+        "<button type='submit'>Sign out</button></form>",
+    )
+
+
+def message_page(
+    title: str, message: str, error: bool = False, link: tuple[str, str] | None = None
+) -> str:
     cls = " class='error' role='alert'" if error else ""
-    return _page(title, f"<p{cls}>{escape(message)}</p>")
+    after = f"<p><a href='{escape(link[0])}'>{escape(link[1])}</a></p>" if link else ""
+    return _page(title, f"<p{cls}>{escape(message)}</p>{after}")

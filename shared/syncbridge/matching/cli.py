@@ -1,9 +1,12 @@
-"""Command line, exactly per ../shared/contracts/matching-cli.md.
+"""Match ERP records (--external) against records we already hold (--internal).
 
-Exit 0 on success; exit 2 with ONE line on stderr for bad input (file:line: reason), and
-for an input that cannot be matched under --memory-limit-mb: refused before loading when
-the files' size says so, or before the pair phase when the measured baseline does
-("needs at least N MB of memory for ..."); the limit is never exceeded instead.
+Both inputs are JSON Lines, one record per line with a unique "id"; --out gets one line
+per external record: {"external_id", "internal_id" or null, "score", "decision"
+(match | review | create), "explanation"}. Exit 0 on success; exit 2 with ONE line on
+stderr for bad input (file:line: reason), and for an input that cannot be matched under
+--memory-limit-mb: refused before loading when the files' size says so, or before the pair
+phase when the measured baseline does ("needs at least N MB of memory for ..."); the
+limit is never exceeded instead. See the README's "Matching engine" section.
 """
 
 from __future__ import annotations
@@ -14,20 +17,19 @@ import time
 
 import orjson
 
+from syncbridge.cli import OneLineParser
 from syncbridge.matching.models import PROFILES, MatchOptions, default_memory_limit_mb
 from syncbridge.matching.records import InputError
 
 PROGRESS_MIN_RECORDS = 50_000
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"syncbridge.matching: {message}\n")
-        raise SystemExit(2)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _OneLineParser(prog="python -m syncbridge.matching", description=__doc__)
+    p = OneLineParser(
+        prog="python -m syncbridge.matching",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--internal", required=True, help="JSONL of records we already hold")
     p.add_argument("--external", required=True, help="JSONL of records from the ERP")
     p.add_argument("--profile", required=True, help="|".join(PROFILES))

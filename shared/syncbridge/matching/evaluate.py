@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import numpy as np
 import orjson
 
+from syncbridge.cli import OneLineParser, usage_error
 from syncbridge.matching import blocking
 from syncbridge.matching.models import MatchOptions
 from syncbridge.matching.profiles import SPECS
@@ -60,7 +60,22 @@ def evaluate_case(case_dir: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    for case_dir in argv if argv is not None else sys.argv[1:]:
+    parser = OneLineParser(
+        prog="python -m syncbridge.matching.evaluate",
+        description="Blocking recall of the engine on case directories (case.json, "
+        "internal.jsonl, external.jsonl, gold.jsonl): one JSON line per case. Matching "
+        "quality (F1, review rate) is scored by the benchmark's scorer (benchmarks/score.py).",
+    )
+    parser.add_argument("case_dirs", nargs="+", metavar="CASE_DIR")
+    args = parser.parse_args(argv)
+    for case_dir in args.case_dirs:
+        missing = [
+            name
+            for name in ("case.json", "internal.jsonl", "external.jsonl", "gold.jsonl")
+            if not os.path.isfile(os.path.join(case_dir, name))
+        ]
+        if missing:
+            return usage_error(parser.prog, f"{case_dir}: no {', '.join(missing)}")
         print(json.dumps(evaluate_case(case_dir)))
     return 0
 

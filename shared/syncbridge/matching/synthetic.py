@@ -20,13 +20,14 @@ the answer.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
 import string
 
 import orjson
+
+from syncbridge.cli import OneLineParser, positive_int
 
 _ADJ = (  # noqa: SIM905
     "Red Blue Green Black White Golden Silver Iron Copper Wild Lazy Happy Crooked Rusty "
@@ -266,9 +267,12 @@ def write_case(out_dir: str, size: int, seed: int = 7) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m syncbridge.matching.synthetic")
-    p.add_argument("out_dir")
-    p.add_argument("--size", type=int, default=100_000)
+    p = OneLineParser(
+        prog="python -m syncbridge.matching.synthetic",
+        description="Write a synthetic location matching case (internal, external, gold).",
+    )
+    p.add_argument("out_dir", help="directory to write the case into")
+    p.add_argument("--size", type=positive_int, default=100_000, help="records per side")
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)
     write_case(args.out_dir, args.size, args.seed)

@@ -132,7 +132,8 @@ def test_browser_sign_in_sets_a_cookie_the_authorizer_accepts(
             "/oauth/login",
             data={"tenant": "acme-brewing", "username": "ivy", "password": login.password},
         )
-        assert signed_in.status_code == 200
+        assert signed_in.status_code == 303  # on to the app's home page
+        assert signed_in.headers["location"].endswith("/")
         assert browser.cookies.get("sb_session")
         # the session (an admin person) may invite people on a protected route
         invited = browser.post("/oauth/users", json={"username": "jack", "role": "viewer"})

@@ -126,7 +126,7 @@ class Browser:
             data={"tenant": self.login.tenant_id, "username": self.login.username,
                   "password": self.login.password},
         )  # fmt: skip
-        assert reply.status_code == 200, reply.text
+        assert reply.status_code == 303, reply.text  # signed in: on to the app's home page
         self.scan.remember(self.http.cookies.get("sb_session"))
 
     def consent(self, authorize_url: str, decision: str = "allow") -> httpx.Response:

@@ -172,7 +172,8 @@ def test_guessing_a_password_is_throttled_per_person(
     # another person is not blocked by otto's counter
     other = create_person(store, "tenant-a", "pia", "viewer")
     ok = {"tenant": "tenant-a", "username": "pia", "password": other.password}
-    assert call(oauth_fn, api_event("POST", "/oauth/login", form=ok)).status == 200
+    signed_in = call(oauth_fn, api_event("POST", "/oauth/login", form=ok))
+    assert signed_in.status == 303 and signed_in.header("Set-Cookie")  # to the home page
 
 
 def test_token_endpoint_basic_header_garbage_is_a_4xx(oauth_fn: Any, counter: Any) -> None:

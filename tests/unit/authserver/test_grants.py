@@ -410,8 +410,10 @@ def test_login_rejects_a_wrong_password_and_open_redirects(oauth_fn: Any, alice:
             },
         ),
     )
-    assert offsite.status == 200  # signed in, but not redirected off-site
-    assert offsite.header("Location") is None
+    # signed in, and sent to the app's home page on this site, never off-site
+    assert offsite.status == 303
+    location = offsite.header("Location") or ""
+    assert location.endswith("/") and "evil.example" not in location
 
 
 # ------------------------------------------------------------------ refresh

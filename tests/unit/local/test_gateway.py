@@ -98,7 +98,7 @@ class TestProxyEvent:
         assert event["body"] is None and event["isBase64Encoded"] is False
         ctx = event["requestContext"]
         assert ctx["requestId"] == "rid-1"
-        assert ctx["stage"] == "dev" and ctx["path"] == "/dev/setup/products/proposals"
+        assert ctx["stage"] == "dev" and ctx["path"] == "/setup/products/proposals"
         assert ctx["authorizer"] == {"tenant_id": "t1"}
         assert ctx["identity"]["sourceIp"]
 

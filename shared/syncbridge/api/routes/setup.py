@@ -6,10 +6,7 @@ the URL or body: a person of one tenant can neither read nor change another's se
 
 from __future__ import annotations
 
-from functools import cache
 from http import HTTPStatus
-from pathlib import Path as FilePath
-from string import Template
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -17,14 +14,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncbridge.api import shell
 from syncbridge.api.gate import caller
 from syncbridge.domain.setup import bootstrap
+from syncbridge.domain.setup.home_import import import_home_records
 from syncbridge.domain.setup.models import LABELS, RESOURCE_ORDER, Resolution, ResourceType
 from syncbridge.domain.setup.review import CONFIDENT_THRESHOLD, ReviewService
 from syncbridge.observability import logger
 
 router = Router()
-STATIC = FilePath(__file__).resolve().parent.parent / "static"
 
 
 def service() -> ReviewService:
@@ -39,11 +37,11 @@ def tenant() -> str:
 
 
 class ProposalEdit(BaseModel):
-    """A person's choice for one external record."""
+    """A person's choice for one external record (`restore`: undo, back to the proposal)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["link", "create"]
+    action: Literal["link", "create", "restore"]
     internal_id: str | None = Field(default=None, min_length=1, max_length=200)
     version: int = Field(ge=1, description="the version the page showed (optimistic locking)")
 
@@ -63,37 +61,23 @@ def _json(body: Any, status: int = HTTPStatus.OK) -> Response[Any]:
     )
 
 
-@cache
-def _page() -> str:
-    """The page with its CSS and JS inlined: one request, no build step, cacheable per Lambda."""
+@router.get("/setup", summary="The guided setup review page (HTML)")
+def page() -> Response[Any]:
+    """Public like every page (it holds no data): its script sends a signed-out visitor to
+    sign-in and back."""
     types = "".join(
         f'<li id="step-{t}" data-type="{t}"><span class="step-label">{LABELS[t]}</span>'
         f' <span class="step-status">pending</span></li>'
         for t in RESOURCE_ORDER
     )
-    html = Template((STATIC / "setup.html").read_text(encoding="utf-8")).substitute(
-        steps=types, threshold=f"{CONFIDENT_THRESHOLD:.2f}", percent=int(CONFIDENT_THRESHOLD * 100)
-    )
-    css = (STATIC / "setup.css").read_text(encoding="utf-8")
-    js = (STATIC / "setup.js").read_text(encoding="utf-8")
-    return html.replace("/*CSS*/", css, 1).replace("/*JS*/", js, 1)
-
-
-@router.get("/setup", summary="The guided setup review page (HTML)")
-def page() -> Response[Any]:
-    tenant()
-    return Response(
-        status_code=HTTPStatus.OK,
-        content_type="text/html; charset=utf-8",
-        body=_page(),
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": (
-                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline';"
-                " connect-src 'self'; frame-ancestors 'none'"
-            ),
-            "X-Content-Type-Options": "nosniff",
-        },
+    return shell.render(
+        router.current_event,
+        "setup",
+        "Guided setup",
+        "/setup",
+        steps=types,
+        threshold=f"{CONFIDENT_THRESHOLD:.2f}",
+        percent=str(int(CONFIDENT_THRESHOLD * 100)),
     )
 
 
@@ -119,6 +103,11 @@ def proposals(
     )
 
 
+@router.get("/setup/<resource_type>/summary", summary="How many proposals are decided, per group")
+def summary(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
+    return _json(service().summary(tenant(), resource_type))
+
+
 @router.get("/setup/<resource_type>/candidates", summary="Search home records to link to")
 def candidates(
     resource_type: Annotated[ResourceType, Path()],
@@ -138,8 +127,11 @@ def edit(
     external_id: Annotated[str, Path(max_length=200)],
     body: Annotated[ProposalEdit, Body()],
 ) -> Response[Any]:
-    resolution = Resolution(action=body.action, internal_id=body.internal_id)
-    proposal = service().edit(tenant(), resource_type, external_id, resolution, body.version)
+    if body.action == "restore":
+        proposal = service().restore(tenant(), resource_type, external_id, body.version)
+    else:
+        resolution = Resolution(action=body.action, internal_id=body.internal_id)
+        proposal = service().edit(tenant(), resource_type, external_id, resolution, body.version)
     logger.info("proposal edited", extra={"resource_type": resource_type, "action": body.action})
     return _json(proposal.model_dump())
 
@@ -161,3 +153,34 @@ def accept_confident(
 def submit(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
     result = service().submit(tenant(), resource_type)
     return _json(result, HTTPStatus.ACCEPTED)
+
+
+class HomeRecordsUpload(BaseModel):
+    """An organisation's existing records of one type, to load before the first import."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "jsonl"]
+    content: str = Field(min_length=1, max_length=5_000_000)
+
+
+@router.post(
+    "/setup/<resource_type>/home-records",
+    summary="Load your existing records (CSV or JSON Lines) so the import can match them",
+)
+def upload_home_records(
+    resource_type: Annotated[ResourceType, Path()],
+    body: Annotated[HomeRecordsUpload, Body()],
+) -> Response[Any]:
+    result = import_home_records(
+        bootstrap.home_platform(), tenant(), resource_type, body.content, body.format
+    )
+    logger.info("home records loaded", extra={"resource_type": resource_type})
+    return _json(
+        {
+            "resource_type": resource_type,
+            "received": result.received,
+            "created": result.created,
+            "already_there": result.already_there,
+        }
+    )

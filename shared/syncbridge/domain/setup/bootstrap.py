@@ -25,6 +25,11 @@ def _home() -> Any:
     return DynamoHomePlatform()
 
 
+def home_platform() -> Any:
+    """The home platform (loading an organisation's existing records)."""
+    return _home()
+
+
 class EkosRecordSource:
     """`RecordSource` over the Ekos adapter: pages of contract-shaped dicts.
 

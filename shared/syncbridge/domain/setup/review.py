@@ -104,7 +104,50 @@ class ReviewService:
             raise InvalidInput("decision must be match, review or create", field="decision")
         setup = self.setup_for(tenant_id)
         scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
-        return self.proposals.list(scope, decision, query.strip().lower(), cursor, limit)
+        page = self.proposals.list(scope, decision, query.strip().lower(), cursor, limit)
+        return page.model_copy(update={"items": self.with_names(tenant_id, page.items)})
+
+    def summary(self, tenant_id: str, resource_type: str) -> dict[str, Any]:
+        """How far the person is: per group and overall, proposals total and decided (a
+        link confirmed, or a create); and how many imported records are not proposals."""
+        setup = self.setup_for(tenant_id)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
+        groups = {d: {"total": 0, "decided": 0} for d in DECISIONS}
+        for proposal in self.proposals.iter_all(scope):
+            group = groups[proposal.decision]
+            group["total"] += 1
+            group["decided"] += 0 if proposal.needs_confirmation else 1
+        total = sum(g["total"] for g in groups.values())
+        imported = setup.progress(resource_type).records
+        return {
+            "resource_type": resource_type,
+            "status": setup.progress(resource_type).status,
+            "imported": imported,
+            "proposals": total,
+            # tombstones (deleted in the ERP) and records already linked get no proposal
+            "left_out": max(imported - total, 0),
+            "decided": sum(g["decided"] for g in groups.values()),
+            "groups": groups,
+        }
+
+    def with_names(self, tenant_id: str, proposals: list[Proposal]) -> list[Proposal]:
+        """Batches name their product (the id is ours, the person knows the name)."""
+        names = self._product_names(
+            tenant_id,
+            [side.get("product_id") for p in proposals for side in (p.external, p.internal or {})],
+        )
+        out = []
+        for proposal in proposals:
+            sides = [proposal.external, proposal.internal or {}]
+            if any(side.get("product_id") for side in sides):
+                proposal = proposal.model_copy(
+                    update={
+                        "external": _named(proposal.external, names),
+                        "internal": _named(proposal.internal, names) if proposal.internal else None,
+                    }
+                )
+            out.append(proposal)
+        return out
 
     def candidates(
         self, tenant_id: str, resource_type: str, query: str, limit: int = 20
@@ -113,9 +156,19 @@ class ReviewService:
         setup = self.setup_for(tenant_id)
         taken = self.mappings.internal_ids(tenant_id, setup.erp, resource_type)
         found = self.home.search(tenant_id, resource_type, query, limit + len(taken))  # type: ignore[arg-type]
-        return [
+        records = [
             {"id": r.id, **home_fields(resource_type, r.fields)} for r in found if r.id not in taken
         ][:limit]
+        names = self._product_names(tenant_id, [r.get("product_id") for r in records])
+        return [_named(r, names) for r in records]
+
+    def _product_names(self, tenant_id: str, product_ids: list[Any]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for product_id in product_ids:
+            if product_id and product_id not in names:
+                record = self.home.get(tenant_id, "products", str(product_id))
+                names[product_id] = str(record.fields.get("name") or "") if record else ""
+        return names
 
     # ------------------------------------------------------------------ changing
     def edit(
@@ -158,7 +211,33 @@ class ReviewService:
         saved = self.proposals.update(scope, changed, expected_version)
         if self.labels is not None:  # after the update: a stale version teaches nothing
             self.labels.add(tenant_id, resource_type, labels_from_edit(current, resolution))
-        return saved
+        return self.with_names(tenant_id, [saved])[0]
+
+    def restore(
+        self, tenant_id: str, resource_type: str, external_id: str, expected_version: int
+    ) -> Proposal:
+        """Undo a person's choice: back to the matcher's proposal, undecided again."""
+        setup = self._in_review(tenant_id, resource_type)
+        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
+        current = self.proposals.get(scope, external_id)
+        if current is None:
+            raise ProposalNotFound(f"no proposal for {external_id}", external_id=external_id)
+        internal = None
+        if current.proposed_internal_id:
+            record = self.home.get(tenant_id, resource_type, current.proposed_internal_id)  # type: ignore[arg-type]
+            if record is not None:
+                internal = {"id": record.id, **home_fields(resource_type, record.fields)}
+        resolution = (
+            Resolution(action="link", internal_id=current.proposed_internal_id)
+            if internal is not None
+            else Resolution(action="create")
+        )
+        restored = current.model_copy(
+            update={"resolution": resolution, "confirmed": False, "internal": internal}
+        )
+        return self.with_names(
+            tenant_id, [self.proposals.update(scope, restored, expected_version)]
+        )[0]
 
     def accept_confident(
         self, tenant_id: str, resource_type: str, threshold: float = CONFIDENT_THRESHOLD
@@ -225,3 +304,10 @@ class ReviewService:
                 f"{resource_type} is {status}, not awaiting review", current_status=status
             )
         return setup
+
+
+def _named(fields: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    product_id = fields.get("product_id")
+    if not product_id or not names.get(product_id):
+        return fields
+    return {**fields, "product_name": names[product_id]}
