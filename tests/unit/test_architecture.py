@@ -44,6 +44,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("syncbridge.domain.setup.bootstrap", "syncbridge.store.proposals"): "root",
     ("syncbridge.domain.setup.bootstrap", "syncbridge.store.setup"): "root",
     ("syncbridge.domain.setup.bootstrap", "syncbridge.store.staging"): "root",
+    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.labels"): "root",  # the reviewer's labels
     ("syncbridge.domain.sync.bootstrap", "syncbridge.adapters.ekos"): "root",
     ("syncbridge.domain.sync.bootstrap", "syncbridge.adapters.ekos.client"): "root",
     ("syncbridge.domain.sync.bootstrap", "syncbridge.adapters.home.dynamodb"): "root",

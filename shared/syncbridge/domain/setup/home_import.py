@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from syncbridge.adapters.home import HomePlatform
 from syncbridge.domain.errors import InvalidInput
+from syncbridge.domain.home import HomePlatform
 
 from .records import FIELDS_BY_TYPE
 
