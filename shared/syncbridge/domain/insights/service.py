@@ -12,14 +12,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
 from syncbridge.domain.errors import InvalidInput, NotFound
 from syncbridge.domain.insights import analytics, compliance, maintenance, portal, reports, usage
 from syncbridge.domain.insights.maintenance import MaintenancePolicy
-from syncbridge.domain.insights.models import Attention, SensorEvent, WorkOrderAction
+from syncbridge.domain.insights.models import (
+    Attention,
+    HealthReading,
+    SensorEvent,
+    Visit,
+    WorkOrderAction,
+)
 from syncbridge.domain.insights.ports import (
     HistoryStore,
     PestRecords,
@@ -27,7 +33,9 @@ from syncbridge.domain.insights.ports import (
     ServiceErp,
 )
 from syncbridge.domain.insights.service_history import ServiceHistory, build
+from syncbridge.domain.insights.usage import UsageDay, UsageMonth
 
+Timed = TypeVar("Timed", HealthReading, SensorEvent, Visit)  # history items, each with `at`
 HISTORY_WINDOW = timedelta(days=400)  # trends and seasons
 SERVICE_WINDOW = timedelta(days=90)  # alerts against visits: the recent service record
 HEALTH_WINDOW = timedelta(days=45)
@@ -86,26 +94,23 @@ class InsightsService:
         result = CollectResult(tenant=tenant)
         expires = int((now + timedelta(days=self.policy.retention_days)).timestamp())
         sites = {p.point_ref: p.site for p in self.pest.points(tenant)}
-        for source, read, write, counter in (
-            ("health", self.sensors.list_health, self.store.put_readings, "readings"),
-            ("events", self.sensors.list_events, self.store.put_events, "events"),
-            ("visits", self.erp.list_visits, self.store.put_visits, "visits"),
-        ):
-            since = self.store.get_cursor(tenant, source)
-            try:
-                items = read(since)
-            except self.unavailable as exc:
-                result.errors[source] = str(exc)
-                continue
-            if source == "events":
-                items = [
-                    e.model_copy(update={"site": e.site or sites.get(e.point_ref or "")})
-                    for e in items
-                ]
-            setattr(result, counter, write(tenant, items, expires))
-            newest = max((i.at for i in items), default=None)
-            if newest is not None:
-                self.store.put_cursor(tenant, source, newest)
+        result.readings = self._pull(
+            tenant, "health", self.sensors.list_health, self.store.put_readings, expires, result
+        )
+        result.events = self._pull(
+            tenant,
+            "events",
+            lambda since: [
+                e.model_copy(update={"site": e.site or sites.get(e.point_ref or "")})
+                for e in self.sensors.list_events(since)
+            ],
+            self.store.put_events,
+            expires,
+            result,
+        )
+        result.visits = self._pull(
+            tenant, "visits", self.erp.list_visits, self.store.put_visits, expires, result
+        )
         result.expired = self.store.delete_expired(tenant, now)
         result.findings = maintenance.predict(
             self.store.readings(tenant, now - HEALTH_WINDOW, now), now, self.policy.thresholds
@@ -117,6 +122,28 @@ class InsightsService:
                 result.errors["work_orders"] = str(exc)
         self._cache(tenant, now, result.findings)
         return result
+
+    def _pull(
+        self,
+        tenant: str,
+        source: str,
+        read: Callable[[datetime | None], list[Timed]],
+        write: Callable[[str, list[Timed], int], int],
+        expires: int,
+        result: CollectResult,
+    ) -> int:
+        """Read one source from its cursor into the history; a source that is down is
+        reported in `result.errors` and read again from the same cursor next time."""
+        try:
+            items = read(self.store.get_cursor(tenant, source))
+        except self.unavailable as exc:
+            result.errors[source] = str(exc)
+            return 0
+        written = write(tenant, items, expires)
+        newest = max((item.at for item in items), default=None)
+        if newest is not None:
+            self.store.put_cursor(tenant, source, newest)
+        return written
 
     def apply_work_orders(self, findings: list[Attention]) -> list[WorkOrderAction]:
         """Plan against the ERP's open orders and apply; re-running changes nothing."""
@@ -295,13 +322,13 @@ class InsightsService:
             )
         return reports.site_reports(month, inputs, events, history)
 
-    def usage(self, tenant: str, month: reports.Month) -> list[usage.UsageMonth]:
+    def usage(self, tenant: str, month: reports.Month) -> list[UsageMonth]:
         cached = self._fresh(tenant, "usage", month.label())
         if cached is not None:
             return [usage.UsageMonth.model_validate(r) for r in cached["customers"]]
         return usage.monthly_usage(month, self.usage_days(tenant, month))
 
-    def usage_days(self, tenant: str, month: reports.Month) -> list[usage.UsageDay]:
+    def usage_days(self, tenant: str, month: reports.Month) -> list[UsageDay]:
         points = self.pest.points(tenant)
         customer_of = {p.point_ref: p.customer or p.site or "(no customer)" for p in points}
         intervals = usage.active_intervals(self.pest.device_changes(tenant), customer_of)

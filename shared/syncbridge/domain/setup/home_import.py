@@ -91,11 +91,11 @@ def parse_rows(text: str, fmt: Format, resource_type: str) -> dict[str, dict[str
             raise InvalidInput("the file is empty (CSV needs a header row)")
         raws = [(n + 2, row) for n, row in enumerate(reader)]
     elif fmt == "jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+        for n, text_line in enumerate(text.splitlines(), start=1):
+            if not text_line.strip():
                 continue
             try:
-                raws.append((n, json.loads(line)))
+                raws.append((n, json.loads(text_line)))
             except ValueError:
                 raise InvalidInput(f"line {n}: not valid JSON", line=n) from None
     else:
