@@ -129,7 +129,7 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/api/v1/erp/incidents/sync"): _needs("operator", "pest:write"),
     ("GET", "/api/v1/erp/incidents"): PEST_READ,
     # ------------------------------------------------------------ insights (functions/insights_api)
-    ("GET", "/pest/insights"): PEST_READ,
+    ("GET", "/pest/insights"): _public(),  # a page shell: no data until its script signs in
     ("GET", "/portal"): _public(),
     ("GET", "/portal/data"): _public(),  # the HMAC-signed link is the credential
     ("GET", "/api/v1/erp/insights/openapi.json"): _public(),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from syncbridge.api.gate import caller
+from syncbridge.api import shell
 from syncbridge.api.openapi import publish
 from syncbridge.api.resolver import make_resolver
 from syncbridge.api.routes import insights
@@ -54,9 +54,8 @@ def build_app() -> APIGatewayRestResolver:
     app.include_router(insights.router)
 
     @app.get("/pest/insights", include_in_schema=False)
-    def insights_page():
-        caller(app)
-        return _html("insights")
+    def insights_page():  # the shell holds no data: its script signs in, then reads the API
+        return shell.render(app.current_event, "insights", "Insights", "/pest/insights")
 
     @app.get("/portal", include_in_schema=False)
     def portal_page():  # public: the page itself holds no data; /portal/data checks the link

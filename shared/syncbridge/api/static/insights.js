@@ -1,7 +1,7 @@
 "use strict";
 // Insights page: reads the insights API with the session cookie and fills the sections.
 const $ = (id) => document.getElementById(id);
-const api = "/api/v1/erp";
+let api = "/api/v1/erp";  // prefixed with the stage root once the shell is up
 const fmtDate = (iso) => iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—";
 const pct = (x) => x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`;
 const num = (x, d = 1) => x === null || x === undefined ? "—" : Number(x).toFixed(d);
@@ -75,6 +75,8 @@ function packLinks() {
 }
 
 async function init() {
+  await SB.session();  // not signed in: off to sign-in, back here after
+  api = SB.url("/api/v1/erp");
   const now = new Date();
   $("month").value = now.toISOString().slice(0, 7);  // the running month, to date
   $("pack-to").value = now.toISOString().slice(0, 10);
@@ -82,16 +84,16 @@ async function init() {
   $("month").addEventListener("change", () => loadReport().catch(showError));
   $("season-by").addEventListener("change", seasonLinks);
   for (const id of ["pack-site", "pack-from", "pack-to"]) $(id).addEventListener("change", packLinks);
-  $("collect").addEventListener("click", async () => {
+  $("collect")?.addEventListener("click", async () => {
     $("collect-status").textContent = "Queued…";
     try { await getJson(`${api}/insights/collect`, { method: "POST" }); $("collect-status").textContent = "Queued: results refresh within a minute."; }
     catch (err) { $("collect-status").textContent = err.message; }
   });
-  $("bill").addEventListener("click", async () => {
+  $("bill")?.addEventListener("click", async () => {
     try { const out = await getJson(`${api}/usage/${$("month").value}/bill`, { method: "POST" }); $("bill-status").textContent = `${out.lines.length} lines written.`; }
     catch (err) { $("bill-status").textContent = err.message; }
   });
-  $("portal-make").addEventListener("click", async () => {
+  $("portal-make")?.addEventListener("click", async () => {
     try {
       const out = await getJson(`${api}/portal-links`, { method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ customer: $("portal-customer").value, days: Number($("portal-days").value) }) });
@@ -101,8 +103,8 @@ async function init() {
   try {
     const who = await getJson(`${api}/insights/customers`);
     // offer only what this person's role may do (the server refuses the rest anyway)
-    $("collect").hidden = !who.can.collect;
-    $("bill").hidden = !who.can.bill;
+    if ($("collect")) $("collect").hidden = !who.can.collect;
+    if ($("bill")) $("bill").hidden = !who.can.bill;
     $("portal").hidden = !who.can.portal_links;
     document.querySelector('a[href="#portal"]').hidden = !who.can.portal_links;
     $("pack-site").innerHTML = who.sites.map((s) => `<option>${esc(s)}</option>`).join("");
