@@ -1,50 +1,84 @@
-"""The composition root builds working ports from secrets + environment (both Odoo protocols)."""
+"""The composition root builds working ports from secrets + environment (both Odoo protocols).
+
+The secrets live in moto's Secrets Manager and are read by the product's own loader
+(`pest_bootstrap.load_secret`: Powertools' cached `get_secret`, per-tenant layout), so a
+change to how secrets are read or laid out breaks these tests as it would break a deploy.
+"""
 
 from __future__ import annotations
 
-import pytest
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from syncbridge import pest_bootstrap
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from syncbridge import aws, pest_bootstrap
 from syncbridge.domain.pest.config import default_config
+from tests.helpers.moto import offline_aws
 
 pytestmark = pytest.mark.integration
 
+TENANT = "golden-crust"
+
+
+@pytest.fixture
+def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, dict[str, Any]], None]]:
+    """Stores a secret in moto's Secrets Manager and points the named variable at its ARN."""
+    offline_aws(monkeypatch)
+    with mock_aws():
+        aws.reset_clients()
+        parameters.clear_caches()  # Powertools keeps secrets (and its client) per process
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+
+        def put(env_var: str, value: dict[str, Any]) -> None:
+            name = f"{env_var.lower()}-{len(client.list_secrets()['SecretList'])}"
+            arn = client.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
+            monkeypatch.setenv(env_var, arn)
+
+        yield put
+        parameters.clear_caches()
+    aws.reset_clients()
+
 
 @pytest.mark.parametrize("protocol", ["json2", "xmlrpc"])
-def test_build_erp_from_secret_reads_the_points(sims, monkeypatch, protocol):
+def test_build_erp_from_secret_reads_the_points(sims, secrets, monkeypatch, protocol):
     odoo, _ = sims
-    secret = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
-    secret["protocol"] = protocol
-    monkeypatch.setattr(pest_bootstrap, "load_secret", lambda env_var, tenant: dict(secret))
+    credentials = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
+    secrets("ODOO_SECRET_ARN", {"tenants": {TENANT: {**credentials, "protocol": protocol}}})
     monkeypatch.setenv("ODOO_BASE_URL", odoo.url)
-    erp = pest_bootstrap.build_erp("golden-crust", default_config())
+    erp = pest_bootstrap.build_erp(TENANT, default_config())
     points = erp.list_inspection_points(None)
     assert len(points) == 11 and len(erp.list_point_ids()) == 11
 
 
-def test_build_iot_from_secret_lists_the_devices(sims, monkeypatch):
+def test_build_iot_from_secret_lists_the_devices(sims, secrets, monkeypatch):
     _, microshare = sims
-    monkeypatch.setattr(
-        pest_bootstrap, "load_secret", lambda env_var, tenant: dict(microshare.credentials)
-    )
+    secrets("MICROSHARE_SECRET_ARN", dict(microshare.credentials))
     monkeypatch.setenv("MICROSHARE_API_URL", microshare.url)
     monkeypatch.setenv("MICROSHARE_AUTH_URL", microshare.auth_url)
-    iot = pest_bootstrap.build_iot("golden-crust", default_config())
+    iot = pest_bootstrap.build_iot(TENANT, default_config())
     devices = iot.list_devices("io.microshare.trap.packed")
     assert sorted(d.point_ref for d in devices) == ["ERP024_025_01", "ERP024_025_02"]
     alerts = iot.list_alerts("io.microshare.event.alert.rodent", None)
     assert len(alerts) == 5 and all(a.event == "rodent_present" for a in alerts)
 
 
-def test_wrong_credentials_are_source_unavailable_without_the_secret(sims, monkeypatch):
+def test_wrong_credentials_are_source_unavailable_without_the_secret(sims, secrets, monkeypatch):
     odoo, _ = sims
-    monkeypatch.setattr(
-        pest_bootstrap,
-        "load_secret",
-        lambda env_var, tenant: {"database": "odoo", "login": "x", "api_key": "wrong-key-123"},
-    )
+    secrets("ODOO_SECRET_ARN", {"database": "odoo", "login": "x", "api_key": "wrong-key-123"})
     monkeypatch.setenv("ODOO_BASE_URL", odoo.url)
-    erp = pest_bootstrap.build_erp("golden-crust", default_config())
+    erp = pest_bootstrap.build_erp(TENANT, default_config())
     with pytest.raises(pest_bootstrap.SourceUnavailable) as info:
         erp.list_point_ids()
     assert "wrong-key-123" not in str(info.value)
+
+
+def test_a_tenant_missing_from_the_secret_is_source_unavailable(secrets):
+    secrets("ODOO_SECRET_ARN", {"tenants": {"another-tenant": {"api_key": "k-other"}}})
+    with pytest.raises(pest_bootstrap.SourceUnavailable, match="no credentials for tenant") as info:
+        pest_bootstrap.build_erp(TENANT, default_config())
+    assert "k-other" not in str(info.value)
