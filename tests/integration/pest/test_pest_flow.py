@@ -233,12 +233,11 @@ def test_two_concurrent_create_devices_runs_never_duplicate(dynamo, sims, monkey
     # And each point got exactly one device, from exactly one of the runs
     refs = [d["meta"]["location"][3] for d in microshare.state.devices()]
     assert len(refs) == len(set(refs)) == 11
-    created = [r.point_id for result in (first, second) for r in result.results
-               if r.outcome == "created"]  # fmt: skip
-    assert len(created) == len(set(created)) == to_create, [
-        [(r.point_id, r.outcome) for r in x.results] for x in (first, second)
-    ]
-    assert {r.outcome for r in first.results + second.results} == {"created", "busy"}
+    # (a run may finish an intent the other recorded: "resumed" is that run's device)
+    provisioned = [r.point_id for result in (first, second) for r in result.results
+                   if r.outcome in ("created", "resumed")]  # fmt: skip
+    assert len(provisioned) == len(set(provisioned)) == to_create
+    assert {r.outcome for r in first.results + second.results} <= {"created", "resumed", "busy"}
     # And a third run finds nothing left to fix
     final = run(contexts[0])
     assert all(r.outcome != "failed" for r in final.results)
