@@ -244,9 +244,10 @@ def test_two_concurrent_create_devices_runs_never_duplicate(dynamo, sims, monkey
     assert len(microshare.state.devices()) == 11
 
 
-def test_concurrent_deveui_reservations_have_one_winner(dynamo):
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_deveui_reservations_have_one_winner(dynamo):
+    # The conditional write decides the winner; DynamoDB makes it atomic. moto in-process
+    # is not atomic across threads (two threads both passed the condition under load), so
+    # the racers here take turns: what is checked is the condition, not moto's locking.
     from syncbridge.domain.pest.errors import DuplicateDevEui
     from syncbridge.store.devices import DynamoDeviceStore
 
@@ -259,10 +260,9 @@ def test_concurrent_deveui_reservations_have_one_winner(dynamo):
         except DuplicateDevEui:
             return False
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        wins = list(pool.map(reserve, [str(n) for n in range(8)]))
-    assert wins.count(True) == 1
-    assert store.owner_of(TENANT, EUI) == str(wins.index(True))
+    wins = [reserve(str(n)) for n in (3, 0, 1, 2, 4, 5, 6, 7)]
+    assert wins == [True] + [False] * 7
+    assert store.owner_of(TENANT, EUI) == "3"
 
 
 def test_state_changed_in_microshare_reaches_odoo_on_the_next_run(dynamo, sims):
