@@ -17,6 +17,8 @@ CPU heavy: `MUTATION_JOBS` (default 1) sets how many mutants run at once.
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
 import json
 import os
 import shutil
@@ -25,6 +27,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,11 +161,36 @@ def score(where: Path, package: Package) -> dict[str, object]:
     }
 
 
+@cache
+def _functions(path: Path) -> dict[str, str]:
+    source = path.read_text()
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def diff(where: Path, mutant: str) -> str:
+    """A survivor's change as `- original | + mutant` lines (read from mutmut's output)."""
+    module, _, function = mutant.rpartition(".")
+    bodies = _functions(where / "mutants" / (module.replace(".", "/") + ".py"))
+    original = bodies.get(function.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
+    changed = bodies.get(function, "")
+    lines = difflib.unified_diff(
+        original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0
+    )
+    return " | ".join(
+        line.strip() for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("packages", nargs="*", metavar="PACKAGE", help=" | ".join(PACKAGES))
     parser.add_argument("--list", action="store_true", help="show the packages and exit")
     parser.add_argument("--rescore", action="store_true", help="score the last run, run nothing")
+    parser.add_argument("--diffs", action="store_true", help="show each survivor's change")
     args = parser.parse_args(argv)
     if args.list:
         for name, package in PACKAGES.items():
@@ -184,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: {result['killed']}/{result['total']} killed ({result['score']}%) {result['counts']}"
         )
         for mutant in result["survivors"]:
-            print(f"  survived: {mutant}")
+            shown = f"  {diff(STAGING / name, mutant)}" if args.diffs else ""
+            print(f"  survived: {mutant}{shown}")
     return 0
 
 
