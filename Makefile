@@ -64,6 +64,13 @@ bench-quick: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --quick $(BENCH_ARGS)
 
+# The Odoo contract suite against a real Odoo 19 over JSON-2 and XML-RPC (README, "Pest
+# control"): needs ODOO_REAL_URL and ODOO_REAL_API_KEY (ODOO_REAL_DB, ODOO_REAL_LOGIN
+# optional); without them every case is skipped with the reason.
+.PHONY: test-odoo-real
+test-odoo-real: venv
+	.venv/bin/pytest tests/contract/odoo -m odoo_real -rs -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
 # Mutation testing (mutmut) of domain/{setup,sync,pest,connections} and the matcher's
 # assignment and decision code, each against its fast unit tests only. Slow, so not in CI.
 # MUTATION_ARGS picks packages (e.g. "setup pest"); MUTATION_JOBS=2 runs two mutants at once.

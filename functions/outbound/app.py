@@ -23,6 +23,7 @@ from pydantic import Json
 from syncbridge.adapters.ekos import bootstrap
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanSink, push_unit_scan
+from syncbridge.lambdas import fresh_log_keys
 from syncbridge.observability import logger, metrics, tracer
 from syncbridge.store.mappings import DynamoMappingRepository
 from syncbridge.store.setup import DynamoAuditLog
@@ -60,10 +61,13 @@ def record_handler(record: ScanRecord) -> str:
     return outcome
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event,
+        record_handler=fresh_log_keys(record_handler),
+        processor=processor,
+        context=context,
     )

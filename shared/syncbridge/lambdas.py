@@ -24,6 +24,26 @@ from syncbridge.observability import logger, metrics, tracer
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
+def fresh_log_keys(record_handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `record_handler` so the log keys it appends (tenant_id, resource_type, ...) end
+    with its record: the next record of the batch, or the next invocation of a warm
+    container, never logs under the previous record's tenant."""
+
+    def handle(record: Any) -> Any:
+        before = dict(logger.get_current_keys())
+        try:
+            return record_handler(record)
+        finally:
+            added = [k for k in logger.get_current_keys() if k not in before]
+            if added:
+                logger.remove_keys(added)
+            changed = {k: v for k, v in before.items() if logger.get_current_keys().get(k) != v}
+            if changed:
+                logger.append_keys(**changed)
+
+    return handle
+
+
 def sqs_consumer(
     record_handler: Callable[..., Any], processor: BasePartialBatchProcessor | None = None
 ) -> LambdaHandler:
@@ -31,12 +51,14 @@ def sqs_consumer(
     (a standard-queue `BatchProcessor` unless `processor` says otherwise, e.g. FIFO)."""
     batch = processor if processor is not None else BatchProcessor(event_type=EventType.SQS)
 
-    @logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+    handle = fresh_log_keys(record_handler)
+
+    @logger.inject_lambda_context(correlation_id_path="Records[0].messageId", clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return process_partial_response(
-            event=event, record_handler=record_handler, processor=batch, context=context
+            event=event, record_handler=handle, processor=batch, context=context
         )
 
     return lambda_handler
