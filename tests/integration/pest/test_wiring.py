@@ -1,13 +1,15 @@
 """The composition root builds working ports from secrets + environment (both Odoo protocols).
 
-The secrets live in moto's Secrets Manager and are read by the product's own loader
-(`pest_bootstrap.load_secret`: Powertools' cached `get_secret`, per-tenant layout), so a
-change to how secrets are read or laid out breaks these tests as it would break a deploy.
+The secrets live in moto's Secrets Manager, one per tenant and system as the admin API
+stores them (`<TENANT_SECRETS_PREFIX>/<tenant>/<system>`), and are read by the product's
+own loader (`pest_bootstrap.load_secret`), so a change to how secrets are read or named
+breaks these tests as it would break a deploy.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,18 +28,18 @@ TENANT = "golden-crust"
 
 
 @pytest.fixture
-def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, dict[str, Any]], None]]:
-    """Stores a secret in moto's Secrets Manager and points the named variable at its ARN."""
+def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """`secrets(system, value, tenant=TENANT)`: a tenant's secret in moto's Secrets Manager."""
     offline_aws(monkeypatch)
+    prefix = f"sync-bridge-test-{uuid.uuid4().hex[:8]}/tenants"
+    monkeypatch.setenv("TENANT_SECRETS_PREFIX", prefix)
     with mock_aws():
         aws.reset_clients()
         parameters.clear_caches()  # Powertools keeps secrets (and its client) per process
         client = boto3.client("secretsmanager", region_name="us-east-1")
 
-        def put(env_var: str, value: dict[str, Any]) -> None:
-            name = f"{env_var.lower()}-{len(client.list_secrets()['SecretList'])}"
-            arn = client.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
-            monkeypatch.setenv(env_var, arn)
+        def put(system: str, value: dict[str, Any], tenant: str = TENANT) -> None:
+            client.create_secret(Name=f"{prefix}/{tenant}/{system}", SecretString=json.dumps(value))
 
         yield put
         parameters.clear_caches()
@@ -48,7 +50,7 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, dict[str
 def test_build_erp_from_secret_reads_the_points(sims, secrets, monkeypatch, protocol):
     odoo, _ = sims
     credentials = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
-    secrets("ODOO_SECRET_ARN", {"tenants": {TENANT: {**credentials, "protocol": protocol}}})
+    secrets("odoo", {**credentials, "protocol": protocol})
     monkeypatch.setenv("ODOO_BASE_URL", odoo.url)
     erp = pest_bootstrap.build_erp(TENANT, default_config())
     points = erp.list_inspection_points(None)
@@ -57,7 +59,7 @@ def test_build_erp_from_secret_reads_the_points(sims, secrets, monkeypatch, prot
 
 def test_build_iot_from_secret_lists_the_devices(sims, secrets, monkeypatch):
     _, microshare = sims
-    secrets("MICROSHARE_SECRET_ARN", dict(microshare.credentials))
+    secrets("microshare", dict(microshare.credentials))
     monkeypatch.setenv("MICROSHARE_API_URL", microshare.url)
     monkeypatch.setenv("MICROSHARE_AUTH_URL", microshare.auth_url)
     iot = pest_bootstrap.build_iot(TENANT, default_config())
@@ -69,7 +71,7 @@ def test_build_iot_from_secret_lists_the_devices(sims, secrets, monkeypatch):
 
 def test_wrong_credentials_are_source_unavailable_without_the_secret(sims, secrets, monkeypatch):
     odoo, _ = sims
-    secrets("ODOO_SECRET_ARN", {"database": "odoo", "login": "x", "api_key": "wrong-key-123"})
+    secrets("odoo", {"database": "odoo", "login": "x", "api_key": "wrong-key-123"})
     monkeypatch.setenv("ODOO_BASE_URL", odoo.url)
     erp = pest_bootstrap.build_erp(TENANT, default_config())
     with pytest.raises(pest_bootstrap.SourceUnavailable) as info:
@@ -77,8 +79,10 @@ def test_wrong_credentials_are_source_unavailable_without_the_secret(sims, secre
     assert "wrong-key-123" not in str(info.value)
 
 
-def test_a_tenant_missing_from_the_secret_is_source_unavailable(secrets):
-    secrets("ODOO_SECRET_ARN", {"tenants": {"another-tenant": {"api_key": "k-other"}}})
-    with pytest.raises(pest_bootstrap.SourceUnavailable, match="no credentials for tenant") as info:
+def test_another_tenants_secret_is_never_used(secrets):
+    from syncbridge.domain.credentials import CredentialsNotConfigured
+
+    secrets("odoo", {"database": "odoo", "login": "x", "api_key": "k-other"}, tenant="other")
+    with pytest.raises(CredentialsNotConfigured) as info:
         pest_bootstrap.build_erp(TENANT, default_config())
     assert "k-other" not in str(info.value)
