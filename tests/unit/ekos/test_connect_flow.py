@@ -234,7 +234,7 @@ def test_a_state_is_refused_at_the_very_second_it_expires(world):
     state, code = world.authorize()
     world.clock.advance(STATE_TTL_SECONDS)
     with pytest.raises(InvalidState, match="expired"):
-        world.service.complete_connection(CallbackQuery(state=state, code=code))
+        world.complete(CallbackQuery(state=state, code=code))
 
 
 @pytest.mark.parametrize(
@@ -250,7 +250,7 @@ def test_a_state_is_refused_at_the_very_second_it_expires(world):
 def test_an_authorization_error_is_shown_in_words_with_a_safe_code(world, error, code, words):
     state, _ = world.authorize()
     with pytest.raises(AuthorizationDenied) as denied:
-        world.service.complete_connection(CallbackQuery(state=state, error=error))
+        world.complete(CallbackQuery(state=state, error=error))
     assert denied.value.code == code and words in denied.value.message
 
 
