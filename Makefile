@@ -102,3 +102,10 @@ test-odoo-real: venv
 .PHONY: bench-insights
 bench-insights: venv
 	.venv/bin/python -m benchmarks.insights_latency $(BENCH_ARGS)
+
+# Mutation testing (mutmut) of domain/{setup,sync,pest,connections} and the matcher's
+# assignment and decision code, each against its fast unit tests only. Slow, so not in CI.
+# MUTATION_ARGS picks packages (e.g. "setup pest"); MUTATION_JOBS=2 runs two mutants at once.
+.PHONY: mutation
+mutation: venv
+	.venv/bin/python -m tests.mutation $(MUTATION_ARGS)

@@ -6,18 +6,30 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.integration.setup import harness
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason="needs Debian's chromium at /usr/bin/chromium: run `make chromium`",
+    ),
 ]
 LABELS = ["customer locations", "storage locations", "products", "product batches"]
+# How long to wait for the queued pipeline (import, match, apply) behind a page: a safety
+# net, not a speed target (a loaded CI machine took over 30 s for the last apply).
+PIPELINE_MS = 120_000
+# Screenshots CI keeps as artifacts (gitignored): one folder per test, safe under xdist.
+ARTIFACTS = REPO_ROOT / ".artifacts" / "screenshots"
+Screenshot = Callable[..., Path]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +44,9 @@ def rt() -> Iterator[harness.LocalRuntime]:
 
 @pytest.fixture
 def page(rt):
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is in requirements-dev.txt: run `make venv`"
+    )
     tenant_id = "brewery-browser"
     harness.seed_home(rt, tenant_id)
     token = harness.sign_in(rt, tenant_id, "brenda")
@@ -54,9 +68,24 @@ def page(rt):
             browser.close()
 
 
-def _diagnose(rt, page) -> None:
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest, tmp_path: Path) -> Screenshot:
+    """`screenshot(page, name)`: a PNG in the test's tmp_path, copied to `.artifacts/`."""
+    keep = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+    def take(page, name: str, **options) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), **options)
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, keep / path.name)
+        return path
+
+    return take
+
+
+def _diagnose(rt, page, screenshot: Screenshot) -> None:
     """On failure: a screenshot, what the page said, and the server's view of the setup."""
-    page.screenshot(path="/tmp/browser-failure.png", full_page=True)
+    print("screenshot:", screenshot(page, "failure", full_page=True))
     state = page.request.get(rt.base_url + "/setup/state").json()
     print("progress:", page.locator("#progress-text").inner_text())
     print("alert:", page.locator("#alert").inner_text())
@@ -91,15 +120,15 @@ def _accept_everything_left(page) -> None:
             confirmed.filter(has_text="Linked to").wait_for()
 
 
-def test_a_person_completes_the_whole_setup_in_the_browser(rt, page):
+def test_a_person_completes_the_whole_setup_in_the_browser(rt, page, screenshot):
     try:
-        _walk_through_the_setup(rt, page)
+        _walk_through_the_setup(rt, page, screenshot)
     except Exception:
-        _diagnose(rt, page)
+        _diagnose(rt, page, screenshot)
         raise
 
 
-def _walk_through_the_setup(rt, page) -> None:
+def _walk_through_the_setup(rt, page, screenshot: Screenshot) -> None:
     # Given a signed-in person with no connection yet
     page.goto(rt.base_url + "/setup")
     page.get_by_role("link", name="Connect to Ekos").click()
@@ -108,7 +137,7 @@ def _walk_through_the_setup(rt, page) -> None:
     page.get_by_role("heading", name="Connected to Ekos").wait_for()
     page.get_by_role("link", name="Continue to the guided setup").click()
     # Then the review of customer locations opens once imported and matched
-    page.get_by_role("heading", name="Review customer locations").wait_for()
+    page.get_by_role("heading", name="Review customer locations").wait_for(timeout=PIPELINE_MS)
     status = page.get_by_role("status")
     assert "Ready for review" in status.inner_text()
     # The groups are tabs a keyboard can move between (arrow keys, ARIA tab pattern)
@@ -124,7 +153,7 @@ def _walk_through_the_setup(rt, page) -> None:
     _open_group(page, "Confident matches", "match")
     first = page.locator("li.proposal").first
     first.wait_for()
-    page.screenshot(path="/tmp/review.png", full_page=False)
+    screenshot(page, "review")
     freed = first.locator(".badge").inner_text().removeprefix("Proposed: ").strip()
     freed_name = first.locator("tbody tr").first.locator("td").nth(1).inner_text()
     first.get_by_role("button", name=re.compile("^Create new record for")).click()
@@ -143,7 +172,7 @@ def _walk_through_the_setup(rt, page) -> None:
     # Bulk accept, confirm the rest, submit; then the next types, until complete
     for index, label in enumerate(LABELS):
         if index:
-            page.get_by_role("heading", name=f"Review {label}").wait_for(timeout=30_000)
+            page.get_by_role("heading", name=f"Review {label}").wait_for(timeout=PIPELINE_MS)
         with page.expect_response(lambda r: r.url.endswith("/accept-confident")) as accepted:
             page.get_by_role("button", name=re.compile("Accept all confident matches")).click()
         assert accepted.value.status == 200, accepted.value.text()
@@ -153,8 +182,8 @@ def _walk_through_the_setup(rt, page) -> None:
             page.get_by_role("button", name=f"Submit {label}").click()
         assert submitted.value.status == 202, submitted.value.text()
 
-    page.get_by_role("heading", name="Setup complete").wait_for(timeout=30_000)
-    page.screenshot(path="/tmp/complete.png")
+    page.get_by_role("heading", name="Setup complete").wait_for(timeout=PIPELINE_MS)
+    screenshot(page, "complete")
     summary = page.get_by_role("table", name="What the setup did").inner_text()
     assert "Customer locations" in summary and "Product batches" in summary
     for item in page.locator("#steps li .step-status").all_inner_texts():

@@ -211,10 +211,14 @@ def test_expired_token_gets_bearer_invalid_token(sim):
 def test_short_access_token_lifetime_option(server):
     sim = ekos_sim.start(scale=0.05, client_id=CID, client_secret=SECRET, redirect_uris=[CB],
                          auto_approve=True, access_token_ttl=1)  # fmt: skip
+    now = [time.time()]
+    sim.state.clock = lambda: now[0]  # the simulator's clock, stepped by the test
     try:
         tokens = exchange(sim)
         assert tokens["expires_in"] == 1
-        time.sleep(1.1)
+        now[0] += 0.5
+        assert get(sim, "/api/v1/products", tokens["access_token"]).status_code == 200
+        now[0] += 0.5  # the lifetime is up
         assert get(sim, "/api/v1/products", tokens["access_token"]).status_code == 401
     finally:
         sim.stop()

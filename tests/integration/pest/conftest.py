@@ -42,8 +42,27 @@ def sims():
         microshare.stop()
 
 
-def build_context(tenant: str, odoo, microshare):
-    """A PestContext on the moto tables and real adapters talking to the simulators."""
+class StepClock:
+    """A monotonic clock that moves only when the code under test sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def build_context(
+    tenant: str, odoo, microshare, *, clock: StepClock | None = None, timeout: float = 2.0
+):
+    """A PestContext on the moto tables and real adapters talking to the simulators.
+
+    `clock`: the Microshare client's write-protocol time (snapshot age, settle wait);
+    without one it waits a real 50 ms settle. `timeout`: per HTTP request (a test that holds
+    requests at a barrier needs more than the default)."""
     import httpx
 
     from syncbridge.adapters.erp import build_erp_adapter
@@ -72,7 +91,8 @@ def build_context(tenant: str, odoo, microshare):
         microshare.credentials,
         retry=retry,
         settle_seconds=0.05,
-        timeout_seconds=2.0,
+        **({"monotonic": clock, "sleep": clock.sleep} if clock else {}),
+        timeout_seconds=timeout,
     )
     store = DynamoPestStore()
     return PestContext(

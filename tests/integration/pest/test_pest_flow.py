@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from syncbridge.domain.pest.models import DeviceStatus
 from syncbridge_local.simulators.odoo import seed
-from tests.integration.pest.conftest import build_context
+from tests.integration.pest.conftest import StepClock, build_context
 
 pytestmark = pytest.mark.integration
 TENANT = "golden-crust"
@@ -141,31 +145,113 @@ def test_odoo_down_keeps_snapshot_and_alerts_wait(dynamo, sims):
     assert result.summary["created"] == 2
 
 
-def test_two_concurrent_create_devices_runs_never_duplicate(dynamo, sims):
-    # Given two containers (own adapters) running create-devices at the same time
+class ClusterLockStep:
+    """Forces, at the simulator, the race Microshare's whole-cluster PUT invites: each
+    client's first read of the cluster is answered only once both have read it (same
+    snapshot), and its first PUT only once both PUTs landed (the second erases the first),
+    so both verification reads come after the lost update. Barriers, not sleeps."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from syncbridge_local.simulators.microshare import MicroshareApp
+
+        self.read, self.write = threading.Barrier(2), threading.Barrier(2)
+        self.seen: dict[tuple[str, str], int] = {}
+        original = MicroshareApp.dispatch
+
+        def dispatch(app: Any, request: Any) -> Any:
+            parts = [p for p in request.path.split("/") if p]
+            response = original(app, request)
+            if len(parts) == 3 and parts[0] == "device" and request.method in ("GET", "PUT"):
+                key = (request.headers.get("Authorization", ""), request.method)
+                self.seen[key] = self.seen.get(key, 0) + 1
+                if self.seen[key] == 1:
+                    (self.read if request.method == "GET" else self.write).wait(timeout=30)
+            return response
+
+        monkeypatch.setattr(MicroshareApp, "dispatch", dispatch)
+
+
+def _split_claims(first: Any, second: Any, points: int) -> None:
+    """Both runs plan before either records anything (both plan to create every point);
+    then the first claims the first half of the points and waits until the second has
+    tried every point (so it holds the rest): each run has devices of its own to add."""
+    planned = threading.Barrier(2)
+    for ctx in (first, second):
+        plan = ctx.provisioning.plan
+
+        def plan_then_wait(*args: Any, _plan: Any = plan, **kwargs: Any) -> Any:
+            result = _plan(*args, **kwargs)
+            planned.wait(timeout=30)
+            return result
+
+        ctx.provisioning.plan = plan_then_wait
+    half, first_half_claimed, second_tried_all = points // 2, threading.Event(), threading.Event()
+    calls = {id(first): 0, id(second): 0}
+
+    def wrap(ctx: Any, before: Callable[[int], None], after: Callable[[int], None]) -> None:
+        claim = ctx.devices.try_claim
+
+        def try_claim(*args: Any, **kwargs: Any) -> bool:
+            calls[id(ctx)] += 1
+            before(calls[id(ctx)])
+            claimed = claim(*args, **kwargs)
+            after(calls[id(ctx)])
+            return claimed
+
+        ctx.devices.try_claim = try_claim
+
+    wrap(
+        first,
+        lambda n: n == half + 1 and second_tried_all.wait(timeout=30),
+        lambda n: n == half and first_half_claimed.set(),
+    )
+    wrap(
+        second,
+        lambda n: n == 1 and first_half_claimed.wait(timeout=30),
+        lambda n: n == points and second_tried_all.set(),
+    )
+
+
+def test_two_concurrent_create_devices_runs_never_duplicate(dynamo, sims, monkeypatch):
+    # Given two containers (own adapters) running create-devices at the same time, each
+    # claiming half the points, and their cluster writes racing on the same snapshot
     from concurrent.futures import ThreadPoolExecutor
 
     odoo, microshare = sims
-    microshare.state.read_delay = 0.02  # widen the read-modify-write race window
-    contexts = [build_context(TENANT, odoo, microshare) for _ in range(2)]
-    contexts[0].discovery.inventory(TENANT, contexts[0].config)
+    contexts = [
+        build_context(TENANT, odoo, microshare, clock=StepClock(), timeout=60) for _ in range(2)
+    ]
+    plan = contexts[0].provisioning.create_devices(TENANT, contexts[0].config, "ops", dry_run=True)
+    to_create = plan.summary["create"]  # 9 of the 11 points (2 already have a device)
+    _split_claims(*contexts, points=to_create)
+    lockstep = ClusterLockStep(monkeypatch)
 
     def run(ctx):
         return ctx.provisioning.create_devices(TENANT, ctx.config, "ops")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, contexts))
-    # When a third run tidies up whatever a "busy" point left
-    final = run(contexts[0])
-    # Then every point has exactly one device
+        first, second = pool.map(run, contexts)
+    assert not lockstep.read.broken and not lockstep.write.broken
+    # Then the run whose devices the other's PUT erased noticed and wrote them again
+    assert microshare.state.put_count >= 3
+    # And each point got exactly one device, from exactly one of the runs
     refs = [d["meta"]["location"][3] for d in microshare.state.devices()]
-    assert len(refs) == len(set(refs)) == 11, results
+    assert len(refs) == len(set(refs)) == 11
+    # (a run may finish an intent the other recorded: "resumed" is that run's device)
+    provisioned = [r.point_id for result in (first, second) for r in result.results
+                   if r.outcome in ("created", "resumed")]  # fmt: skip
+    assert len(provisioned) == len(set(provisioned)) == to_create
+    assert {r.outcome for r in first.results + second.results} <= {"created", "resumed", "busy"}
+    # And a third run finds nothing left to fix
+    final = run(contexts[0])
     assert all(r.outcome != "failed" for r in final.results)
+    assert len(microshare.state.devices()) == 11
 
 
-def test_concurrent_deveui_reservations_have_one_winner(dynamo):
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_deveui_reservations_have_one_winner(dynamo):
+    # The conditional write decides the winner; DynamoDB makes it atomic. moto in-process
+    # is not atomic across threads (two threads both passed the condition under load), so
+    # the racers here take turns: what is checked is the condition, not moto's locking.
     from syncbridge.domain.pest.errors import DuplicateDevEui
     from syncbridge.store.devices import DynamoDeviceStore
 
@@ -178,10 +264,9 @@ def test_concurrent_deveui_reservations_have_one_winner(dynamo):
         except DuplicateDevEui:
             return False
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        wins = list(pool.map(reserve, [str(n) for n in range(8)]))
-    assert wins.count(True) == 1
-    assert store.owner_of(TENANT, EUI) == str(wins.index(True))
+    wins = [reserve(str(n)) for n in (3, 0, 1, 2, 4, 5, 6, 7)]
+    assert wins == [True] + [False] * 7
+    assert store.owner_of(TENANT, EUI) == "3"
 
 
 def test_state_changed_in_microshare_reaches_odoo_on_the_next_run(dynamo, sims):

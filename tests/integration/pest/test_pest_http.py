@@ -130,7 +130,15 @@ def test_full_flow_and_tenant_isolation(runtime: Any, http: httpx.Client, tokens
     }
 
 
-def test_scheduled_incident_sync_iterates_tenants(runtime: Any) -> None:
+def test_scheduled_incident_sync_iterates_tenants(runtime: Any, http: httpx.Client, tokens) -> None:
+    # Given both tenants have used the pest API (which registers them), whatever ran before
+    for tenant in (A, B):
+        answer = http.get(
+            "/api/v1/erp/discovery/unmapped", headers=bearer(tokens, tenant, "viewer")
+        )
+        assert answer.status_code == 200, answer.text
+    # And the alerts seen so far were synced (by an earlier test, or here)
+    assert runtime.fire_schedule("IncidentSyncSchedule")["ok"]
     microshare = runtime.simulators["MICROSHARE_API_URL"]
     location = microshare.state.devices()[0]["meta"]["location"]
     microshare.state.add_alert(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import inspect
+from datetime import datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,10 +15,7 @@ from syncbridge.adapters.erp import (
     ErpAuthError,
     ErpConfig,
     ErpConfigurationMissing,
-    ErpHealth,
     ErpUnavailable,
-    IncidentDraft,
-    IncidentRef,
     InspectionPoint,
     PointFields,
     build_erp_adapter,
@@ -55,67 +53,95 @@ def test_errors_say_whether_to_retry():
 
 
 class CsvErp:
-    """A stand-in for 'SAP': registering it is all a new ERP needs."""
+    """A stand-in for 'SAP', registered by dotted path as a new ERP module would be."""
 
-    erp = "csv"
-
-    def __init__(self, config: ErpConfig) -> None:
-        self.config = config
-
-    def list_inspection_points(self, since=None, *, include_archived=False) -> Iterator:
-        return iter([])
-
-    def list_point_ids(self, *, include_archived=True) -> set[str]:
-        return set()
-
-    def get_point(self, point_id):
-        raise NotImplementedError
-
-    def write_point_fields(self, point_id, fields):
-        raise NotImplementedError
-
-    def create_incident(self, draft: IncidentDraft) -> IncidentRef:
-        return IncidentRef(id="1", kind="row", dedupe_key=draft.dedupe_key)
-
-    def find_incident(self, dedupe_key):
-        return None
-
-    def add_incident_note(self, incident_id, note) -> None:
-        pass
-
-    def find_category(self, name="Inspection Points") -> str:
-        return "1"
-
-    def health(self) -> ErpHealth:
-        return ErpHealth(ok=True, erp=self.erp, detail=str(datetime.now(UTC)))
-
-    def close(self) -> None:
-        pass
+    def __init__(self, config: ErpConfig, **options: Any) -> None:
+        self.config, self.options = config, options
 
 
 def test_a_new_erp_is_one_registration(monkeypatch):
     monkeypatch.setattr(erp, "REGISTRY", dict(erp.REGISTRY))
-    register_erp_adapter("csv", CsvErp)
-    adapter = build_erp_adapter({"kind": "csv", "base_url": "sftp://example/points.csv"})
-    assert isinstance(adapter, ErpAdapter) and adapter.health().ok
+    register_erp_adapter("csv", "tests.unit.adapters.test_erp_port:CsvErp")
+    # When a config of the new kind is built, with options for the factory
+    adapter = build_erp_adapter(
+        {"kind": "csv", "base_url": "sftp://example/points.csv", "credentials": {"key": "k-9"}},
+        retry="fast",
+    )
+    # Then the registered factory got the validated config and the options unchanged
+    assert type(adapter) is CsvErp
+    assert isinstance(adapter.config, ErpConfig)
+    assert (adapter.config.kind, adapter.config.base_url) == ("csv", "sftp://example/points.csv")
+    assert adapter.config.secret("key") == "k-9"
+    assert adapter.options == {"retry": "fast"}
+
+
+def test_a_registered_factory_callable_is_used_as_is(monkeypatch):
+    monkeypatch.setattr(erp, "REGISTRY", dict(erp.REGISTRY))
+    built: list[ErpConfig] = []
+    register_erp_adapter("csv", lambda config: built.append(config) or "the adapter")
+    assert build_erp_adapter(ErpConfig(kind="csv", base_url="sftp://x")) == "the adapter"
+    assert [c.base_url for c in built] == ["sftp://x"]
+
+
+PORT_METHODS = sorted(
+    name for name, value in vars(ErpAdapter).items() if callable(value) and not name.startswith("_")
+)
+
+
+def _parameters(function: Any) -> list[tuple[str, Any, Any]]:
+    """Names, kinds and defaults: what a caller of the port relies on (not annotations)."""
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+def _registered_adapters() -> list[Any]:
+    return [
+        build_erp_adapter(
+            {
+                "kind": "odoo",
+                "base_url": "https://odoo.test",
+                "settings": {"database": "odoo"},
+                "credentials": {"api_key": "k"},
+            }
+        ),
+        build_erp_adapter(
+            {"kind": "resterp", "base_url": "https://erp.test", "credentials": {"api_key": "k"}}
+        ),
+    ]
 
 
 def test_the_registry_builds_odoo_and_resterp_by_dotted_path():
-    odoo = build_erp_adapter(
-        {
-            "kind": "odoo",
-            "base_url": "https://odoo.test",
-            "settings": {"database": "odoo"},
-            "credentials": {"api_key": "k"},
-        }
-    )
-    rest = build_erp_adapter(
-        {"kind": "resterp", "base_url": "https://erp.test", "credentials": {"api_key": "k"}}
-    )
+    odoo, rest = _registered_adapters()
     assert (odoo.erp, rest.erp) == ("odoo-json2", "resterp")
-    assert isinstance(odoo, ErpAdapter) and isinstance(rest, ErpAdapter)
     odoo.close()
     rest.close()
+
+
+@pytest.mark.parametrize("method", PORT_METHODS)
+def test_every_registered_adapter_offers_the_port_method_as_declared(method):
+    # isinstance() on a runtime_checkable protocol only looks for attribute names; the
+    # services call these methods with keywords and rely on their defaults, so compare those.
+    expected = _parameters(getattr(ErpAdapter, method))
+    for adapter in _registered_adapters():
+        implementation = getattr(type(adapter), method, None)
+        assert callable(implementation), f"{type(adapter).__name__} lacks {method}"
+        assert _parameters(implementation) == expected, f"{type(adapter).__name__}.{method}"
+        adapter.close()
+
+
+def test_no_port_method_goes_unchecked():
+    # The parametrized check above covers what the protocol declares; pin that list.
+    assert PORT_METHODS == [
+        "add_incident_note",
+        "close",
+        "create_incident",
+        "find_category",
+        "find_incident",
+        "get_point",
+        "health",
+        "list_inspection_points",
+        "list_point_ids",
+        "write_point_fields",
+    ]
 
 
 def test_unknown_kinds_and_incomplete_settings_are_clear_errors():

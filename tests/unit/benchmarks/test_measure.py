@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-pytest.importorskip("psutil")
+pytest.importorskip("psutil", reason="psutil is in requirements-dev.txt: run `make venv`")
 
 from benchmarks.measure import run_measured
 

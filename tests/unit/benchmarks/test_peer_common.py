@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-np = pytest.importorskip("numpy")
-pd = pytest.importorskip("pandas")
+np = pytest.importorskip("numpy", reason="numpy is in requirements-dev.txt: run `make venv`")
+pd = pytest.importorskip("pandas", reason="pandas is in requirements-dev.txt: run `make venv`")
 
 from benchmarks.peers.common import (  # noqa: E402
     clean_phone,

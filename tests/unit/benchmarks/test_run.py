@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("psutil")
-pytest.importorskip("pandas")
+pytest.importorskip("psutil", reason="psutil is in requirements-dev.txt: run `make venv`")
+pytest.importorskip("pandas", reason="pandas is in requirements-dev.txt: run `make venv`")
 
 from benchmarks.cases import Case
 from benchmarks.run import run_case

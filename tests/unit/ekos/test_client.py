@@ -23,6 +23,7 @@ from syncbridge.adapters.ekos import (
     UnitScan,
     parse_retry_after,
 )
+from syncbridge.domain.setup.records import from_erp
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -214,18 +215,22 @@ def test_scan_conflict_and_validation_errors_are_typed():
 
 
 # ------------------------------------------------------------------ models
-def test_records_become_matcher_records():
+def test_records_reach_the_setup_in_the_home_shape():
+    # What production does with an Ekos record: EkosRecordSource dumps the model as JSON,
+    # the setup's `from_erp` maps it to the home platform's (and the matcher's) fields.
     loc = CustomerLocation.model_validate(
         {**rec(1), "address": {**rec(1)["address"], "line2": "Suite 4"}}
     )
-    assert loc.to_match_record() == {
-        "id": "cl-1", "name": "Bar 1", "address": "1 Main Street, Suite 4", "city": "Austin",
-        "state": "TX", "postal_code": "78701", "country": "US", "phone": "(512) 555-0100",
-        "website": None, "lat": 30.2, "lon": -97.7,
+    assert from_erp("customer-locations", loc.model_dump(mode="json")) == {
+        "id": "cl-1", "name": "Bar 1", "customer_name": None, "address": "1 Main Street Suite 4",
+        "city": "Austin", "state": "TX", "postal_code": "78701", "country": "US",
+        "phone": "(512) 555-0100", "email": None, "lat": 30.2, "lon": -97.7,
     }  # fmt: skip
     batch = ProductBatch.model_validate({"id": "pb-1", "updated_at": "2026-01-01T00:00:00Z", "lot_code": "L1",
                                          "product_id": "p-1", "brewed_at": "2025-12-01T00:00:00Z",
                                          "quantity": 12, "unit": "keg", "future_field": 1})  # fmt: skip
-    assert batch.to_match_record(product_id="k-prod-1")["product_id"] == "k-prod-1"
-    assert batch.to_match_record()["produced_at"] == "2025-12-01T00:00:00Z"
-    assert batch.model_dump(mode="json")["updated_at"] == "2026-01-01T00:00:00Z"
+    dumped = batch.model_dump(mode="json")
+    assert dumped["updated_at"] == "2026-01-01T00:00:00Z" and dumped["future_field"] == 1
+    home = from_erp("product-batches", dumped, {"p-1": "home-p-1"})
+    assert (home["product_id"], home["erp_product_id"]) == ("home-p-1", "p-1")
+    assert home["produced_at"] == "2025-12-01T00:00:00Z"

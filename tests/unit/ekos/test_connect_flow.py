@@ -204,3 +204,92 @@ def test_tenant_cannot_disconnect_or_list_another_tenants_connection(world):
         world.service.disconnect("tenant-b")
     assert world.service.list_connections("tenant-b") == []
     assert world.repo.get(TENANT, "ekos").connection.status == "active"
+
+
+# ------------------------------------------------------------------ details mutation testing found
+def test_the_connection_record_says_when_it_connected_and_what_was_granted(world):
+    world.clock.now = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+    world.connect()
+    stored = world.repo.get(TENANT, "ekos")
+    connection = stored.connection
+    assert connection.scopes == ["read", "write"]
+    assert connection.connected_at == connection.updated_at == "2027-01-15T08:00:00Z"
+    assert stored.access_expires_at == 1_800_000_000.0 + 3600
+
+
+def test_a_token_answer_without_lifetime_or_type_gets_the_defaults():
+    from syncbridge.adapters.ekos import TokenResponse
+    from syncbridge.domain.connections.service import DEFAULT_EXPIRES_IN, token_set_from
+
+    tokens = token_set_from(TokenResponse(access_token="at", token_type=""), 100.0, "rt-old")
+    assert tokens.expires_at == 100.0 + DEFAULT_EXPIRES_IN
+    assert tokens.token_type == "Bearer" and tokens.refresh_token == "rt-old"
+    given = token_set_from(
+        TokenResponse(access_token="at", expires_in=60, token_type="mac", scope="read"), 100.0
+    )
+    assert (given.expires_at, given.token_type, given.scope) == (160.0, "mac", "read")
+
+
+def test_a_state_is_refused_at_the_very_second_it_expires(world):
+    state, code = world.authorize()
+    world.clock.advance(STATE_TTL_SECONDS)
+    with pytest.raises(InvalidState, match="expired"):
+        world.complete(CallbackQuery(state=state, code=code))
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "words"),
+    [
+        ("server_error", "server_error", "internal error"),
+        ("something_new", "something_new", "Ekos refused the connection."),
+        ("<script>alert(1)</script>", "error", "Ekos refused the connection."),
+        ("x" * 65, "error", "Ekos refused the connection."),
+        ("x" * 64, "x" * 64, "Ekos refused the connection."),
+    ],
+)
+def test_an_authorization_error_is_shown_in_words_with_a_safe_code(world, error, code, words):
+    state, _ = world.authorize()
+    with pytest.raises(AuthorizationDenied) as denied:
+        world.complete(CallbackQuery(state=state, error=error))
+    assert denied.value.code == code and words in denied.value.message
+
+
+def test_disconnect_revokes_with_hints_and_still_revokes_without_a_refresh_token(world):
+    from syncbridge.domain.connections.service import encode_tokens
+    from syncbridge.domain.connections.tokens import TokenSet
+
+    revoked: list[tuple[str, str | None]] = []
+    world.oauth.revoke = lambda token, hint=None: revoked.append((token, hint))
+    world.connect()
+    stored = world.repo.get(TENANT, "ekos")
+    world.repo.rows[(TENANT, "ekos")]["ciphertext"] = world.cipher.encrypt(
+        encode_tokens(TokenSet(access_token="at-only", expires_at=stored.access_expires_at)),
+        {"tenant": TENANT, "connection": "ekos"},
+    )
+    world.service.disconnect(TENANT)
+    assert revoked == [("at-only", "access_token")]
+    with pytest.raises(ConnectionNotFound):
+        world.service.disconnect(TENANT)  # already disconnected
+
+
+def test_disconnect_revokes_the_refresh_token_first_then_the_access_token(world):
+    revoked: list[tuple[str, str | None]] = []
+    world.oauth.revoke = lambda token, hint=None: revoked.append((token, hint))
+    world.connect()
+    world.service.disconnect(TENANT)
+    assert [(t[:3], hint) for t, hint in revoked] == [
+        ("rt-", "refresh_token"), ("at-", "access_token")]  # fmt: skip
+
+
+@pytest.mark.parametrize("tenant", ["tenant-a", "t", "büro~?>", "a" * 64])
+def test_a_state_names_exactly_its_tenant(tenant):
+    state = new_state(tenant)
+    assert state_tenant(state) == tenant
+    assert "=" not in state.split(".")[0]
+
+
+def test_states_with_a_short_random_part_or_bad_base64_are_not_ours():
+    tenant = new_state("tenant-a").split(".")[0]
+    assert state_tenant(f"{tenant}.{'r' * 40}") == "tenant-a"
+    assert state_tenant(f"{tenant}.{'r' * 39}") is None
+    assert state_tenant(f"dGVuYW50LWE*.{'r' * 43}") is None  # '*' is not base64

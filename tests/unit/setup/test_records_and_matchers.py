@@ -43,7 +43,9 @@ def test_the_exact_key_matcher_never_links_one_home_record_twice():
 
 
 def test_the_engine_gets_only_contract_fields_and_its_decisions_come_back():
-    pytest.importorskip("numpy")
+    pytest.importorskip(
+        "numpy", reason="numpy (the matcher layer) is in requirements-dev.txt: run `make venv`"
+    )
     from syncbridge.matching import MatchOptions, match_records
 
     assert profile_record({"id": 7, "name": "A", "email": "x@y", "lat": None}, "location") == {

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from syncbridge.adapters.ekos.errors import IdempotencyConflict, ScanRejected
+from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanNotMapped, idempotency_key, push_unit_scan
 from tests.helpers.functions import ROOT, FakeContext, load_function
@@ -141,10 +142,25 @@ def test_handler_reports_only_failed_records(
     assert "SCAN#ekos#down" not in audit.entries
 
 
-def test_sample_event_is_sent_once_per_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+class RecordingEkos:
+    """Records every post and answers each as new: no de-duplication of its own, so only
+    what the product sends (the Idempotency-Key) decides whether Ekos could count twice."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, UnitScan]] = []
+
+    def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt:
+        self.posts.append((idempotency_key, scan))
+        return ScanReceipt(id=f"ekos-{len(self.posts)}", scan_id=scan.scan_id)
+
+
+def test_sample_event_redelivered_sends_each_scan_under_one_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     sample = json.loads((ROOT / "events" / "outbound-scans.json").read_text())
+    bodies = [json.loads(r["body"]) for r in sample["Records"]]
     mappings = FakeMappings()
-    for body in (json.loads(r["body"]) for r in sample["Records"]):
+    for body in bodies:
         kind = "customer-locations" if body["location_type"] == "customer" else "storage-locations"
         mappings.put(
             body["tenant_id"],
@@ -155,10 +171,18 @@ def test_sample_event_is_sent_once_per_scan(monkeypatch: pytest.MonkeyPatch) -> 
             "setup",
         )
         mappings.put(body["tenant_id"], "ekos", kind, "ekos-l", body["location_id"], "setup")
-    fn, sink = load_function("outbound"), FakeScanSink()
-    monkeypatch.setattr(fn, "erp_client", lambda message: nullcontext(sink))
+    fn, ekos = load_function("outbound"), RecordingEkos()
+    monkeypatch.setattr(fn, "erp_client", lambda message: nullcontext(ekos))
     monkeypatch.setattr(fn, "mappings", lambda: mappings)
     monkeypatch.setattr(fn, "audit", FakeAudit)
+    # When the batch is handled, then delivered again (SQS is at-least-once)
     assert fn.lambda_handler(sample, FakeContext()) == {"batchItemFailures": []}
-    assert fn.lambda_handler(sample, FakeContext()) == {"batchItemFailures": []}  # redelivered
-    assert len(sink.received) == 2 and len(sink.calls) == 4
+    assert fn.lambda_handler(sample, FakeContext()) == {"batchItemFailures": []}
+    # Then each scan went out twice under one key of its own, with the same body both times,
+    # so Ekos answers the second post with the first receipt instead of a second scan
+    first, again = ekos.posts[: len(bodies)], ekos.posts[len(bodies) :]
+    assert first == again
+    expected = [idempotency_key(b["tenant_id"], "ekos", b["scan_id"]) for b in bodies]
+    assert [key for key, _ in first] == expected
+    assert len(set(expected)) == len(bodies) == 2
+    assert [scan.scan_id for _, scan in first] == [b["scan_id"] for b in bodies]

@@ -122,3 +122,60 @@ def test_message_entry_point_parses_the_queue_body(
         command().model_dump_json(), client_for=lambda _c: nullcontext(source)
     )
     assert report.outcomes == {"updated": 1}
+
+
+# ------------------------------------------------------------------ details mutation testing found
+def test_incremental_asks_since_the_cursor_and_reconcile_asks_for_everything(world: Any) -> None:
+    mappings, home = world
+    incremental = FakeSource([product("p-1", "A", "2026-03-01T10:00:00Z")])
+    run_sync_command(command(), incremental, mappings, home)
+    assert incremental.asked == ["2026-03-01T00:00:00Z"]
+    reconcile = FakeSource([product("p-1", "A", "2026-03-01T10:00:00Z")])
+    run_sync_command(command("reconcile", since="2026-03-01T00:00:00Z"), reconcile, mappings, home)
+    assert reconcile.asked == [None]
+
+
+def test_the_cursor_is_the_newest_change_in_utc(world: Any) -> None:
+    mappings, home = world
+    source = FakeSource(
+        [
+            product("p-1", "A", "2026-03-01T12:30:00+02:00"),
+            product("p-2", "B", "2026-03-01T09:00:00Z"),
+        ]
+    )
+    cursors = FakeCursorStore()
+    report = run_sync_command(command(since=None), source, mappings, home, cursors=cursors)
+    assert report.cursor == "2026-03-01T10:30:00Z"
+    assert cursors.values[("tenant-a", "ekos", "products")] == "2026-03-01T10:30:00Z"
+
+
+def test_a_pulled_change_is_audited_with_what_changed_and_when(world: Any) -> None:
+    from datetime import UTC, datetime
+
+    from tests.unit.sync.fakes import FakeAudit
+
+    mappings, home = world
+    audit = FakeAudit()
+    received = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    source = FakeSource([product("p-1", "Renamed", "2026-03-01T10:00:00Z")])
+    run_sync_command(command(), source, mappings, home, audit=audit, clock=lambda: received)
+    [entry] = audit.entries.values()
+    assert entry["entry_id"].startswith("EVENT#ekos#")
+    assert {k: v for k, v in entry.items() if k != "entry_id"} == {
+        "tenant_id": "tenant-a", "at": received.isoformat(), "actor": "ekos-events",
+        "action": "updated", "erp": "ekos", "resource_type": "products",
+        "external_id": "p-1", "internal_id": "home-p-1",
+        "occurred_at": "2026-03-01T10:00:00.000000Z",
+    }  # fmt: skip
+
+
+def test_new_records_wait_for_the_setup_of_their_type(world: Any) -> None:
+    mappings, home = world
+    source = FakeSource([product("p-9", "Brand new", "2026-03-01T09:00:00Z")])
+    report = run_sync_command(command(), source, mappings, home, FakeSetupProgress(set()))
+    assert report.outcomes == {"awaiting_setup": 1}
+    assert len(home.records) == 3  # nothing created at home yet
+    reconcile = run_sync_command(
+        command("reconcile"), FakeSource([]), mappings, home, FakeSetupProgress(set())
+    )
+    assert reconcile.outcomes == {"archived": 3}

@@ -2,7 +2,7 @@
 
     client = EkosClient(base_url, token_provider)
     for page in client.iter_pages("customer-locations", updated_since=None):
-        records = [r.to_match_record() for r in page.records if not r.deleted]
+        records = [r for r in page.records if not r.deleted]
 
 `token_provider` implements `TokenProvider` (see `syncbridge.domain.connections.tokens`
 for the one backed by the Connections table; `syncbridge.adapters.ekos.bootstrap.ekos_client(tenant_id)` wires it).

@@ -1,9 +1,8 @@
-"""Ekos records at the edge (contracts/ekos-api.md), and their matcher record shape.
+"""Ekos records at the edge (contracts/ekos-api.md).
 
-Each resource model validates what Ekos sends (unknown fields are kept, never an error)
-and knows how to become a record of the matcher's profile (contracts/matching-cli.md):
-`to_match_record()`. Batches carry the *Ekos* product id; translating it to the home
-product id through the product mappings is the caller's job.
+Each resource model validates what Ekos sends (unknown fields are kept, never an error).
+Turning a record into the home platform's (and the matcher's) shape is the setup's job
+(`syncbridge.domain.setup.records.from_erp`); batches carry the *Ekos* product id.
 """
 
 from __future__ import annotations
@@ -30,9 +29,6 @@ class EkosRecord(BaseModel):
     updated_at: datetime
     deleted: bool = False
 
-    def to_match_record(self) -> dict:
-        raise NotImplementedError
-
 
 class Address(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -44,10 +40,6 @@ class Address(BaseModel):
     postal_code: str | None = None
     country: str | None = None
 
-    def street(self) -> str | None:
-        parts = [p for p in (self.line1, self.line2) if p]
-        return ", ".join(parts) or None
-
 
 class _Located(EkosRecord):
     name: str
@@ -55,37 +47,15 @@ class _Located(EkosRecord):
     lat: float | None = None
     lon: float | None = None
 
-    def _location_record(self, phone: str | None) -> dict:
-        a = self.address
-        return {
-            "id": self.id,
-            "name": self.name,
-            "address": a.street(),
-            "city": a.city,
-            "state": a.state,
-            "postal_code": a.postal_code,
-            "country": a.country,
-            "phone": phone,
-            "website": None,
-            "lat": self.lat,
-            "lon": self.lon,
-        }
-
 
 class CustomerLocation(_Located):
     customer_name: str | None = None
     phone: str | None = None
     email: str | None = None
 
-    def to_match_record(self) -> dict:
-        return self._location_record(self.phone)
-
 
 class StorageLocation(_Located):
     kind: Literal["warehouse", "cold_room", "taproom", "other"] = "other"
-
-    def to_match_record(self) -> dict:
-        return self._location_record(None)
 
 
 class Product(EkosRecord):
@@ -96,18 +66,6 @@ class Product(EkosRecord):
     package: str | None = None
     active: bool = True
 
-    def to_match_record(self) -> dict:
-        description = ", ".join(p for p in (self.style, self.package) if p) or None
-        return {
-            "id": self.id,
-            "name": self.name,
-            "brand": self.brand,
-            "sku": self.sku,
-            "description": description,
-            "price": None,
-            "category": self.style,
-        }
-
 
 class ProductBatch(EkosRecord):
     lot_code: str
@@ -116,20 +74,6 @@ class ProductBatch(EkosRecord):
     packaged_at: datetime | None = None
     quantity: float | None = None
     unit: str | None = None
-
-    def to_match_record(
-        self, product_name: str | None = None, product_id: str | None = None
-    ) -> dict:
-        """`product_id`: pass the mapped home product id when known (else the Ekos id)."""
-        produced = self.brewed_at or self.packaged_at
-        return {
-            "id": self.id,
-            "lot_code": self.lot_code,
-            "product_id": product_id or self.product_id,
-            "name": product_name,
-            "produced_at": produced.isoformat().replace("+00:00", "Z") if produced else None,
-            "quantity": self.quantity,
-        }
 
 
 RESOURCE_MODELS: dict[str, type[EkosRecord]] = {

@@ -87,6 +87,8 @@ class MicroshareClient:
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
         settle_seconds: float = 1.0,
         attempts: int = 5,
         timeout_seconds: float = 10.0,
@@ -97,6 +99,9 @@ class MicroshareClient:
         self._http = http or httpx.Client(timeout=timeout_seconds)
         self._retry = retry or RetryPolicy()
         self._tokens = TokenProvider(auth_url, credentials, self._http, self._retry, clock=clock)
+        # The write protocol's timing (snapshot age, settle wait, back-off): injectable so
+        # tests can force an interleaving without racing the wall clock.
+        self._monotonic, self._sleep = monotonic, sleep
         self._settle = settle_seconds
         self._attempts = attempts
         self._per_page = per_page
@@ -211,14 +216,14 @@ class MicroshareClient:
             failure: MicroshareUnavailable | None = None
             while attempt < self._attempts:
                 self._tokens.token()  # renew first: a token fetch must not age the snapshot
-                read_at = time.monotonic()
+                read_at = self._monotonic()
                 current = self.get_cluster(rec_type, cluster_id)
                 devices = current.devices
                 if all(change.applied(devices) for change in changes):
                     return current
                 for change in changes:
                     devices = change.apply(devices)
-                if self._settle and time.monotonic() - read_at > self._settle / 2:
+                if self._settle and self._monotonic() - read_at > self._settle / 2:
                     stale_reads += 1  # a slow read: its snapshot may predate a rival PUT
                     if stale_reads > 2 * self._attempts:
                         break
@@ -233,7 +238,7 @@ class MicroshareClient:
                     continue
                 failure = None
                 if self._settle:
-                    time.sleep(self._settle)
+                    self._sleep(self._settle)
                 check = self.get_cluster(rec_type, cluster_id)
                 if all(change.applied(check.devices) for change in changes):
                     return check
@@ -249,7 +254,7 @@ class MicroshareClient:
         logger.warning(
             "microshare cluster write retried", extra={"reason": reason, "attempt": attempt}
         )
-        time.sleep(random.uniform(0, 0.05 * attempt))
+        self._sleep(random.uniform(0, 0.05 * attempt))
 
     def _cluster_lock(self, rec_type: str, cluster_id: str) -> threading.Lock:
         with self._locks_guard:

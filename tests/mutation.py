@@ -1,0 +1,221 @@
+"""Mutation testing of the domain services and the matcher's decisions (`make mutation`).
+
+    .venv/bin/python -m tests.mutation                 # every package, one after the other
+    .venv/bin/python -m tests.mutation setup pest      # some packages
+    .venv/bin/python -m tests.mutation --list          # the packages and their unit tests
+
+Each package is mutated by mutmut against its fast unit tests only, in a staging copy
+under `.artifacts/mutation/<package>/` (gitignored): the work tree is never mutated, and
+mutmut sees `syncbridge` as a top-level package (the repository keeps it under `shared/`,
+which mutmut 3 cannot map back to module names). Prints, per package, the killed / total
+score and the surviving mutants (`mutmut show NAME` in the staging folder shows a diff),
+and writes them to `.artifacts/mutation/summary.json`.
+
+CPU heavy: `MUTATION_JOBS` (default 1) sets how many mutants run at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGING = ROOT / ".artifacts" / "mutation"
+
+
+@dataclass(frozen=True)
+class Package:
+    """What to mutate (paths inside `syncbridge/`) and the unit tests that must notice."""
+
+    sources: tuple[str, ...]
+    tests: tuple[str, ...]
+    # Only the mutants whose names match these globs run and count (None: all of them).
+    only: tuple[str, ...] | None = None
+
+
+PACKAGES: dict[str, Package] = {
+    "setup": Package(("domain/setup",), ("tests/unit/setup",)),
+    "sync": Package(("domain/sync",), ("tests/unit/sync",)),
+    "pest": Package(("domain/pest",), ("tests/unit/pest", "tests/unit/adapters/test_deveui.py")),
+    "connections": Package(("domain/connections",), ("tests/unit/ekos",)),
+    # The matcher's one-to-one assignment, and the part of scoring that turns comparison
+    # levels into the match probability and its explanation (not the feature extraction).
+    "matching": Package(
+        ("matching/assign.py", "matching/scoring.py"),
+        ("tests/unit/matching",),
+        only=(
+            "syncbridge.matching.assign.*",
+            "syncbridge.matching.scoring.xǁScorerǁlogit__mutmut_*",
+            "syncbridge.matching.scoring.xǁScorerǁ_tf__mutmut_*",
+            "syncbridge.matching.scoring.xǁScorerǁscore__mutmut_*",
+            "syncbridge.matching.scoring.x_probability__mutmut_*",
+            "syncbridge.matching.scoring.x_explanations__mutmut_*",
+        ),
+    ),
+}
+
+STATUS_BY_EXIT_CODE = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+                       34: "skipped", 35: "suspicious", 36: "timeout", 24: "timeout",
+                       152: "timeout", 255: "timeout", -24: "timeout", 37: "caught by type check",
+                       -11: "segfault", -9: "segfault"}  # fmt: skip
+
+
+# mutmut 3.7 (the newest that accepts aws-sam-cli's click pin) reads `item._nodeid`,
+# which pytest 9 spells `nodeid`.
+LAUNCH_MUTMUT = """
+import sys
+import _pytest.nodes
+if not hasattr(_pytest.nodes.Node, "_nodeid"):
+    _pytest.nodes.Node._nodeid = property(lambda self: self.nodeid)
+from mutmut.__main__ import cli
+sys.argv[0] = "mutmut"
+cli()
+"""
+
+
+def pyproject(package: Package) -> str:
+    """The staging copy's config: mutmut's paths and pytest's, syncbridge at the top."""
+    ours = (ROOT / "pyproject.toml").read_text()
+    markers = ours.split("markers = [", 1)[1].split("]", 1)[0]
+    sources = [f"syncbridge/{s}" for s in package.sources]
+    return (
+        "[tool.pytest.ini_options]\n"
+        'pythonpath = ["."]\n'
+        'addopts = "-p no:cacheprovider -p no:randomly"\n'
+        "timeout = 120\n"
+        f"markers = [{markers}]\n"
+        'filterwarnings = ["ignore::DeprecationWarning", "ignore::UserWarning"]\n\n'
+        "[tool.mutmut]\n"
+        f"source_paths = {json.dumps(sources)}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(list(package.tests))}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        'also_copy = ["syncbridge", "syncbridge_local", "functions", "events", "template.yaml"]\n'
+    )
+
+
+def stage(name: str, package: Package) -> Path:
+    """A fresh staging folder laid out as mutmut expects (package at the top)."""
+    where = STAGING / name
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "shared" / "syncbridge", where / "syncbridge", ignore=ignore)
+    shutil.copytree(ROOT / "local" / "syncbridge_local", where / "syncbridge_local", ignore=ignore)
+    for folder in ("tests", "functions", "events"):
+        shutil.copytree(ROOT / folder, where / folder, ignore=ignore)
+    shutil.copy2(ROOT / "template.yaml", where / "template.yaml")
+    (where / "pyproject.toml").write_text(pyproject(package))
+    return where
+
+
+def run(name: str, package: Package, jobs: int) -> dict[str, object]:
+    where = stage(name, package)
+    env = {**os.environ, "PYTHONPATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"== {name}: mutating {', '.join(package.sources)} against {' '.join(package.tests)}")
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LAUNCH_MUTMUT,
+            "run",
+            "--max-children",
+            str(jobs),
+            *(package.only or ()),
+        ],
+        cwd=where,
+        env=env,
+        check=False,
+    )
+    return score(where, package)
+
+
+def score(where: Path, package: Package) -> dict[str, object]:
+    """Killed / total from mutmut's per-file results (`*.meta` in the staging folder)."""
+    statuses: dict[str, str] = {}
+    for meta in (where / "mutants").rglob("*.py.meta"):
+        for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if package.only is None or any(fnmatch(mutant, glob) for glob in package.only):
+                status = STATUS_BY_EXIT_CODE.get(code, f"exit {code}")
+                statuses[mutant] = "not checked" if code is None else status
+    counts = Counter(statuses.values())
+    # Timeouts count as killed (the mutant made the tests hang, which they noticed).
+    killed = counts["killed"] + counts["timeout"]
+    total = sum(counts.values()) - counts["skipped"]
+    return {
+        "killed": killed,
+        "total": total,
+        "score": round(100 * killed / total, 1) if total else None,
+        "counts": dict(counts),
+        "survivors": sorted(m for m, s in statuses.items() if s in ("survived", "no tests")),
+    }
+
+
+@cache
+def _functions(path: Path) -> dict[str, str]:
+    source = path.read_text()
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def diff(where: Path, mutant: str) -> str:
+    """A survivor's change as `- original | + mutant` lines (read from mutmut's output)."""
+    module, _, function = mutant.rpartition(".")
+    bodies = _functions(where / "mutants" / (module.replace(".", "/") + ".py"))
+    original = bodies.get(function.rsplit("__mutmut_", 1)[0] + "__mutmut_orig", "")
+    changed = bodies.get(function, "")
+    lines = difflib.unified_diff(
+        original.splitlines()[1:], changed.splitlines()[1:], lineterm="", n=0
+    )
+    return " | ".join(
+        line.strip() for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE", help=" | ".join(PACKAGES))
+    parser.add_argument("--list", action="store_true", help="show the packages and exit")
+    parser.add_argument("--rescore", action="store_true", help="score the last run, run nothing")
+    parser.add_argument("--diffs", action="store_true", help="show each survivor's change")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, package in PACKAGES.items():
+            print(f"{name}: {' '.join(package.sources)} <- {' '.join(package.tests)}")
+        return 0
+    unknown = [name for name in args.packages if name not in PACKAGES]
+    if unknown:
+        parser.error(f"unknown package(s) {unknown}: choose from {', '.join(PACKAGES)}")
+    jobs = int(os.environ.get("MUTATION_JOBS", "1"))
+    summary_path = STAGING / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    for name in args.packages or list(PACKAGES):
+        package = PACKAGES[name]
+        result = score(STAGING / name, package) if args.rescore else run(name, package, jobs)
+        summary[name] = result
+        STAGING.mkdir(parents=True, exist_ok=True)
+        summary_path.write_text(json.dumps(summary, indent=2))
+        print(
+            f"{name}: {result['killed']}/{result['total']} killed ({result['score']}%) {result['counts']}"
+        )
+        for mutant in result["survivors"]:
+            shown = f"  {diff(STAGING / name, mutant)}" if args.diffs else ""
+            print(f"  survived: {mutant}{shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
