@@ -11,11 +11,7 @@ from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
@@ -23,7 +19,8 @@ from pydantic import Json
 from syncbridge.adapters.ekos import bootstrap
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanSink, push_unit_scan
-from syncbridge.observability import logger, metrics, tracer
+from syncbridge.lambdas import DeadLetteringProcessor, sqs_consumer
+from syncbridge.observability import metrics
 from syncbridge.store.mappings import DynamoMappingRepository
 from syncbridge.store.setup import DynamoAuditLog
 
@@ -32,7 +29,7 @@ class ScanRecord(SqsRecordModel):
     body: Json[UnitScanMessage]  # type: ignore[assignment]
 
 
-processor = BatchProcessor(event_type=EventType.SQS, model=ScanRecord)
+processor = DeadLetteringProcessor(event_type=EventType.SQS, model=ScanRecord)
 
 
 @cache
@@ -60,10 +57,8 @@ def record_handler(record: ScanRecord) -> str:
     return outcome
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+consume = sqs_consumer(record_handler, processor)
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    return consume(event, context)
