@@ -6,6 +6,8 @@
 - `ActiveConnectionDirectory`: every active connection, for the scheduler.
 - `SetupProgressView`: has the guided setup applied a resource type yet?
 - `SyncCursorRepository`: where the next incremental read of a connection's type starts.
+- `SyncReviewItems`: records a change event could not place, as review proposals
+  (PROPOSALS_TABLE, run `sync` of the ERP's connection).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from syncbridge import aws
+from syncbridge.domain.setup.models import Page, Proposal, proposal_scope
 from syncbridge.domain.sync.ports import ConnectionRef
 from syncbridge.store.mappings import DynamoMappingRepository, _pk
+from syncbridge.store.proposals import DynamoProposalRepository
 from syncbridge.store.setup import DynamoSetupRepository
 
 
@@ -161,3 +165,41 @@ class SyncCursorRepository(_OnConnectionsTable):
                 return False
             raise
         return True
+
+
+SYNC_RUN = "sync"
+"""The proposal run id of review items raised after the setup (one per ERP record)."""
+
+
+class SyncReviewItems:
+    """`ReviewItems` on the proposals table: `review` proposals in run `sync`."""
+
+    def __init__(self, proposals: DynamoProposalRepository | None = None) -> None:
+        self.proposals = proposals or DynamoProposalRepository()
+
+    @staticmethod
+    def scope(tenant_id: str, erp: str, resource_type: str) -> str:
+        return proposal_scope(tenant_id, erp, resource_type, SYNC_RUN)
+
+    def put(self, tenant_id: str, erp: str, resource_type: str, proposal: Proposal) -> None:
+        self.proposals.put_many(self.scope(tenant_id, erp, resource_type), [proposal])
+
+    def get(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> Proposal | None:
+        return self.proposals.get(self.scope(tenant_id, erp, resource_type), external_id)
+
+    def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None:
+        self.proposals.delete(self.scope(tenant_id, erp, resource_type), external_id)
+
+    def list(
+        self,
+        tenant_id: str,
+        erp: str,
+        resource_type: str,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        return self.proposals.list(
+            self.scope(tenant_id, erp, resource_type), "review", "", cursor, limit
+        )

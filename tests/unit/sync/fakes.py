@@ -62,6 +62,13 @@ class FakeHome:
     def get(self, tenant_id: str, kind: str, record_id: str) -> HomeRecord | None:
         return self.records.get((tenant_id, kind, record_id))
 
+    def iter_all(self, tenant_id: str, kind: str) -> Any:
+        return [
+            r
+            for (t, k, _), r in self.records.items()
+            if (t, k) == (tenant_id, kind) and not r.archived
+        ]
+
     def create(
         self, tenant_id: str, kind: str, fields: Mapping[str, Any], record_id: str | None = None
     ) -> HomeRecord:
@@ -182,3 +189,19 @@ class FakeCursorStore(FakeCursors):
             return False
         self.values[key] = updated_since
         return True
+
+
+class FakeReviews:
+    """`ReviewItems` in memory."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str, str], Any] = {}
+
+    def put(self, tenant_id: str, erp: str, resource_type: str, proposal: Any) -> None:
+        self.items[(tenant_id, erp, resource_type, proposal.external_id)] = proposal
+
+    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> Any:
+        return self.items.get((tenant_id, erp, resource_type, external_id))
+
+    def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None:
+        self.items.pop((tenant_id, erp, resource_type, external_id), None)

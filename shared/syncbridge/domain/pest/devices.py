@@ -209,7 +209,9 @@ class DeviceService:
             remaining = [s for s in latest.pending_sync if s not in done]
             try:
                 return self.devices.save(
-                    latest.model_copy(update={"pending_sync": remaining, "updated_at": self.clock()})
+                    latest.model_copy(
+                        update={"pending_sync": remaining, "updated_at": self.clock()}
+                    )
                 )
             except ConcurrentUpdate:
                 if attempt == CONCURRENT_ATTEMPTS - 1:

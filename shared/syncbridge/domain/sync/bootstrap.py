@@ -13,9 +13,15 @@ from contextlib import AbstractContextManager
 from syncbridge.adapters.ekos import bootstrap as ekos_bootstrap
 from syncbridge.adapters.ekos.client import EkosClient
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
+from syncbridge.domain.setup.ports import Matcher
 from syncbridge.domain.sync.models import SyncCommand
 from syncbridge.store.setup import DynamoAuditLog
-from syncbridge.store.sync import EventMappingRepository, SetupProgressView, SyncCursorRepository
+from syncbridge.store.sync import (
+    EventMappingRepository,
+    SetupProgressView,
+    SyncCursorRepository,
+    SyncReviewItems,
+)
 
 
 def event_mappings() -> EventMappingRepository:
@@ -32,6 +38,17 @@ def setup_progress() -> SetupProgressView:
 
 def audit_log() -> DynamoAuditLog:
     return DynamoAuditLog()
+
+
+def matcher() -> Matcher:
+    """The matching engine (or the exact-key stand-in where it does not import)."""
+    from syncbridge.domain.setup.matchers import default_matcher
+
+    return default_matcher()
+
+
+def review_items() -> SyncReviewItems:
+    return SyncReviewItems()
 
 
 def sync_cursors() -> SyncCursorRepository:

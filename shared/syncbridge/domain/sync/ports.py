@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from syncbridge.domain.mappings import Mappings
+from syncbridge.domain.setup.models import Proposal
 
 
 class FifoQueue(Protocol):
@@ -26,6 +27,10 @@ class MessageQueue(Protocol):
 
 class EventMappings(Mappings, Protocol):
     """The mappings the change-event applier reads and the version it advances."""
+
+    def internal_ids(self, tenant_id: str, erp: str, resource_type: str) -> set[str]:
+        """Every home id mapped for this type (a new ERP record may not take one)."""
+        ...
 
     def source_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
@@ -44,6 +49,19 @@ class EventMappings(Mappings, Protocol):
     ) -> bool:
         """Store `version` iff it is newer than the stored one (conditional write)."""
         ...
+
+
+class ReviewItems(Protocol):
+    """Records a change event could not place on its own, waiting for a person (shown on
+    the review page beside the setup's proposals; one item per ERP record)."""
+
+    def put(self, tenant_id: str, erp: str, resource_type: str, proposal: Proposal) -> None: ...
+
+    def get(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> Proposal | None: ...
+
+    def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None: ...
 
 
 class ScanMappings(Protocol):
