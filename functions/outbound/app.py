@@ -21,8 +21,8 @@ from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanSink, push_unit_scan
 from syncbridge.lambdas import DeadLetteringProcessor, sqs_consumer
 from syncbridge.observability import metrics
+from syncbridge.store.audit import DynamoAuditTrail
 from syncbridge.store.mappings import DynamoMappingRepository
-from syncbridge.store.setup import DynamoAuditLog
 
 
 class ScanRecord(SqsRecordModel):
@@ -38,8 +38,8 @@ def mappings() -> DynamoMappingRepository:
 
 
 @cache
-def audit() -> DynamoAuditLog:
-    return DynamoAuditLog()
+def audit() -> DynamoAuditTrail:
+    return DynamoAuditTrail()
 
 
 def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:

@@ -1,5 +1,7 @@
 """DynamoDB/SQS side of the guided setup: progress per type, audit entries, queues.
 
+The audit trail lives in `store.audit`.
+
 Setup table layout (one partition per tenant, `TENANT#<tenant>#SETUP`):
 - sk `CONN#<connection>#HEAD`: the setup (erp, run id, status, started/completed at);
 - sk `CONN#<connection>#TYPE#<type>`: one resource type's status, counters and counts.
@@ -9,10 +11,6 @@ State changes are conditional updates on `status`, so each step happens once.
 
 from __future__ import annotations
 
-import json
-import os
-import time
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -252,37 +250,6 @@ class DynamoSetupRepository:
                 return False
             raise
         return True
-
-
-class DynamoAuditLog:
-    """Append-only audit entries in `AUDIT_TABLE`, kept `AUDIT_RETENTION_DAYS` (TTL).
-
-    The sort key is the entry's deterministic id, so a replayed apply rewrites the same
-    entries instead of adding new ones.
-    """
-
-    def __init__(self, table: Any | None = None, retention_days: int | None = None) -> None:
-        self._table = table
-        self.retention_days = retention_days or int(os.environ.get("AUDIT_RETENTION_DAYS", "400"))
-
-    @property
-    def table(self) -> Any:
-        # Resolved on every use, never cached: a warm process may switch stacks (tests).
-        return self._table if self._table is not None else aws.table("AUDIT_TABLE")
-
-    def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
-        expires_at = int(time.time()) + self.retention_days * 86400
-        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for entry in entries:
-                batch.put_item(
-                    Item={
-                        "pk": f"TENANT#{tenant_id}#AUDIT",
-                        "sk": str(entry["entry_id"]),
-                        "tenant_id": tenant_id,
-                        "entry_json": json.dumps(dict(entry), default=str),
-                        "expires_at": expires_at,
-                    }
-                )
 
 
 class SqsQueue:

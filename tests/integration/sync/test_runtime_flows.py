@@ -195,5 +195,5 @@ def test_unit_scans_reach_ekos_once_and_invalid_ones_are_audited(local_runtime: 
     assert sum(rt.queue_counts("OutboundDLQ").values()) == 0
     with rt.env_of("OutboundFunction"):
         audit = rt.client("dynamodb").scan(TableName=rt.table_name("AuditTable"))["Items"]
-    rejected = [i for i in audit if i["sk"]["S"] == "SCAN#ekos#scan-ghost"]
+    rejected = [i for i in audit if i.get("entry_id", {}).get("S") == "SCAN#ekos#scan-ghost"]
     assert rejected and "product_batch_id" in rejected[0]["entry_json"]["S"]

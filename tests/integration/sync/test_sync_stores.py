@@ -13,7 +13,7 @@ from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.sync.events import apply_erp_event
 from syncbridge.domain.sync.intake import accept_erp_event
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent
-from syncbridge.store.setup import DynamoAuditLog
+from syncbridge.store.audit import DynamoAuditTrail as DynamoAuditLog
 from syncbridge.store.sync import (
     ActiveConnectionDirectory,
     EventMappingRepository,

@@ -94,15 +94,16 @@ def review_service() -> ReviewService:
 
 
 def apply_service() -> ApplyService:
+    from syncbridge.store.audit import DynamoAuditTrail
     from syncbridge.store.mappings import DynamoMappingRepository
     from syncbridge.store.proposals import DynamoProposalRepository
-    from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository, SqsQueue
+    from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
 
     return ApplyService(
         setups=DynamoSetupRepository(),
         proposals=DynamoProposalRepository(),
         home=_home(),
         mappings=DynamoMappingRepository(),
-        audit=DynamoAuditLog(),
+        audit=DynamoAuditTrail(),
         import_queue=SqsQueue("IMPORT_QUEUE_URL"),
     )

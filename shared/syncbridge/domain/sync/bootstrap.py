@@ -15,7 +15,7 @@ from syncbridge.adapters.ekos.client import EkosClient
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.setup.ports import Matcher
 from syncbridge.domain.sync.models import SyncCommand
-from syncbridge.store.setup import DynamoAuditLog
+from syncbridge.store.audit import DynamoAuditTrail
 from syncbridge.store.sync import (
     EventMappingRepository,
     SetupProgressView,
@@ -36,8 +36,8 @@ def setup_progress() -> SetupProgressView:
     return SetupProgressView()
 
 
-def audit_log() -> DynamoAuditLog:
-    return DynamoAuditLog()
+def audit_log() -> DynamoAuditTrail:
+    return DynamoAuditTrail()
 
 
 def matcher() -> Matcher:
