@@ -162,26 +162,49 @@ class DynamoSetupRepository:
         now: int,
         lease_seconds: int,
     ) -> bool:
-        try:
+        key = {"pk": _pk(tenant_id), "sk": _type_sk(connection_id, resource_type)}
+        try:  # resume: an importing type whose lease ran out keeps its counters and cursor
             self.table.update_item(
-                Key={"pk": _pk(tenant_id), "sk": _type_sk(connection_id, resource_type)},
+                Key=key,
+                UpdateExpression="SET lease_until = :lease, updated_at = :at ADD attempts :one",
+                ConditionExpression="run_id = :run AND #s = :importing AND lease_until < :now",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":importing": "importing",
+                    ":run": run_id,
+                    ":lease": now + lease_seconds,
+                    ":now": now,
+                    ":at": _now(),
+                    ":one": 1,
+                },
+            )
+            return True
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+        try:  # a fresh start: counters, cursor and attempts from zero
+            self.table.update_item(
+                Key=key,
                 UpdateExpression=(
                     "SET #s = :importing, run_id = :run, resource_type = :rt, pages = :zero,"
-                    " #records = :zero, lease_until = :lease, updated_at = :at, #err = :empty"
+                    " #records = :zero, lease_until = :lease, updated_at = :at, #err = :empty,"
+                    " #cursor = :empty, attempts = :one"
                 ),
-                ConditionExpression=(
-                    "attribute_not_exists(#s) OR run_id <> :run OR #s = :pending"
-                    " OR (#s = :importing AND lease_until < :now)"
-                ),
-                ExpressionAttributeNames={"#s": "status", "#records": "records", "#err": "error"},
+                ConditionExpression="attribute_not_exists(#s) OR run_id <> :run OR #s = :pending",
+                ExpressionAttributeNames={
+                    "#s": "status",
+                    "#records": "records",
+                    "#err": "error",
+                    "#cursor": "cursor",
+                },
                 ExpressionAttributeValues={
                     ":importing": "importing",
                     ":pending": "pending",
                     ":run": run_id,
                     ":rt": resource_type,
                     ":zero": 0,
+                    ":one": 1,
                     ":lease": now + lease_seconds,
-                    ":now": now,
                     ":at": _now(),
                     ":empty": "",
                 },
@@ -193,13 +216,26 @@ class DynamoSetupRepository:
         return True
 
     def add_progress(
-        self, tenant_id: str, connection_id: str, resource_type: str, pages: int, records: int
+        self,
+        tenant_id: str,
+        connection_id: str,
+        resource_type: str,
+        pages: int,
+        records: int,
+        cursor: str | None = None,
     ) -> None:
+        names = {"#records": "records"}
+        values: dict[str, Any] = {":p": pages, ":r": records, ":at": _now()}
+        sets = "updated_at = :at"
+        if cursor is not None:
+            names["#cursor"] = "cursor"
+            values[":c"] = cursor
+            sets += ", #cursor = :c"
         self.table.update_item(
             Key={"pk": _pk(tenant_id), "sk": _type_sk(connection_id, resource_type)},
-            UpdateExpression="ADD pages :p, #records :r SET updated_at = :at",
-            ExpressionAttributeNames={"#records": "records"},
-            ExpressionAttributeValues={":p": pages, ":r": records, ":at": _now()},
+            UpdateExpression=f"ADD pages :p, #records :r SET {sets}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
     def transition(

@@ -1,8 +1,10 @@
-"""The per-type state machine of a guided setup.
+r"""The per-type state machine of a guided setup.
 
     pending -> importing -> matching -> awaiting_review -> applying -> done
-                  ^  |  (a crashed import is retried once its lease ran out)
-                  +--+
+                  ^  |  \  (a crashed import resumes from its cursor once its lease ran out)
+                  +--+   failed  (attempts used up: visible, with the reason, until a
+                  ^          |    person retries: failed -> importing, from the cursor)
+                  +----------+
 
 Every step happens once: repositories apply a transition only when the stored status is
 one the transition allows (a conditional write), so a redelivered message finds the type
@@ -17,7 +19,8 @@ from .models import TypeStatus
 
 TRANSITIONS: dict[TypeStatus, frozenset[TypeStatus]] = {
     "pending": frozenset({"importing"}),
-    "importing": frozenset({"importing", "matching"}),
+    "importing": frozenset({"importing", "matching", "failed"}),
+    "failed": frozenset({"importing"}),
     "matching": frozenset({"awaiting_review"}),
     "awaiting_review": frozenset({"applying"}),
     "applying": frozenset({"done"}),
@@ -26,6 +29,7 @@ TRANSITIONS: dict[TypeStatus, frozenset[TypeStatus]] = {
 ORDER: tuple[TypeStatus, ...] = (
     "pending",
     "importing",
+    "failed",
     "matching",
     "awaiting_review",
     "applying",
