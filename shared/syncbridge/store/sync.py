@@ -6,13 +6,16 @@
 - `ActiveConnectionDirectory`: every active connection, for the scheduler.
 - `SetupProgressView`: has the guided setup applied a resource type yet?
 - `SyncCursorRepository`: where the next incremental read of a connection's type starts.
+- `SyncRunRepository`: the history of sync runs (counts per chunk added atomically).
 - `SyncReviewItems`: records a change event could not place, as review proposals
   (PROPOSALS_TABLE, run `sync` of the ERP's connection).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr
@@ -21,7 +24,9 @@ from pydantic import BaseModel
 
 from syncbridge import aws
 from syncbridge.domain.setup.models import Page, Proposal, proposal_scope
+from syncbridge.domain.sync.models import SyncCommand
 from syncbridge.domain.sync.ports import ConnectionRef
+from syncbridge.domain.sync.pull import SyncReport
 from syncbridge.store.mappings import DynamoMappingRepository, _pk
 from syncbridge.store.proposals import DynamoProposalRepository
 from syncbridge.store.setup import DynamoSetupRepository
@@ -83,6 +88,50 @@ class EventMappingRepository(DynamoMappingRepository):
                 return False
             raise
         return True
+
+    def mark_seen(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, run_id: str
+    ) -> None:
+        try:
+            self.table.update_item(
+                Key={"pk": _pk(tenant_id, erp, resource_type), "sk": f"EXT#{external_id}"},
+                UpdateExpression="SET reconciled_run = :r",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":r": run_id},
+            )
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
+
+    def page_mapped(
+        self, tenant_id: str, erp: str, resource_type: str, after: str | None, limit: int
+    ) -> tuple[list[tuple[str, str, str, str]], str | None]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND sk > :after",
+            "ExpressionAttributeValues": {
+                ":pk": _pk(tenant_id, erp, resource_type),
+                ":after": f"EXT#{after}" if after is not None else "EXT#",
+            },
+            "ProjectionExpression": "external_id, internal_id, reconciled_run, updated_at",
+            "ConsistentRead": True,
+        }
+        rows: list[tuple[str, str, str, str]] = []
+        while len(rows) < limit:
+            kwargs["Limit"] = min(1000, limit - len(rows))
+            page = self.table.query(**kwargs)
+            rows += [
+                (
+                    i["external_id"],
+                    i["internal_id"],
+                    i.get("reconciled_run", ""),
+                    i.get("updated_at", ""),
+                )
+                for i in page.get("Items", [])
+            ]
+            if "LastEvaluatedKey" not in page:
+                return rows, None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return rows, rows[-1][0] if rows else None
 
 
 class _OnConnectionsTable:
@@ -203,3 +252,98 @@ class SyncReviewItems:
         return self.proposals.list(
             self.scope(tenant_id, erp, resource_type), "review", "", cursor, limit
         )
+
+
+RUN_RETENTION_SECONDS = 90 * 86400
+
+
+class SyncRunRepository(_OnConnectionsTable):
+    """`SyncRuns`: one item per run and type beside the connection (sk
+    `RUN#<conn>#<started at>#<action>#<type>`), chunk counts added atomically, kept 90 days."""
+
+    @staticmethod
+    def _key(command: SyncCommand) -> dict[str, str]:
+        return {
+            "pk": f"TENANT#{command.tenant_id}#CONNECTIONS",
+            "sk": (
+                f"RUN#{command.connection_id}#{command.started_at or command.run_id}"
+                f"#{command.action}#{command.resource_type}"
+            ),
+        }
+
+    def record(self, command: SyncCommand, report: SyncReport, finished: bool) -> None:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        names = {"#s": "status"}
+        values: dict[str, Any] = {
+            ":s": "done" if finished else "running",
+            ":now": now,
+            ":run": command.run_id,
+            ":action": command.action,
+            ":rt": command.resource_type,
+            ":conn": command.connection_id,
+            ":started": command.started_at or now,
+            ":chunks": 1,
+            ":read": report.read,
+            ":exp": int(time.time()) + RUN_RETENTION_SECONDS,
+        }
+        adds = ["chunks :chunks", "#read :read"]
+        names["#read"] = "read"
+        for group in ("outcomes", "drift"):
+            for i, (name, count) in enumerate(getattr(report, group).items()):
+                names[f"#{group[0]}{i}"] = f"{group}_{name}"
+                values[f":{group[0]}{i}"] = count
+                adds.append(f"#{group[0]}{i} :{group[0]}{i}")
+        sets = [
+            "#s = :s",
+            "updated_at = :now",
+            "run_id = :run",
+            "sync_action = :action",
+            "resource_type = :rt",
+            "connection_id = :conn",
+            "started_at = if_not_exists(started_at, :started)",
+            "expires_at = :exp",
+        ]
+        if finished:
+            sets.append("finished_at = :now")
+        if report.cursor:
+            sets.append("last_cursor = :cursor")
+            values[":cursor"] = report.cursor
+        self.table.update_item(
+            Key=self._key(command),
+            UpdateExpression="SET " + ", ".join(sets) + " ADD " + ", ".join(adds),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def recent(self, tenant_id: str, connection_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest runs of a connection (one row per run and type), newest first."""
+        page = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": f"TENANT#{tenant_id}#CONNECTIONS",
+                ":prefix": f"RUN#{connection_id}#",
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        out = []
+        for item in page.get("Items", []):
+            row: dict[str, Any] = {
+                "run_id": item.get("run_id"),
+                "action": item.get("sync_action"),
+                "resource_type": item.get("resource_type"),
+                "status": item.get("status"),
+                "started_at": item.get("started_at"),
+                "finished_at": item.get("finished_at"),
+                "chunks": int(item.get("chunks", 0)),
+                "read": int(item.get("read", 0)),
+                "cursor": item.get("last_cursor"),
+                "outcomes": {},
+                "drift": {},
+            }
+            for name, value in item.items():
+                for group in ("outcomes", "drift"):
+                    if name.startswith(group + "_"):
+                        row[group][name[len(group) + 1 :]] = int(value)
+            out.append(row)
+        return out

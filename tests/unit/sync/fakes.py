@@ -53,6 +53,27 @@ class FakeMappings(SetupFakeMappings):
                 return ext
         return None
 
+    seen: dict[Key, str]
+
+    def mark_seen(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, run_id: str
+    ) -> None:
+        if self.get(tenant_id, erp, resource_type, external_id) is not None:
+            self.__dict__.setdefault("seen", {})[(tenant_id, erp, resource_type, external_id)] = (
+                run_id
+            )
+
+    def page_mapped(
+        self, tenant_id: str, erp: str, resource_type: str, after: str | None, limit: int
+    ) -> tuple[list[tuple[str, str, str, str]], str | None]:
+        seen = self.__dict__.get("seen", {})
+        rows = sorted(
+            (ext, iid, seen.get((tenant_id, erp, resource_type, ext), ""), "")
+            for ext, iid in self.external_to_internal(tenant_id, erp, resource_type).items()
+            if after is None or ext > after
+        )
+        return rows[:limit], (rows[limit - 1][0] if len(rows) > limit else None)
+
 
 class FakeHome:
     def __init__(self) -> None:

@@ -20,7 +20,9 @@ class FakeSource:
         self.records = [Product.model_validate(r) for r in records]
         self.asked: list[str | None] = []
 
-    def iter_pages(self, resource: str, updated_since: str | None = None) -> Iterator[Page]:
+    def iter_pages(
+        self, resource: str, updated_since: str | None = None, *, cursor: str | None = None
+    ) -> Iterator[Page]:
         self.asked.append(updated_since)
         chosen = [
             r
@@ -28,8 +30,13 @@ class FakeSource:
             if updated_since is None
             or r.updated_at.isoformat() >= updated_since.replace("Z", "+00:00")
         ]
-        for i in range(0, len(chosen), 2):
-            yield Page(resource=resource, records=chosen[i : i + 2])
+        for i in range(int(cursor or 0), len(chosen), 2):
+            more = i + 2 < len(chosen)
+            yield Page(
+                resource=resource,
+                records=chosen[i : i + 2],
+                next_cursor=str(i + 2) if more else None,
+            )
 
 
 def product(pid: str, name: str, at: str, deleted: bool = False) -> dict[str, Any]:
@@ -117,8 +124,76 @@ def test_message_entry_point_parses_the_queue_body(
     monkeypatch.setattr(bootstrap, "setup_progress", lambda: FakeSetupProgress({"products"}))
     monkeypatch.setattr(bootstrap, "sync_cursors", FakeCursorStore)
     monkeypatch.setattr(bootstrap, "audit_log", lambda: None)
+    monkeypatch.setattr(bootstrap, "matcher", lambda: None)
+    monkeypatch.setattr(bootstrap, "review_items", lambda: None)
+    monkeypatch.setattr(bootstrap, "sync_queue", lambda: None)
+    monkeypatch.setattr(bootstrap, "sync_runs", lambda: None)
     source = FakeSource([product("p-3", "Via message", "2026-03-01T10:00:00Z")])
     report = run_sync_message(
         command().model_dump_json(), client_for=lambda _c: nullcontext(source)
     )
     assert report.outcomes == {"updated": 1}
+
+
+class Runs:
+    def __init__(self) -> None:
+        self.chunks: list[tuple[str, int, bool, dict[str, int]]] = []
+
+    def record(self, command: SyncCommand, report: Any, finished: bool) -> None:
+        self.chunks.append((command.phase, command.chunk, finished, dict(report.drift)))
+
+
+def test_reconcile_runs_in_chunks_and_reports_drift_on_both_sides(world: Any) -> None:
+    from syncbridge.domain.setup.matchers import ExactKeyMatcher
+    from tests.unit.sync.fakes import FakeAudit, FakeQueue, FakeReviews
+
+    mappings, home = world
+    # the ERP already holds p-1 (unchanged), p-2 (edited at home since) and a new p-5;
+    # p-3 is gone from the ERP; the home platform also has a record no ERP record maps to
+    for pid in ("p-1", "p-2"):
+        mappings.advance_version(
+            "tenant-a", "ekos", "products", pid, "2026-03-01T10:00:00.000000Z", "setup"
+        )
+        home.update(
+            "tenant-a", "products", f"home-{pid}", {"name": pid, "sku": pid.upper(), "active": True}
+        )
+    home.update(
+        "tenant-a", "products", "home-p-2", {"name": "Edited at home", "sku": "P-2", "active": True}
+    )
+    home.create("tenant-a", "products", {"name": "Only here"}, record_id="home-only")
+    source = FakeSource(
+        [
+            product("p-1", "p-1", "2026-03-01T10:00:00Z"),
+            product("p-2", "p-2", "2026-03-01T10:00:00Z"),
+            product("p-5", "New in the ERP", "2026-03-01T11:00:00Z"),
+        ]
+    )
+    queue, runs, audit = FakeQueue(), Runs(), FakeAudit()
+    ports: dict[str, Any] = {
+        "setup": FakeSetupProgress({"products"}),
+        "audit": audit,
+        "matcher": ExactKeyMatcher(),
+        "reviews": FakeReviews(),
+        "queue": queue,
+        "runs": runs,
+        "pages_per_chunk": 1,
+    }
+    next_command = command("reconcile", since=None)
+    reports = []
+    while next_command is not None:  # what the importer does with each continuation
+        reports.append(run_sync_command(next_command, source, mappings, home, **ports))
+        next_command = queue.messages.pop(0) if queue.messages else None
+    # two ERP pages (2 + 1 records) -> two chunks, then the home phase
+    assert [r.phase for r in reports] == ["erp", "erp", "home"]
+    assert [c[2] for c in runs.chunks] == [False, False, True]
+    drift: dict[str, int] = {}
+    for r in reports:
+        for k, v in r.drift.items():
+            drift[k] = drift.get(k, 0) + v
+    assert drift == {"home_changed": 1, "missing_in_erp": 1, "home_only": 1}
+    # the home-side edit is kept and audited with both values
+    assert home.get("tenant-a", "products", "home-p-2").fields["name"] == "Edited at home"
+    [entry] = [e for e in audit.entries.values() if e.get("drift") == "home_changed"]
+    assert entry["before"] == {"name": "p-2"} and entry["after"] == {"name": "Edited at home"}
+    assert home.get("tenant-a", "products", "home-p-3").archived
+    assert mappings.get("tenant-a", "ekos", "products", "p-5") is not None

@@ -16,11 +16,13 @@ from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.setup.ports import Matcher
 from syncbridge.domain.sync.models import SyncCommand
 from syncbridge.store.audit import DynamoAuditTrail
+from syncbridge.store.setup import SqsQueue
 from syncbridge.store.sync import (
     EventMappingRepository,
     SetupProgressView,
     SyncCursorRepository,
     SyncReviewItems,
+    SyncRunRepository,
 )
 
 
@@ -49,6 +51,15 @@ def matcher() -> Matcher:
 
 def review_items() -> SyncReviewItems:
     return SyncReviewItems()
+
+
+def sync_queue() -> SqsQueue:
+    """Where a sync chunk sends its continuation (the importer's queue)."""
+    return SqsQueue("IMPORT_QUEUE_URL")
+
+
+def sync_runs() -> SyncRunRepository:
+    return SyncRunRepository()
 
 
 def sync_cursors() -> SyncCursorRepository:

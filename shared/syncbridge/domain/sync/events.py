@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from syncbridge.adapters.home import HomePlatform, HomeRecordNotFound
 from syncbridge.domain.errors import Conflict
+from syncbridge.domain.mappings import Mappings
 from syncbridge.domain.setup.applier import home_id_for
 from syncbridge.domain.setup.models import PROFILE_BY_TYPE, Proposal, Resolution
 from syncbridge.domain.setup.ports import Matcher
@@ -116,7 +117,7 @@ def apply_erp_event(
             home.archive(tenant, rtype, internal_id)  # type: ignore[arg-type]
         outcome = "archived"
     else:
-        fields = _home_fields(queued, mappings)
+        fields = erp_home_fields(queued, mappings)
         after = fields
         if internal_id is None:
             if setup is not None and not setup.type_done(tenant, erp, rtype):
@@ -217,7 +218,8 @@ def _place_unmapped(
     return internal_id, "created", None
 
 
-def _home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str, Any]:
+def erp_home_fields(queued: QueuedErpEvent, mappings: Mappings) -> dict[str, Any]:
+    """The home-shaped fields of the event's record (a batch's product mapped first)."""
     event = queued.event
     record = {**event.data, "id": event.resource_id}
     product_ids: dict[str, str] = {}

@@ -82,11 +82,14 @@ SyncAction = Literal["incremental_sync", "reconcile"]
 
 
 class ScheduleTick(BaseModel):
-    """What EventBridge Scheduler sends the scheduler function."""
+    """What EventBridge Scheduler sends the scheduler function: a connection's own schedule
+    names it; without one, every active connection is planned."""
 
     model_config = ConfigDict(extra="ignore")
 
     action: SyncAction
+    tenant_id: str | None = None
+    connection_id: str | None = None
 
 
 class SyncCommand(BaseModel):
@@ -104,3 +107,8 @@ class SyncCommand(BaseModel):
     resource_type: ResourceType
     run_id: str
     updated_since: str | None = None
+    started_at: str = Field(default="", description="when the tick planned the run (UTC)")
+    phase: Literal["erp", "home"] = "erp"
+    cursor: str | None = Field(default=None, description="ERP cursor a continuation resumes at")
+    after: str | None = Field(default=None, description="last external id the home phase did")
+    chunk: int = Field(default=0, ge=0)
