@@ -23,6 +23,7 @@ from syncbridge.lambdas import DeadLetteringProcessor, sqs_consumer
 from syncbridge.observability import metrics
 from syncbridge.store.audit import DynamoAuditTrail
 from syncbridge.store.mappings import DynamoMappingRepository
+from syncbridge.store.sync import FailedScanRepository
 
 
 class ScanRecord(SqsRecordModel):
@@ -42,6 +43,11 @@ def audit() -> DynamoAuditTrail:
     return DynamoAuditTrail()
 
 
+@cache
+def failed_scans() -> FailedScanRepository:
+    return FailedScanRepository()
+
+
 def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
     """The ERP client acting for the scan's tenant and connection (closed after use)."""
     if message.erp != "ekos":
@@ -52,7 +58,9 @@ def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
 def record_handler(record: ScanRecord) -> str:
     message = record.body
     with erp_client(message) as ekos:
-        outcome = push_unit_scan(message, mappings(), lambda _m: ekos, audit())
+        outcome = push_unit_scan(
+            message, mappings(), lambda _m: ekos, audit(), failed=failed_scans()
+        )
     metrics.add_metric(name=f"Scans_{outcome}", unit="Count", value=1)
     return outcome
 

@@ -13,6 +13,7 @@ acknowledges it: SQS's own redrive would move it with no reason at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import (
 from aws_lambda_powertools.utilities.batch.types import BatchSqsTypeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge.domain.sync.dead_letters import failure_of
+from syncbridge.domain.sync.dead_letters import describe_body, failure_of
 from syncbridge.observability import logger, metrics, tracer
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -84,7 +85,43 @@ class _DeadLettering:
             return False
         logger.error("record dead-lettered", extra={**log, "dead_letter_id": dead_id})
         metrics.add_metric(name="DeadLettered", unit="Count", value=1)
+        _audit_dead_letter(raw, reason, detail, attempt, dead_id)
         return True
+
+
+def _audit_dead_letter(
+    raw: dict[str, Any], reason: str, detail: str, attempt: int, dead_id: str
+) -> None:
+    """The tenant's audit trail says a message of theirs was dead-lettered, and why (the
+    sync status lists it among the recent errors)."""
+    kind, tenant = describe_body(raw.get("body", ""))
+    if not tenant:
+        return
+    try:
+        body = json.loads(raw.get("body", ""))
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        from syncbridge.store.audit import DynamoAuditTrail
+
+        DynamoAuditTrail().record(
+            tenant,
+            [
+                {
+                    "entry_id": f"DLQ#{raw.get('messageId')}",
+                    "actor": "sync-bridge",
+                    "source": str(raw.get("eventSourceARN", "")).rsplit(":", 1)[-1],
+                    "action": "dead_lettered",
+                    "message_type": kind,
+                    "resource_type": event.get("resource_type") or body.get("resource_type"),
+                    "external_id": event.get("resource_id") or body.get("scan_id"),
+                    "reason": reason,
+                    "detail": detail,
+                    "attempts": attempt,
+                    "dead_letter_id": dead_id,
+                }
+            ],
+        )
+    except Exception:  # the DLQ already holds it with the reason; the audit is a copy
+        logger.exception("dead letter not audited", extra={"reason": reason})
 
 
 class DeadLetteringProcessor(_DeadLettering, BatchProcessor):

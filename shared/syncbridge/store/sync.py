@@ -6,6 +6,7 @@
 - `ActiveConnectionDirectory`: every active connection, for the scheduler.
 - `SetupProgressView`: has the guided setup applied a resource type yet?
 - `SyncCursorRepository`: where the next incremental read of a connection's type starts.
+- `FailedScanRepository`: unit scans the ERP refused, until a retry goes through.
 - `SyncRunRepository`: the history of sync runs (counts per chunk added atomically).
 - `SyncReviewItems`: records a change event could not place, as review proposals
   (PROPOSALS_TABLE, run `sync` of the ERP's connection).
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -347,3 +349,60 @@ class SyncRunRepository(_OnConnectionsTable):
                         row[group][name[len(group) + 1 :]] = int(value)
             out.append(row)
         return out
+
+
+class FailedScanRepository(_OnConnectionsTable):
+    """`FailedScans` beside the connection (sk `SCANFAIL#<erp>#<scan id>`, kept 90 days)."""
+
+    @staticmethod
+    def _key(tenant_id: str, erp: str, scan_id: str) -> dict[str, str]:
+        return {"pk": f"TENANT#{tenant_id}#CONNECTIONS", "sk": f"SCANFAIL#{erp}#{scan_id}"}
+
+    def record(
+        self, message: Any, status: int, errors: list[dict[str, str]], audit_ref: str
+    ) -> None:
+        self.table.put_item(
+            Item={
+                **self._key(message.tenant_id, message.erp, message.scan_id),
+                "scan_id": message.scan_id,
+                "erp": message.erp,
+                "status": status,
+                "errors_json": json.dumps(errors),
+                "message_json": message.model_dump_json(),
+                "failed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "attempt": message.attempt,
+                "audit_ref": audit_ref,
+                "expires_at": int(time.time()) + RUN_RETENTION_SECONDS,
+            }
+        )
+
+    def resolve(self, tenant_id: str, erp: str, scan_id: str) -> None:
+        self.table.delete_item(Key=self._key(tenant_id, erp, scan_id))
+
+    @staticmethod
+    def _row(item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "scan_id": item["scan_id"],
+            "erp": item["erp"],
+            "status": int(item["status"]),
+            "errors": json.loads(item.get("errors_json") or "[]"),
+            "failed_at": item.get("failed_at", ""),
+            "attempt": int(item.get("attempt", 0)),
+            "audit_ref": item.get("audit_ref", ""),
+            "message": json.loads(item["message_json"]),
+        }
+
+    def get(self, tenant_id: str, erp: str, scan_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key=self._key(tenant_id, erp, scan_id), ConsistentRead=True)
+        return self._row(item["Item"]) if "Item" in item else None
+
+    def list(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        page = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": f"TENANT#{tenant_id}#CONNECTIONS",
+                ":prefix": "SCANFAIL#",
+            },
+            Limit=limit,
+        )
+        return [self._row(i) for i in page.get("Items", [])]

@@ -226,3 +226,32 @@ class FakeReviews:
 
     def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None:
         self.items.pop((tenant_id, erp, resource_type, external_id), None)
+
+
+class FakeFailedScans:
+    """`FailedScans` in memory."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def record(
+        self, message: Any, status: int, errors: list[dict[str, str]], audit_ref: str
+    ) -> None:
+        self.rows[(message.tenant_id, message.erp, message.scan_id)] = {
+            "scan_id": message.scan_id,
+            "erp": message.erp,
+            "status": status,
+            "errors": errors,
+            "attempt": message.attempt,
+            "audit_ref": audit_ref,
+            "message": message.model_dump(mode="json"),
+        }
+
+    def resolve(self, tenant_id: str, erp: str, scan_id: str) -> None:
+        self.rows.pop((tenant_id, erp, scan_id), None)
+
+    def get(self, tenant_id: str, erp: str, scan_id: str) -> dict[str, Any] | None:
+        return self.rows.get((tenant_id, erp, scan_id))
+
+    def list(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return [r for (t, _, _), r in self.rows.items() if t == tenant_id][:limit]

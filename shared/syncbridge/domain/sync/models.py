@@ -76,6 +76,9 @@ class UnitScanMessage(BaseModel):
     location_id: str = Field(min_length=1, description="internal (home) location id")
     location_type: Literal["customer", "storage"]
     scanned_at: AwareDatetime
+    attempt: int = Field(
+        default=0, ge=0, description="0, then +1 per retry a person asks for after a refusal"
+    )
 
 
 SyncAction = Literal["incremental_sync", "reconcile"]

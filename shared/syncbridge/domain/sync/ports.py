@@ -64,6 +64,20 @@ class ReviewItems(Protocol):
     def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None: ...
 
 
+class FailedScans(Protocol):
+    """Scans the ERP refused (409/422): shown to the user until retried successfully."""
+
+    def record(
+        self, message: Any, status: int, errors: list[dict[str, str]], audit_ref: str
+    ) -> None: ...
+
+    def resolve(self, tenant_id: str, erp: str, scan_id: str) -> None: ...
+
+    def get(self, tenant_id: str, erp: str, scan_id: str) -> dict[str, Any] | None: ...
+
+    def list(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]: ...
+
+
 class ScanMappings(Protocol):
     def external_for(
         self, tenant_id: str, erp: str, resource_type: str, internal_id: str
