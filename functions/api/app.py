@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.api.resolver import make_resolver
-from syncbridge.api.routes import connections, events, health, setup
+from syncbridge.api.routes import connections, events, health, setup, sync
 from syncbridge.observability import logger, metrics, tracer
 
 app = make_resolver()
@@ -16,6 +16,7 @@ app.include_router(health.router)
 app.include_router(connections.router)
 app.include_router(events.router)
 app.include_router(setup.router)
+app.include_router(sync.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

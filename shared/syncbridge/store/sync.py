@@ -91,6 +91,9 @@ class EventMappingRepository(DynamoMappingRepository):
             raise
         return True
 
+    def count(self, tenant_id: str, erp: str, resource_type: str) -> int:
+        return _count(self.table, _pk(tenant_id, erp, resource_type))
+
     def mark_seen(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str, run_id: str
     ) -> None:
@@ -255,6 +258,28 @@ class SyncReviewItems:
             self.scope(tenant_id, erp, resource_type), "review", "", cursor, limit
         )
 
+    def count(self, tenant_id: str, erp: str, resource_type: str) -> int:
+        return _count(
+            self.proposals.table,
+            self.scope(tenant_id, erp, resource_type),
+        )
+
+
+def _count(table: Any, pk: str) -> int:
+    """Items under one partition key (a COUNT query: nothing but the number comes back)."""
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": pk},
+        "Select": "COUNT",
+    }
+    total = 0
+    while True:
+        page = table.query(**kwargs)
+        total += int(page.get("Count", 0))
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
 
 RUN_RETENTION_SECONDS = 90 * 86400
 
@@ -406,3 +431,22 @@ class FailedScanRepository(_OnConnectionsTable):
             Limit=limit,
         )
         return [self._row(i) for i in page.get("Items", [])]
+
+
+class SyncStatusReads:
+    """`StatusReads` over the stores above."""
+
+    def cursor(self, tenant_id: str, connection_id: str, resource_type: str) -> str | None:
+        return SyncCursorRepository().get(tenant_id, connection_id, resource_type)
+
+    def mapped_count(self, tenant_id: str, erp: str, resource_type: str) -> int:
+        return EventMappingRepository().count(tenant_id, erp, resource_type)
+
+    def review_count(self, tenant_id: str, erp: str, resource_type: str) -> int:
+        return SyncReviewItems().count(tenant_id, erp, resource_type)
+
+    def runs(self, tenant_id: str, connection_id: str, limit: int) -> list[dict[str, Any]]:
+        return SyncRunRepository().recent(tenant_id, connection_id, limit)
+
+    def failed_scans(self, tenant_id: str) -> list[dict[str, Any]]:
+        return FailedScanRepository().list(tenant_id)

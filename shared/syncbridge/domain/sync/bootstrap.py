@@ -8,7 +8,9 @@ resets), and a cached table would outlive a switch of endpoint or stack.
 
 from __future__ import annotations
 
+import os
 from contextlib import AbstractContextManager
+from typing import Any
 
 from syncbridge.adapters.ekos import bootstrap as ekos_bootstrap
 from syncbridge.adapters.ekos.client import EkosClient
@@ -71,3 +73,54 @@ def erp_source(command: SyncCommand) -> AbstractContextManager[EkosClient]:
     if command.erp != "ekos":
         raise ValueError(f"no sync source for ERP {command.erp!r}")
     return ekos_bootstrap.ekos_client(command.tenant_id, command.connection_id)
+
+
+# ---------------------------------------------------------------- what the API calls
+def sync_status(tenant_id: str) -> dict[str, Any]:
+    from syncbridge.domain.sync.status import sync_status as status
+    from syncbridge.store.connections import DynamoConnectionRepository
+    from syncbridge.store.schedules import EventBridgeSchedules
+    from syncbridge.store.sync import SyncStatusReads
+
+    return status(
+        tenant_id,
+        DynamoConnectionRepository(),
+        EventBridgeSchedules(),
+        SyncStatusReads(),
+        DynamoAuditTrail(),
+    )
+
+
+def decide_review_item(
+    tenant_id: str, erp: str, resource_type: str, external_id: str, resolution: Any, actor: str
+) -> dict[str, Any]:
+    from syncbridge.domain.sync.review import resolve_review_item
+
+    return resolve_review_item(
+        tenant_id,
+        erp,
+        resource_type,
+        external_id,
+        resolution,
+        actor,
+        review_items(),
+        event_mappings(),
+        home_platform(),
+        audit_log(),
+    )
+
+
+def failed_scans() -> Any:
+    from syncbridge.store.sync import FailedScanRepository
+
+    return FailedScanRepository()
+
+
+def outbound_queue() -> SqsQueue:
+    return SqsQueue("OUTBOUND_QUEUE_URL")
+
+
+def dead_letter_queues() -> Any:
+    from syncbridge.store.dead_letters import SqsDeadLetterQueues
+
+    return SqsDeadLetterQueues(name_prefix=os.environ.get("DEAD_LETTER_QUEUE_PREFIX", ""))
