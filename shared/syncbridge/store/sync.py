@@ -92,7 +92,31 @@ class EventMappingRepository(DynamoMappingRepository):
         return True
 
     def count(self, tenant_id: str, erp: str, resource_type: str) -> int:
-        return _count(self.table, _pk(tenant_id, erp, resource_type))
+        """Mapped records of a type (a COUNT over the `EXT#` items)."""
+        return _count(self.table, _pk(tenant_id, erp, resource_type), "EXT#")
+
+    def tombstone_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
+        item = self.table.get_item(
+            Key={"pk": _pk(tenant_id, erp, resource_type), "sk": f"TOMB#{external_id}"},
+            ConsistentRead=True,
+        ).get("Item")
+        return (item or {}).get("source_version")
+
+    def bury(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, version: str
+    ) -> None:
+        try:
+            self.table.update_item(
+                Key={"pk": _pk(tenant_id, erp, resource_type), "sk": f"TOMB#{external_id}"},
+                UpdateExpression="SET source_version = :v",
+                ConditionExpression="attribute_not_exists(source_version) OR source_version < :v",
+                ExpressionAttributeValues={":v": version},
+            )
+        except ClientError as error:
+            if not _conditional_failed(error):
+                raise
 
     def mark_seen(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str, run_id: str
@@ -112,14 +136,19 @@ class EventMappingRepository(DynamoMappingRepository):
         self, tenant_id: str, erp: str, resource_type: str, after: str | None, limit: int
     ) -> tuple[list[tuple[str, str, str, str]], str | None]:
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND sk > :after",
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :ext)",
             "ExpressionAttributeValues": {
                 ":pk": _pk(tenant_id, erp, resource_type),
-                ":after": f"EXT#{after}" if after is not None else "EXT#",
+                ":ext": "EXT#",
             },
             "ProjectionExpression": "external_id, internal_id, reconciled_run, updated_at",
             "ConsistentRead": True,
         }
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {
+                "pk": _pk(tenant_id, erp, resource_type),
+                "sk": f"EXT#{after}",
+            }
         rows: list[tuple[str, str, str, str]] = []
         while len(rows) < limit:
             kwargs["Limit"] = min(1000, limit - len(rows))
@@ -259,17 +288,14 @@ class SyncReviewItems:
         )
 
     def count(self, tenant_id: str, erp: str, resource_type: str) -> int:
-        return _count(
-            self.proposals.table,
-            self.scope(tenant_id, erp, resource_type),
-        )
+        return _count(self.proposals.table, self.scope(tenant_id, erp, resource_type), "P#review#")
 
 
-def _count(table: Any, pk: str) -> int:
+def _count(table: Any, pk: str, prefix: str = "") -> int:
     """Items under one partition key (a COUNT query: nothing but the number comes back)."""
     kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": pk},
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": pk, ":prefix": prefix},
         "Select": "COUNT",
     }
     total = 0

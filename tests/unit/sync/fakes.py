@@ -55,6 +55,18 @@ class FakeMappings(SetupFakeMappings):
 
     seen: dict[Key, str]
 
+    def tombstone_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
+        return self.__dict__.get("tombs", {}).get((tenant_id, erp, resource_type, external_id))
+
+    def bury(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, version: str
+    ) -> None:
+        tombs = self.__dict__.setdefault("tombs", {})
+        key = (tenant_id, erp, resource_type, external_id)
+        tombs[key] = max(version, tombs.get(key, version))
+
     def mark_seen(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str, run_id: str
     ) -> None:

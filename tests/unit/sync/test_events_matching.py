@@ -91,3 +91,16 @@ def test_a_batch_of_an_unmapped_product_waits(world: Any) -> None:
     # once its product is mapped, the redelivery goes through
     world["mappings"].put(TENANT, "ekos", "products", "p-404", "home-pale", "setup")
     assert apply_erp_event(batch, **world) == "created"
+
+
+def test_a_delete_that_overtakes_the_create_keeps_the_record_deleted(world: Any) -> None:
+    from datetime import timedelta
+
+    create = created("products", "p-8", name="Porter", sku="PO-8")
+    delete = created("products", "p-8")
+    delete.event.action = "deleted"
+    delete.event.occurred_at = T0 + timedelta(minutes=5)
+    assert apply_erp_event(delete, **world) == "unmapped"
+    assert apply_erp_event(create, **world) == "stale"
+    assert world["mappings"].get(TENANT, "ekos", "products", "p-8") is None
+    assert len(world["home"].iter_all(TENANT, "products")) == 2

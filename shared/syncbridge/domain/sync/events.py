@@ -102,14 +102,20 @@ def apply_erp_event(
         return "stale"
 
     internal_id = mappings.get(tenant, erp, rtype, external_id)
+    if internal_id is None:
+        buried = mappings.tombstone_version(tenant, erp, rtype, external_id)
+        if buried is not None and buried >= version:
+            logger.info("change older than the record's delete; skipped", extra=log)
+            return "stale"
     outcome: EventOutcome
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     if event.action == "deleted":
         if internal_id is None:
+            mappings.bury(tenant, erp, rtype, external_id, version)
             if reviews is not None:
                 reviews.remove(tenant, erp, rtype, external_id)  # nothing left to decide
-            logger.info("delete of an unmapped record; nothing to do", extra=log)
+            logger.info("delete of an unmapped record; remembered", extra=log)
             return "unmapped"
         with suppress(HomeRecordNotFound):  # already gone: the delete is satisfied
             current = home.get(tenant, rtype, internal_id)  # type: ignore[arg-type]

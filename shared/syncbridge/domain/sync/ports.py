@@ -32,6 +32,19 @@ class EventMappings(Mappings, Protocol):
         """Every home id mapped for this type (a new ERP record may not take one)."""
         ...
 
+    def tombstone_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
+        """The version of a delete seen for a record that was never mapped."""
+        ...
+
+    def bury(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, version: str
+    ) -> None:
+        """Remember a delete of an unmapped record, so an older create arriving late
+        (events overtake each other) does not bring it back."""
+        ...
+
     def source_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
     ) -> str | None:

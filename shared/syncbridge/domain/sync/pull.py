@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 
 from syncbridge.adapters.home import HomePlatform
 from syncbridge.domain.setup.ports import Matcher
-from syncbridge.domain.sync.events import apply_erp_event, erp_home_fields
+from syncbridge.domain.sync.events import DependencyNotMapped, apply_erp_event, erp_home_fields
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent, SyncCommand
 from syncbridge.domain.sync.ports import (
     AuditTrail,
@@ -215,7 +215,12 @@ def _erp_phase(
                 data,
                 ports.clock,
             )
-            outcome = ports.apply(queued, "reconcile" if reconcile else "pull")
+            try:
+                outcome = ports.apply(queued, "reconcile" if reconcile else "pull")
+            except DependencyNotMapped:
+                # e.g. a batch of a product not mapped yet: the next run picks it up; one
+                # such record must not fail (and finally dead-letter) the whole chunk
+                outcome = "dependency_not_mapped"
             _count(report.outcomes, outcome)
             if reconcile and not record.deleted:
                 _check_home_side(command, queued, outcome, ports, report)
@@ -253,7 +258,7 @@ def _check_home_side(
     current = ports.home.get(tenant, rtype, internal_id)  # type: ignore[arg-type]
     try:
         erp_fields = erp_home_fields(queued, ports.mappings)
-    except Exception:  # a dependency not mapped: nothing to compare yet
+    except DependencyNotMapped:  # nothing to compare yet
         return
     if current is None or current.archived:
         _drift(command, report, ports, "home_archived", external_id, internal_id, erp_fields, None)
