@@ -63,3 +63,11 @@ bench: venv
 bench-quick: venv
 	.venv/bin/pip install -q -r requirements-bench.txt
 	.venv/bin/python -m benchmarks --quick $(BENCH_ARGS)
+
+# The sync soak: 10,000 change events through the local runtime and the Ekos simulator
+# (shuffled, duplicated, 5xx, crashes); SYNC_SOAK_EVENTS=N changes the size. `make test`
+# runs the same test with 1,000 events. Figures: .artifacts/sync-soak-<n>.json
+.PHONY: test-sync-soak
+test-sync-soak: venv
+	SYNC_SOAK=1 .venv/bin/pytest -q -p no:cacheprovider -m soak tests/integration/sync/test_soak.py $(PYTEST_ARGS)
+	@cat .artifacts/sync-soak-*.json

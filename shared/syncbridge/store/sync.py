@@ -56,6 +56,19 @@ class SqsFifoQueue:
 class EventMappingRepository(DynamoMappingRepository):
     """`EventMappings`: mappings with the version of the newest change applied."""
 
+    def snapshot(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> tuple[str | None, str | None]:
+        item = (
+            self.table.get_item(
+                Key={"pk": _pk(tenant_id, erp, resource_type), "sk": f"EXT#{external_id}"},
+                ConsistentRead=True,
+                ProjectionExpression="internal_id, source_version",
+            ).get("Item")
+            or {}
+        )
+        return item.get("internal_id"), item.get("source_version")
+
     def source_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
     ) -> str | None:

@@ -28,6 +28,12 @@ class FakeMappings(SetupFakeMappings):
     ) -> str | None:
         return self.versions.get((tenant_id, erp, resource_type, external_id))
 
+    def snapshot(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> tuple[str | None, str | None]:
+        key = (tenant_id, erp, resource_type, external_id)
+        return self.get(*key), self.versions.get(key)
+
     def advance_version(
         self,
         tenant_id: str,

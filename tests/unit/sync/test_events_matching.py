@@ -104,3 +104,15 @@ def test_a_delete_that_overtakes_the_create_keeps_the_record_deleted(world: Any)
     assert apply_erp_event(create, **world) == "stale"
     assert world["mappings"].get(TENANT, "ekos", "products", "p-8") is None
     assert len(world["home"].iter_all(TENANT, "products")) == 2
+
+
+def test_a_batch_of_a_product_deleted_before_it_was_mapped_goes_without_the_link(
+    world: Any,
+) -> None:
+    gone = created("products", "p-x")
+    gone.event.action = "deleted"
+    assert apply_erp_event(gone, **world) == "unmapped"
+    batch = created("product-batches", "b-x", lot_code="LX", product_id="p-x")
+    assert apply_erp_event(batch, **world) == "created"
+    internal = world["mappings"].get(TENANT, "ekos", "product-batches", "b-x")
+    assert "product_id" not in world["home"].get(TENANT, "product-batches", internal).fields

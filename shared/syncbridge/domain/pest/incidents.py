@@ -74,6 +74,12 @@ class IncidentService(SourcesAndStores):
             result.stale = True
             result.errors["erp"] = "no inspection point snapshot yet (ERP never read)"
             return result
+        try:
+            delivered = self.deliver_pending_notes(tenant)
+        except Conflict:  # another run is delivering them right now
+            delivered = 0
+        if delivered:
+            result.summary["notes_delivered"] = delivered
         points = self.store.list_points(tenant)
         by_ref: dict[str, Point] = {}
         for point in sorted(points, key=lambda p: (not p.active, p.id)):
@@ -219,21 +225,51 @@ class IncidentService(SourcesAndStores):
             }
         )
         self.store.put_group(tenant, updated, group.version)
+        note = (
+            f"Repeated {alert.event} at {alert.created.isoformat()} (event {alert.id}); "
+            f"{updated.count} alerts so far."
+        )
+        detail = None
         try:
-            noted = self.erp.append_to_incident(
-                group.incident_id,
-                f"Repeated {alert.event} at {alert.created.isoformat()} (event {alert.id}); "
-                f"{updated.count} alerts so far.",
-            )
+            noted = self.erp.append_to_incident(group.incident_id, note)
+            if not noted:
+                detail = "grouped in Sync Bridge (ERP adapter takes no notes)"
         except SourceUnavailable:
-            noted = False  # the group record already counts it; the note is a courtesy
+            # the ERP is down: the note waits on the group and goes out on a later run
+            deferred = updated.model_copy(update={"pending_notes": [*updated.pending_notes, note]})
+            self.store.put_group(tenant, deferred, updated.version + 1)
+            detail = "grouped; the note is queued until the ERP is back"
         return AlertResult(
             alert_id=alert.id,
             outcome="grouped",
             point_id=point.id,
             incident_id=group.incident_id,
-            detail=None if noted else "grouped in Sync Bridge (ERP adapter takes no notes)",
+            detail=detail,
         )
+
+    def deliver_pending_notes(self, tenant: str) -> int:
+        """Send the notes queued while the ERP was down, oldest first; stop at the first
+        failure (still down). Returns how many went out."""
+        sent = 0
+        for group in self.store.list_groups(tenant):
+            if not group.pending_notes:
+                continue
+            delivered = 0
+            try:
+                for note in group.pending_notes:
+                    self.erp.append_to_incident(group.incident_id, note)
+                    delivered += 1
+            except SourceUnavailable:
+                pass
+            if delivered:
+                left = group.pending_notes[delivered:]
+                self.store.put_group(
+                    tenant, group.model_copy(update={"pending_notes": left}), group.version
+                )
+                sent += delivered
+            if delivered < len(group.pending_notes):
+                break
+        return sent
 
     def open_incidents(self, tenant: str) -> list[IncidentGroup]:
         return sorted(self.store.list_groups(tenant), key=lambda g: g.last_at, reverse=True)

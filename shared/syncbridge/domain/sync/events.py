@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 from syncbridge.adapters.home import HomePlatform, HomeRecordNotFound
 from syncbridge.domain.errors import Conflict
-from syncbridge.domain.mappings import Mappings
 from syncbridge.domain.setup.applier import home_id_for
 from syncbridge.domain.setup.models import PROFILE_BY_TYPE, Proposal, Resolution
 from syncbridge.domain.setup.ports import Matcher
@@ -96,12 +95,11 @@ def apply_erp_event(
     version = queued.version
     log = {"event_id": str(event.event_id), "resource_type": rtype, "event_action": event.action}
 
-    seen = mappings.source_version(tenant, erp, rtype, external_id)
+    internal_id, seen = mappings.snapshot(tenant, erp, rtype, external_id)
     if seen is not None and seen >= version:
         logger.info("erp event older than applied state; skipped", extra=log)
         return "stale"
 
-    internal_id = mappings.get(tenant, erp, rtype, external_id)
     if internal_id is None:
         buried = mappings.tombstone_version(tenant, erp, rtype, external_id)
         if buried is not None and buried >= version:
@@ -224,20 +222,26 @@ def _place_unmapped(
     return internal_id, "created", None
 
 
-def erp_home_fields(queued: QueuedErpEvent, mappings: Mappings) -> dict[str, Any]:
-    """The home-shaped fields of the event's record (a batch's product mapped first)."""
+def erp_home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str, Any]:
+    """The home-shaped fields of the event's record (a batch's product mapped first; a
+    product the ERP deleted before it was ever mapped will never be, so its batches go
+    without the link instead of waiting forever)."""
     event = queued.event
     record = {**event.data, "id": event.resource_id}
     product_ids: dict[str, str] = {}
     if event.resource_type == "product-batches" and record.get("product_id") is not None:
         erp_product = str(record["product_id"])
         mapped = mappings.get(queued.tenant_id, queued.erp, "products", erp_product)
-        if not mapped:
+        gone = not mapped and mappings.tombstone_version(
+            queued.tenant_id, queued.erp, "products", erp_product
+        )
+        if not mapped and not gone:
             raise DependencyNotMapped(
                 f"batch {event.resource_id}: its product {erp_product} is not mapped yet",
                 product_id=erp_product,
             )
-        product_ids[erp_product] = mapped
+        if mapped:
+            product_ids[erp_product] = mapped
     return home_fields(event.resource_type, from_erp(event.resource_type, record, product_ids))
 
 

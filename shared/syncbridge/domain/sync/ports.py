@@ -32,6 +32,12 @@ class EventMappings(Mappings, Protocol):
         """Every home id mapped for this type (a new ERP record may not take one)."""
         ...
 
+    def snapshot(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> tuple[str | None, str | None]:
+        """(internal id, source version) of a record in one read (None, None if unmapped)."""
+        ...
+
     def tombstone_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
     ) -> str | None:
