@@ -76,7 +76,18 @@ def test_an_uncertain_candidate_becomes_a_review_item(world: Any) -> None:
     assert world["reviews"].get(TENANT, "ekos", "products", "p-2") is None
 
 
-def test_a_record_without_any_candidate_is_created_once(world: Any) -> None:
+def test_a_record_unlike_the_unmapped_home_records_waits_for_a_person(world: Any) -> None:
+    # the home platform holds records nothing maps: it might be one of them, renamed
+    event = created("products", "p-3", name="Stout", sku="ST-3")
+    assert apply_erp_event(event, **world) == "review"
+    item = world["reviews"].get(TENANT, "ekos", "products", "p-3")
+    assert item.proposed_internal_id is None and item.resolution.action == "create"
+    assert len(world["home"].iter_all(TENANT, "products")) == 2
+
+
+def test_a_record_is_created_once_when_nothing_at_home_is_unmapped(world: Any) -> None:
+    world["mappings"].put(TENANT, "ekos", "products", "p-h", "home-hazy", "setup")
+    world["mappings"].put(TENANT, "ekos", "products", "p-p", "home-pale", "setup")
     event = created("products", "p-3", name="Stout", sku="ST-3")
     assert apply_erp_event(event, **world) == "created"
     assert apply_erp_event(event, **world) == "stale"
@@ -113,6 +124,6 @@ def test_a_batch_of_a_product_deleted_before_it_was_mapped_goes_without_the_link
     gone.event.action = "deleted"
     assert apply_erp_event(gone, **world) == "unmapped"
     batch = created("product-batches", "b-x", lot_code="LX", product_id="p-x")
-    assert apply_erp_event(batch, **world) == "created"
+    assert apply_erp_event(batch, **world) == "created"  # no unmapped batch at home
     internal = world["mappings"].get(TENANT, "ekos", "product-batches", "b-x")
     assert "product_id" not in world["home"].get(TENANT, "product-batches", internal).fields

@@ -47,10 +47,13 @@
         total += 1;
         const li = el("li", {"class": "review-item", "data-external-id": item.external_id});
         const ext = item.external || {}, home = item.internal || {};
-        li.append(el("span", {}, (LABELS[type.resource_type] || type.resource_type) + ": Ekos " +
-          item.external_id + " “" + (ext.name || ext.lot_code || "") + "” may be our “" +
-          (home.name || home.lot_code || home.id) + "” (" + Math.round(item.score * 100) + "%) "));
+        const what = (LABELS[type.resource_type] || type.resource_type) + ": Ekos " + item.external_id +
+          " “" + (ext.name || ext.lot_code || "") + "”";
+        li.append(el("span", {}, home.id
+          ? what + " may be our “" + (home.name || home.lot_code || home.id) + "” (" + Math.round(item.score * 100) + "%) "
+          : what + " matches none of our records confidently "));
         const link = el("button", {type: "button", "class": "primary"}, "Link to " + home.id);
+        link.hidden = !home.id;
         const create = el("button", {type: "button"}, "Create new");
         const decide = async (action) => {
           link.disabled = create.disabled = true;

@@ -22,6 +22,7 @@ from syncbridge.store.setup import SqsQueue
 from syncbridge.store.sync import (
     EventMappingRepository,
     SetupProgressView,
+    SqsFifoQueue,
     SyncCursorRepository,
     SyncReviewItems,
     SyncRunRepository,
@@ -58,6 +59,11 @@ def review_items() -> SyncReviewItems:
 def sync_queue() -> SqsQueue:
     """Where a sync chunk sends its continuation (the importer's queue)."""
     return SqsQueue("IMPORT_QUEUE_URL")
+
+
+def events_queue() -> SqsFifoQueue:
+    """Where a pull puts the changes it read (the applier's ordered events queue)."""
+    return SqsFifoQueue()
 
 
 def sync_runs() -> SyncRunRepository:

@@ -8,10 +8,11 @@ the two re-applies the same change on redelivery instead of losing it.
 
 A record not mapped yet waits for the guided setup of its type. After that, it goes
 through the matcher (the engine behind `domain.setup.ports.Matcher`) against the home
-records no ERP record holds yet: a confident match links to that record, an uncertain one
-becomes a review item for a person, and only a record with no candidate at all is
-created, so a `created` event for a record the home platform already holds never
-duplicates it. A batch whose product is not mapped yet raises `DependencyNotMapped`: SQS
+records no ERP record holds yet: a confident match links to that record; anything else
+becomes a review item for a person (with the engine's best candidate, if any), so a
+`created` event for a record the home platform already holds never duplicates it, even
+when its fields changed meanwhile. Only when every home record of the type is mapped
+already (nothing it could duplicate) is a new record created directly. A batch whose product is not mapped yet raises `DependencyNotMapped`: SQS
 retries it, and its last attempt is parked in the DLQ with that reason.
 
 Every change is audited with the record's fields before and after.
@@ -61,7 +62,7 @@ def apply_erp_event(
     audit: AuditTrail | None = None,
     matcher: Matcher | None = None,
     reviews: ReviewItems | None = None,
-    source: str = "event",
+    source: str | None = None,
 ) -> EventOutcome:
     """Apply `queued` unless a newer change of the same record was already applied.
 
@@ -86,6 +87,7 @@ def apply_erp_event(
         matcher = matcher or bootstrap.matcher()
         reviews = reviews or bootstrap.review_items()
     event = queued.event
+    source = source or queued.source
     tenant, erp, rtype, external_id = (
         queued.tenant_id,
         queued.erp,
@@ -164,6 +166,7 @@ def _place_unmapped(
     tenant, erp, event = queued.tenant_id, queued.erp, queued.event
     rtype, external_id = event.resource_type, event.resource_id
     candidate = None
+    unmapped: dict[str, Any] = {}
     decision = "create"
     outcome_score = 0.0
     explanation: dict[str, Any] = {}
@@ -191,7 +194,7 @@ def _place_unmapped(
         if reviews is not None:
             reviews.remove(tenant, erp, rtype, external_id)
         return candidate.id, "linked", before
-    if candidate is not None and reviews is not None:
+    if unmapped and reviews is not None:
         reviews.put(
             tenant,
             erp,
@@ -200,15 +203,23 @@ def _place_unmapped(
                 external_id=external_id,
                 decision="review",
                 score=round(outcome_score, 4),
-                proposed_internal_id=candidate.id,
+                proposed_internal_id=candidate.id if candidate else None,
                 explanation={
                     **{k: v for k, v in explanation.items() if isinstance(v, int | float | str)},
                     "occurred_at": queued.version,
                     "event_id": str(event.event_id),
                 },
                 external={"id": external_id, **fields},
-                internal={"id": candidate.id, **home_fields(rtype, candidate.fields)},
-                resolution=Resolution(action="link", internal_id=candidate.id),
+                internal=(
+                    {"id": candidate.id, **home_fields(rtype, candidate.fields)}
+                    if candidate
+                    else None
+                ),
+                resolution=(
+                    Resolution(action="link", internal_id=candidate.id)
+                    if candidate
+                    else Resolution(action="create")
+                ),
             ),
         )
         logger.info("unmapped record needs a person's decision", extra={"score": outcome_score})

@@ -47,6 +47,9 @@ class QueuedErpEvent(BaseModel):
     erp: str = Field(pattern=ERP_PATTERN)
     received_at: datetime
     event: ErpChangeEvent
+    source: Literal["event", "pull", "reconcile"] = Field(
+        default="event", description="pushed by the ERP, or read by a scheduled pull"
+    )
 
     @property
     def version(self) -> str:

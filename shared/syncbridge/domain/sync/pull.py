@@ -16,6 +16,12 @@ seen (never backwards).
   archived at home and reported `missing_in_erp`; the last chunk counts home records no
   ERP record maps to (`home_only`, reported, never touched).
 
+With an events queue (the production wiring), a pull does not write the home platform
+itself: each change goes onto the FIFO events queue in its record's group, so pushed
+events and pulled changes of one record are applied one at a time, in order, by the same
+applier (two writers racing on one record could leave the older data at home). Without
+one (tests, tools), changes are applied directly.
+
 Both run in bounded chunks (`pages_per_chunk` ERP pages, or that many mappings times the
 page size): a chunk that has more to do sends its continuation (same run id, the cursor
 or the last external id) to the queue, so no invocation outlives the Lambda timeout and a
@@ -35,10 +41,12 @@ from pydantic import BaseModel, Field
 from syncbridge.adapters.home import HomePlatform
 from syncbridge.domain.setup.ports import Matcher
 from syncbridge.domain.sync.events import DependencyNotMapped, apply_erp_event, erp_home_fields
+from syncbridge.domain.sync.intake import deduplication_id, group_id
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent, SyncCommand
 from syncbridge.domain.sync.ports import (
     AuditTrail,
     EventMappings,
+    FifoQueue,
     MessageQueue,
     ReviewItems,
     SetupProgress,
@@ -135,6 +143,7 @@ def run_sync_command(
     queue: MessageQueue | None = None,
     runs: SyncRuns | None = None,
     pages_per_chunk: int | None = None,
+    events: FifoQueue | None = None,
 ) -> SyncReport:
     """Run one chunk of `command`; without a queue the whole command runs in one go."""
     report = SyncReport(
@@ -145,6 +154,7 @@ def run_sync_command(
     )
     limit = (pages_per_chunk or PAGES_PER_CHUNK) if queue is not None else None
     ports = _Ports(mappings, home, setup, audit, matcher, reviews, clock)
+    ports.events = events
     following: SyncCommand | None
     if command.phase == "erp":
         following = _erp_phase(command, source, ports, report, cursors, limit)
@@ -152,7 +162,17 @@ def run_sync_command(
         following = _home_phase(command, ports, report, limit)
     if following is not None and queue is None:  # one go: run the rest here
         rest = run_sync_command(
-            following, source, mappings, home, setup, cursors, audit, clock, matcher, reviews
+            following,
+            source,
+            mappings,
+            home,
+            setup,
+            cursors,
+            audit,
+            clock,
+            matcher,
+            reviews,
+            events=events,
         )
         _merge(report, rest)
         following = None
@@ -175,8 +195,22 @@ class _Ports:
         self.matcher: Matcher | None = matcher
         self.reviews: ReviewItems | None = reviews
         self.clock: Callable[[], datetime] = clock
+        self.events: FifoQueue | None = None
 
     def apply(self, queued: QueuedErpEvent, source: str) -> str:
+        if self.events is not None:
+            queued = queued.model_copy(update={"source": source})
+            event = queued.event
+            self.events.send(
+                queued,
+                group_id=group_id(
+                    queued.tenant_id, queued.erp, event.resource_type, event.resource_id
+                ),
+                deduplication_id=deduplication_id(
+                    queued.tenant_id, queued.erp, str(event.event_id)
+                ),
+            )
+            return f"queued_{event.action}"
         return apply_erp_event(
             queued,
             self.mappings,
@@ -291,7 +325,7 @@ def _home_phase(
             "reconcile",
         )
         _count(report.outcomes, outcome)
-        if outcome == "archived":
+        if outcome in ("archived", "queued_deleted"):
             _drift(command, report, ports, "missing_in_erp", external_id, internal_id, None, None)
     if after is not None:
         return command.model_copy(update={"after": after, "chunk": command.chunk + 1})
@@ -406,4 +440,5 @@ def run_sync_message(
             reviews=bootstrap.review_items(),
             queue=bootstrap.sync_queue(),
             runs=bootstrap.sync_runs(),
+            events=bootstrap.events_queue(),
         )
