@@ -273,7 +273,7 @@ class CrashingApplier:
 @pytest.mark.parametrize(
     "n",
     [
-        pytest.param(int(os.environ.get("SYNC_SOAK_CI_EVENTS", "500")), id="ci"),
+        pytest.param(int(os.environ.get("SYNC_SOAK_CI_EVENTS", "300")), id="ci"),
         pytest.param(
             int(os.environ.get("SYNC_SOAK_EVENTS", "10000")),
             id="soak",
