@@ -17,7 +17,7 @@ from syncbridge.pest_bootstrap import context_for
 from syncbridge.store.pest import DynamoPestStore
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -28,11 +28,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     tenants = [event["tenant_id"]] if event.get("tenant_id") else DynamoPestStore().list_tenants()
     report: dict[str, Any] = {}
     for tenant in tenants:
+        logger.append_keys(tenant_id=tenant)  # replaced per tenant, removed after the loop
         try:
             out = run_incident_sync(context_for(tenant))
             report[tenant] = {"stale": out.stale, "summary": out.summary, "errors": out.errors}
         except Exception as exc:
             logger.exception("incident sync failed for tenant", extra={"tenant_id": tenant})
             report[tenant] = {"error": type(exc).__name__}
+    logger.remove_keys(["tenant_id"])
     logger.info("incident sync done", extra={"tenants": len(tenants), "report": report})
     return {"ok": all("error" not in r for r in report.values()), "tenants": report}

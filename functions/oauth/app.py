@@ -16,7 +16,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge.api.principal import principal_from_event
+from syncbridge.api.gate import caller
+from syncbridge.api.openapi import publish
 from syncbridge.api.resolver import make_resolver
 from syncbridge.authserver import interactive, service
 from syncbridge.authserver.lambda_http import HttpRequest, OAuthResponse
@@ -92,7 +93,7 @@ def logout():  # a raw HTTP response (authlib), no schema
 
 @app.post("/oauth/clients", summary="Register a client for the caller's tenant (admin)")
 def register_client(registration: Annotated[ClientRegistration, Body()]) -> Response[IssuedClient]:
-    principal = principal_from_event(app.current_event.raw_event)
+    principal = caller(app)
     issued = service.register_client(auth_server().store, principal, registration)
     logger.info("client registered", extra={"client_id": issued.client_id})
     return Response(
@@ -105,7 +106,7 @@ def register_client(registration: Annotated[ClientRegistration, Body()]) -> Resp
 
 @app.post("/oauth/users", summary="Issue a sign-in for a person of the caller's tenant (admin)")
 def invite_person(invite: Annotated[PersonInvite, Body()]) -> Response[IssuedLogin]:
-    principal = principal_from_event(app.current_event.raw_event)
+    principal = caller(app)
     issued = service.invite_person(auth_server().store, principal, invite)
     logger.info("person invited", extra={"username": issued.username, "role": issued.role})
     return Response(
@@ -121,7 +122,80 @@ def metadata() -> dict[str, Any]:
     return server_metadata(_request().base_url)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+# The raw routes parse their own form bodies (authlib does): documented here for clients.
+_CLIENT_AUTH = {
+    "client_id": {"type": "string"},
+    "client_secret": {"type": "string", "description": "or HTTP Basic"},
+}
+FORM_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/oauth/token"): {
+        "type": "object",
+        "properties": {
+            "grant_type": {
+                "type": "string",
+                "enum": ["client_credentials", "authorization_code", "refresh_token"],
+            },
+            "scope": {"type": "string"},
+            "code": {"type": "string"},
+            "redirect_uri": {"type": "string"},
+            "code_verifier": {"type": "string"},
+            "refresh_token": {"type": "string"},
+            **_CLIENT_AUTH,
+        },
+        "required": ["grant_type"],
+    },
+    ("POST", "/oauth/revoke"): {
+        "type": "object",
+        "properties": {
+            "token": {"type": "string"},
+            "token_type_hint": {"type": "string"},
+            **_CLIENT_AUTH,
+        },
+        "required": ["token"],
+    },
+    ("POST", "/oauth/introspect"): {
+        "type": "object",
+        "properties": {
+            "token": {"type": "string"},
+            "token_type_hint": {"type": "string"},
+            **_CLIENT_AUTH,
+        },
+        "required": ["token"],
+    },
+    ("POST", "/oauth/authorize"): {
+        "type": "object",
+        "properties": {
+            "decision": {"type": "string", "enum": ["allow", "deny"]},
+            "csrf": {"type": "string"},
+        },
+    },
+    ("POST", "/oauth/login"): {
+        "type": "object",
+        "properties": {
+            "tenant": {"type": "string"},
+            "username": {"type": "string"},
+            "password": {"type": "string"},
+            "next": {"type": "string"},
+        },
+        "required": ["tenant", "username", "password"],
+    },
+    ("POST", "/oauth/logout"): {"type": "object", "properties": {}},
+}
+publish(
+    app,
+    "/oauth/openapi.json",
+    title="Sync Bridge OAuth 2.0 server",
+    version="1.0.0",
+    description="RFC 6749 (client credentials, authorization code + PKCE S256, refresh "
+    "with rotation), RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata; "
+    "sign-in and consent pages; client and person registration for tenant admins.",
+    form_bodies=FORM_BODIES,
+)
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+)
 @tracer.capture_lambda_handler(capture_response=False)  # responses carry tokens and secrets
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

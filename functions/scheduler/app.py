@@ -17,7 +17,7 @@ from syncbridge.store.setup import SqsQueue
 from syncbridge.store.sync import ActiveConnectionDirectory, SyncCursorRepository
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

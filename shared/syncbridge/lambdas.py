@@ -135,6 +135,26 @@ class DeadLetteringFifoProcessor(_DeadLettering, SqsFifoPartialProcessor):
         super().__init__(model=model, skip_group_on_error=True)
 
 
+def fresh_log_keys(record_handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `record_handler` so the log keys it appends (tenant_id, resource_type, ...) end
+    with its record: the next record of the batch, or the next invocation of a warm
+    container, never logs under the previous record's tenant."""
+
+    def handle(record: Any) -> Any:
+        before = dict(logger.get_current_keys())
+        try:
+            return record_handler(record)
+        finally:
+            added = [k for k in logger.get_current_keys() if k not in before]
+            if added:
+                logger.remove_keys(added)
+            changed = {k: v for k, v in before.items() if logger.get_current_keys().get(k) != v}
+            if changed:
+                logger.append_keys(**changed)
+
+    return handle
+
+
 def sqs_consumer(
     record_handler: Callable[..., Any], processor: BasePartialBatchProcessor | None = None
 ) -> LambdaHandler:
@@ -142,12 +162,14 @@ def sqs_consumer(
     (a dead-lettering standard-queue processor unless `processor` says otherwise)."""
     batch = processor if processor is not None else DeadLetteringProcessor(EventType.SQS)
 
-    @logger.inject_lambda_context(correlation_id_path="Records[0].messageId")
+    handle = fresh_log_keys(record_handler)
+
+    @logger.inject_lambda_context(correlation_id_path="Records[0].messageId", clear_state=True)
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return process_partial_response(
-            event=event, record_handler=record_handler, processor=batch, context=context
+            event=event, record_handler=handle, processor=batch, context=context
         )
 
     return lambda_handler

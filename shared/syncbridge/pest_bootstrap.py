@@ -1,10 +1,9 @@
 """Composition root of the pest-control flows: real adapters and stores wired into services.
 
 Handlers (`functions/pest_api`, `functions/incident_sync`) call `context_for(tenant)`;
-tests build `PestContext` themselves from fakes. Credentials come from Secrets Manager
-(`ODOO_SECRET_ARN`, `MICROSHARE_SECRET_ARN`) through Powertools' cached `get_secret`; a
-secret may hold one set of credentials, or `{"tenants": {"<tenant>": {...}}}` for several.
-They are handed to the adapters as `SecretStr` and never logged.
+tests build `PestContext` themselves from fakes. Credentials are each tenant's own, one
+secret per tenant and system (`syncbridge.domain.credentials`, set through the admin
+route); they are handed to the adapters as `SecretStr` and never logged.
 
 The bridges translate the adapters' typed errors into the domain's: unreachable or
 refusing systems become `SourceUnavailable` (served as `stale` where a snapshot exists),
@@ -21,10 +20,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from syncbridge.domain.errors import DomainError
 from syncbridge.domain.pest.config import PestConfig, default_config
 from syncbridge.domain.pest.devices import DeviceService
 from syncbridge.domain.pest.discovery import DiscoveryService
-from syncbridge.domain.pest.errors import Conflict, PointNotFound, SourceUnavailable
+from syncbridge.domain.pest.errors import (
+    ConfigurationMissing,
+    Conflict,
+    CredentialsRefused,
+    RecordMissing,
+    SourceUnavailable,
+    UpstreamConflict,
+    UpstreamRejected,
+)
 from syncbridge.domain.pest.incidents import IncidentService
 from syncbridge.domain.pest.models import Alert, IncidentDraft, IotDevice, Point
 from syncbridge.domain.pest.ports import ErpPort, IotPort
@@ -33,52 +41,56 @@ from syncbridge.observability import logger
 from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
 from syncbridge.store.pest import DynamoPestStore
 
-SECRET_MAX_AGE_SECONDS = 300
-SECRET_SOURCES = {"ODOO_SECRET_ARN": "erp", "MICROSHARE_SECRET_ARN": "iot"}
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 # ------------------------------------------------------------------------- secrets
-def load_secret(env_var: str, tenant: str) -> dict[str, Any]:
-    """The credentials for `tenant` from the secret whose ARN is in `env_var` (cached)."""
-    from aws_lambda_powertools.utilities import parameters
+def load_secret(system: str, tenant: str) -> dict[str, Any]:
+    """The tenant's OWN credentials for `system` (Secrets Manager, one secret per tenant and
+    system, set by its admin with PUT /admin/credentials/{system}). Without them: 409
+    `credentials_not_configured`, never another tenant's."""
+    from syncbridge.domain.credentials import CredentialService
+    from syncbridge.store.credentials import SecretsManagerCredentials
 
-    source = SECRET_SOURCES.get(env_var, env_var)
-    arn = os.environ.get(env_var)
-    if not arn:
-        raise SourceUnavailable(source, "no secret configured")
+    source = "iot" if system == "microshare" else "erp"
+    service = CredentialService(SecretsManagerCredentials())
     try:
-        value = parameters.get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
-    except Exception as exc:  # the error text may name the ARN, never the secret's value
-        logger.warning(
-            "secret unavailable", extra={"env_var": env_var, "error": type(exc).__name__}
-        )
+        return service.credentials(tenant, system)
+    except DomainError:
+        raise
+    except Exception as exc:  # the error text may name the secret, never its value
+        logger.warning("secret unavailable", extra={"system": system, "error": type(exc).__name__})
         raise SourceUnavailable(source, "secret unavailable") from None
-    if not isinstance(value, dict):
-        raise SourceUnavailable(source, "secret is not JSON")
-    tenants = value.get("tenants")
-    if isinstance(tenants, dict):
-        if tenant not in tenants:
-            raise SourceUnavailable(source, "no credentials for tenant")
-        return dict(tenants[tenant])
-    return value
 
 
 @contextmanager
 def _erp_errors() -> Iterator[None]:
-    from syncbridge.adapters.erp import ErpConflict, ErpError, ErpNotFound
+    """The ERP adapter's typed errors as the domain's: one code per thing to do."""
+    from syncbridge.adapters.erp import (
+        ErpAuthError,
+        ErpConfigurationMissing,
+        ErpConflict,
+        ErpError,
+        ErpNotFound,
+        ErpUnavailable,
+    )
 
     try:
         yield
+    except ErpConfigurationMissing as exc:
+        raise ConfigurationMissing("erp", str(exc), setting=exc.setting, tried=exc.tried) from None
+    except ErpAuthError as exc:
+        raise CredentialsRefused("erp", str(exc)) from None
     except ErpConflict as exc:
-        raise Conflict(f"the ERP refused the change: {exc}") from None
+        raise UpstreamConflict(str(exc)) from None
     except ErpNotFound as exc:
-        raise PointNotFound(str(exc)) from None
+        raise RecordMissing(str(exc)) from None
+    except ErpUnavailable as exc:
+        raise SourceUnavailable("erp", str(exc)) from None
     except ErpError as exc:
-        raise SourceUnavailable("erp", f"{type(exc).__name__}: {exc}") from None
+        raise UpstreamRejected("erp", str(exc)) from None
 
 
 # ------------------------------------------------------------------------- ERP bridge
@@ -144,6 +156,22 @@ class ErpBridge:
         with _erp_errors():
             add_note(incident_id, note)
         return True
+
+    def optional_fields(self) -> list[dict[str, Any]]:
+        listed = getattr(self.adapter, "optional_fields", None)
+        if listed is None:
+            return []  # this ERP adapter uses no optional fields
+        with _erp_errors():
+            return [f.model_dump() for f in listed()]
+
+    def create_optional_field(self, key: str) -> dict[str, Any]:
+        create = getattr(self.adapter, "create_optional_field", None)
+        if create is None:
+            raise ConfigurationMissing(
+                "erp", "this ERP adapter has no optional fields", setting="field", tried=key
+            )
+        with _erp_errors():
+            return create(key).model_dump()
 
 
 # ------------------------------------------------------------------------- IoT bridge
@@ -276,20 +304,21 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
     """The tenant's ERP adapter (kind and settings from its config, secrets from SM)."""
     from syncbridge.adapters.erp import build_erp_adapter
 
-    secret = load_secret("ODOO_SECRET_ARN", tenant)
+    secret = load_secret(config.erp_kind, tenant)
     settings = {k: v for k, v in secret.items() if k not in ("api_key", "password", "base_url")}
     settings.update(config.erp_settings)
     credentials = {k: secret[k] for k in ("api_key", "password") if secret.get(k)}
     base_url = secret.get("base_url") or os.environ.get("ODOO_BASE_URL", "")
     try:
-        adapter = build_erp_adapter(
-            {
-                "kind": config.erp_kind,
-                "base_url": base_url,
-                "settings": settings,
-                "credentials": credentials,
-            }
-        )
+        with _erp_errors():
+            adapter = build_erp_adapter(
+                {
+                    "kind": config.erp_kind,
+                    "base_url": base_url,
+                    "settings": settings,
+                    "credentials": credentials,
+                }
+            )
     except (ValueError, TypeError) as exc:
         raise SourceUnavailable("erp", f"ERP adapter misconfigured: {type(exc).__name__}") from None
     return ErpBridge(adapter)
@@ -298,7 +327,7 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
 def build_iot(tenant: str, config: PestConfig) -> IotPort:
     from syncbridge.adapters.microshare import MicroshareClient
 
-    secret = load_secret("MICROSHARE_SECRET_ARN", tenant)
+    secret = load_secret("microshare", tenant)
     credentials = {k: secret[k] for k in ("username", "password", "client_id") if k in secret}
     try:
         client = MicroshareClient.from_secret(

@@ -97,3 +97,18 @@ class Reply:
 def call(fn: Any, event: dict[str, Any]) -> Reply:
     """Invoke a function module's `lambda_handler` with a proxy event."""
     return Reply(fn.lambda_handler(event, FakeContext()))
+
+
+class MemoryCounter:
+    """`syncbridge.api.throttle.Counter` in a dict (the real one is DynamoDB): fixed windows
+    that only end when a test calls `advance`."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+
+    def hit(self, key: str, limit: int, window_seconds: int) -> int:
+        self.hits[key] = self.hits.get(key, 0) + 1
+        return 0 if self.hits[key] <= limit else window_seconds
+
+    def advance(self) -> None:
+        self.hits.clear()

@@ -14,6 +14,8 @@ import json
 import time
 from typing import Any
 
+import httpx
+
 from syncbridge_local.demo import DemoContext, demo_step
 
 TENANT = "demo-brewery"
@@ -102,7 +104,10 @@ def guided_setup(ctx: DemoContext) -> None:
         cookies = {"sb_session": sign_in(store, TENANT, login.username, login.password)}
     page = ctx.http.get("/setup", cookies=cookies)
     ctx.check(page.status_code == 200 and "Guided setup" in page.text, "the review page is down")
-    reply = ctx.http.get("/connections/ekos/start", cookies=cookies, follow_redirects=True)
+    # a browser of its own: the Ekos callback must carry the same session (and the
+    # connect cookie start sets), which only a client's cookie jar keeps across redirects
+    with httpx.Client(base_url=rt.base_url, cookies=cookies, timeout=60) as browser:
+        reply = browser.get("/connections/ekos/start", follow_redirects=True)
     ctx.check(reply.status_code == 200, f"connecting to Ekos answered {reply.status_code}")
     ctx.say(f"connected to Ekos; review page at {rt.base_url}/setup")
 

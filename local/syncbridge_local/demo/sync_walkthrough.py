@@ -13,6 +13,8 @@ import json
 import uuid
 from typing import Any
 
+import httpx
+
 from syncbridge_local.demo import DemoContext, demo_step
 
 TENANT = "demo-taproom"
@@ -115,9 +117,10 @@ def unit_scans(ctx: DemoContext) -> None:
         store = OAuthStore()
         login = create_person(store, TENANT, "demo-operator", "admin")
         session = sign_in(store, TENANT, login.username, login.password)
-    reply = ctx.http.get(
-        "/connections/ekos/start", cookies={"sb_session": session}, follow_redirects=True
-    )
+    # a browser of its own: the Ekos callback must carry the same session (and the
+    # connect cookie start sets), which only a client's cookie jar keeps across redirects
+    with httpx.Client(base_url=rt.base_url, cookies={"sb_session": session}, timeout=60) as browser:
+        reply = browser.get("/connections/ekos/start", follow_redirects=True)
     ctx.check(reply.status_code == 200, f"connecting to Ekos answered {reply.status_code}")
     ctx.say("connected the tenant to the Ekos simulator")
 

@@ -10,8 +10,11 @@ Errors are typed by what the caller should do:
   serve what is known with a `stale` flag.
 - `ErpAuthError` (bad key, refused login, no permission): stop and tell an admin.
 - `ErpConflict` (business rule refused, e.g. a barcode already used): report, don't retry.
-- `ErpNotFound` (the record or category does not exist).
-Messages never contain credentials.
+- `ErpNotFound` (the record does not exist, or no longer does).
+- `ErpConfigurationMissing` (a configured name points at nothing in this ERP: a database,
+  model, field, category or project): tell an admin which setting, with the value tried.
+Messages never contain credentials; ERP texts are kept whole (a validation error's later
+lines say which records are involved).
 """
 
 from __future__ import annotations
@@ -50,7 +53,17 @@ class ErpConflict(ErpError):
 
 
 class ErpNotFound(ErpError):
-    """The record, model or category does not exist (or no longer does)."""
+    """The record does not exist (or no longer does)."""
+
+
+class ErpConfigurationMissing(ErpError):
+    """A setting names something this ERP does not have (database, model, field, category,
+    project). `setting` is the setting to change, `tried` the value that was looked for."""
+
+    def __init__(self, message: str, *, setting: str, tried: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.tried = tried
 
 
 # --- models -------------------------------------------------------------------------------
@@ -60,9 +73,9 @@ class InspectionPoint(BaseModel):
     """One inspection point as the ERP keeps it.
 
     `location_text` is the ERP's raw text that encodes where the point is (for Odoo, the
-    product name, e.g. "Golden Crust Manchester / Manchester Production / Flour Storage
-    Silo A"); `description` carries the rest (e.g. "Internal / Bait/Lured"). Parsing them is
-    the domain's job, configured per tenant; the adapter hands them over untouched.
+    product name, e.g. "Golden Crust Manchester - Flour Storage Silo A"); `description`
+    carries the rest when there is one (e.g. "Internal / Bait/Lured"). Parsing them is the
+    domain's job, configured per tenant; the adapter hands them over untouched.
     """
 
     model_config = ConfigDict(frozen=True)

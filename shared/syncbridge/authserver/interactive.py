@@ -8,14 +8,14 @@ back with a per-session CSRF value; authlib then issues the code and the redirec
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
-from authlib.oauth2.rfc6749.errors import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidScopeError, OAuth2Error
 
 from syncbridge.authserver import pages
 from syncbridge.authserver.lambda_http import HttpRequest, OAuthResponse
 from syncbridge.authserver.models import TokenOwner
-from syncbridge.authserver.scopes import parse_scope, scopes_for_roles
+from syncbridge.authserver.scopes import granted_scope
 from syncbridge.authserver.server import SyncBridgeAuthorizationServer
 from syncbridge.authserver.service import (
     SESSION_COOKIE,
@@ -58,9 +58,22 @@ def authorize(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OA
         return OAuthResponse.redirect(f"{request.base_url}/oauth/login?{query}")
     assert session_token is not None
     owner = TokenOwner(subject=session.subject, roles=session.roles)
+    granted = granted_scope(grant.request.scope, client.scope, session.roles)
+    if not granted:
+        # Nothing the client asked for is both registered for it and allowed to this
+        # person's role: refuse (RFC 6749 §4.1.2.1), never widen to the client's scope.
+        logger.info("consent refused: empty scope", extra={"client_id": client.client_id})
+        return _authorize_error(
+            server,
+            InvalidScopeError(
+                description="none of the requested scopes is available to you",
+                state=grant.request.payload.state,
+                redirect_uri=grant.request.payload.redirect_uri
+                or client.get_default_redirect_uri(),
+            ),
+        )
 
     if request.method == "GET":
-        granted = parse_scope(grant.request.scope) & scopes_for_roles(frozenset(session.roles))
         params = {k: v for k, v in grant.request.payload.data.items() if k in _AUTHORIZE_PARAMS}
         page = pages.consent_page(
             action=f"{request.base_url}/oauth/authorize",
@@ -135,7 +148,17 @@ def logout(server: SyncBridgeAuthorizationServer, request: HttpRequest) -> OAuth
 
 
 def _safe_next(next_path: str) -> str:
-    """Only same-site absolute paths: never an open redirect to another host."""
-    if not next_path.startswith("/") or next_path.startswith("//") or "\\" in next_path:
+    """Only same-site absolute paths: never an open redirect to another host, and never a
+    control character (CR/LF would split the Location header), raw or percent-encoded."""
+    if not next_path.startswith("/") or len(next_path) > 2000:
+        return ""
+    decoded = unquote(next_path)
+    for candidate in (next_path, decoded):
+        if candidate.startswith("//") or "\\" in candidate:
+            return ""
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in candidate):
+            return ""
+    parts = urlsplit(next_path)
+    if parts.scheme or parts.netloc:
         return ""
     return next_path

@@ -9,6 +9,7 @@ to authlib, and `OAuthResponse` carries authlib's `(status, body, headers)` back
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 from collections import defaultdict
@@ -88,6 +89,10 @@ class HttpRequest:
         }
         for k, v in (event.get("queryStringParameters") or {}).items():
             query.setdefault(k, [v])
+        if not _basic_decodes(headers.get("authorization", "")):
+            # authlib would raise (a 500) on Basic credentials that are not UTF-8 base64:
+            # malformed credentials are no credentials -> invalid_client (401).
+            headers.pop("authorization", None)
         body = event.get("body") or ""
         if event.get("isBase64Encoded") and body:
             body = base64.b64decode(body).decode("utf-8", errors="replace")
@@ -104,6 +109,17 @@ class HttpRequest:
             form=form,
             body=body,
         )
+
+
+def _basic_decodes(value: str) -> bool:
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 def public_base_url(event: dict[str, Any], headers: Headers) -> str:

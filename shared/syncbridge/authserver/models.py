@@ -30,7 +30,7 @@ class Client(BaseModel, ClientMixin):
     client_id: str
     tenant_id: str
     name: str
-    secret_hash: str = ""
+    secret_hash: str = Field(default="", repr=False)
     grant_types: list[GrantType] = Field(default_factory=lambda: ["client_credentials"])
     scope: str = ""
     roles: list[str] = Field(default_factory=list)
@@ -93,7 +93,7 @@ class Person(BaseModel):
     tenant_id: str
     username: str
     role: Literal["viewer", "operator", "admin"]
-    password_hash: str
+    password_hash: str = Field(repr=False)
     created_at: int = Field(default_factory=now)
     created_by: str = ""
     disabled: bool = False

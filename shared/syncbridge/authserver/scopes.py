@@ -52,3 +52,17 @@ def scopes_for_roles(roles: frozenset[str]) -> frozenset[str]:
     for role in roles:
         granted |= ROLE_SCOPES.get(role, frozenset())
     return frozenset(granted)
+
+
+def granted_scope(
+    requested: str | None, client_scope: str, roles: frozenset[str] | list[str]
+) -> frozenset[str]:
+    """What a person's consent grants: requested ∩ the client's ∩ the person's role.
+
+    No `scope` parameter means "what the client is registered for" (RFC 6749 §3.3 default),
+    still cut down to the role. An empty result is an empty grant, never a fallback to the
+    client's scope: the caller answers invalid_scope.
+    """
+    allowed = parse_scope(client_scope) & scopes_for_roles(frozenset(roles))
+    asked = parse_scope(requested)
+    return allowed if not asked else asked & allowed

@@ -37,7 +37,7 @@ from syncbridge.authserver.models import (
     TokenRecord,
     now,
 )
-from syncbridge.authserver.scopes import SCOPES, format_scope, parse_scope, scopes_for_roles
+from syncbridge.authserver.scopes import SCOPES, format_scope, granted_scope, parse_scope
 from syncbridge.authserver.store import OAuthStore
 from syncbridge.observability import logger
 
@@ -45,9 +45,25 @@ ACCESS_TOKEN_TTL = 15 * 60
 REFRESH_TOKEN_TTL = 30 * 24 * 3600
 CODE_TTL = 60
 
-# authlib logs issued tokens and client ids at DEBUG ("Issue token %r"): never let that
-# reach our logs, whatever LOG_LEVEL says.
+
+class _NoTokenDumps(logging.Filter):
+    """authlib logs every issued token at DEBUG ("Issue token %r to %r"). Dropped at the
+    logger that makes the record, so no level set anywhere (LOG_LEVEL, a debugging
+    session, a test) lets a token reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Issue token", "Grant token"))
+
+
 logging.getLogger("authlib").setLevel(logging.WARNING)
+for _grant in (
+    "authorization_code",
+    "client_credentials",
+    "implicit",
+    "refresh_token",
+    "resource_owner_password_credentials",
+):
+    logging.getLogger(f"authlib.oauth2.rfc6749.grants.{_grant}").addFilter(_NoTokenDumps())
 
 _CONFIDENTIAL = ["client_secret_basic", "client_secret_post"]
 
@@ -70,7 +86,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         owner: TokenOwner = request.user
-        granted = parse_scope(request.scope) & scopes_for_roles(frozenset(owner.roles))
+        granted = granted_scope(request.scope, request.client.scope, owner.roles)
+        if not granted:  # never issue a code that would fall back to the client's scope
+            raise InvalidScopeError(
+                state=request.payload.state, redirect_uri=request.payload.redirect_uri
+            )
         self.server.store.put_code(
             CodeRecord(
                 digest=credentials.digest(code),
@@ -278,11 +298,20 @@ class SyncBridgeAuthorizationServer(AuthorizationServer):
             "token_type": "Bearer",
             "access_token": credentials.mint("sb_at", client.tenant_id),
             "expires_in": expires_in or ACCESS_TOKEN_TTL,
-            "scope": scope if scope else client.scope,
+            "scope": self._issued_scope(grant_type, client, scope),
         }
         if include_refresh_token:
             token["refresh_token"] = credentials.mint("sb_rt", client.tenant_id)
         return token
+
+    @staticmethod
+    def _issued_scope(grant_type: str, client: Client, scope: str | None) -> str:
+        """A machine (client credentials) asking for nothing gets its registered scope
+        (RFC 6749 §3.3 default); a person's grant carries exactly what consent computed
+        (requested ∩ client's ∩ role, never empty), so there is no fallback to widen."""
+        if grant_type == "client_credentials":
+            return client.get_allowed_scope(scope) or ""
+        return scope or ""
 
     # ------------------------------------------------------------------ framework glue
     def validate_requested_scope(self, scope: str | None) -> None:

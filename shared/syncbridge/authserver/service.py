@@ -36,7 +36,7 @@ from syncbridge.authserver.scopes import (
     scopes_for_roles,
 )
 from syncbridge.authserver.store import OAuthStore
-from syncbridge.domain.errors import Forbidden, InvalidInput, Unauthorized
+from syncbridge.domain.errors import InvalidInput, Unauthorized
 
 SESSION_TTL = 60 * 60
 SESSION_COOKIE = "sb_session"
@@ -112,19 +112,11 @@ class IssuedLogin(BaseModel):
     password: str
 
 
-def require_admin(principal: Principal | None) -> Principal:
-    if principal is None:
-        raise Unauthorized("a bearer token is required")
-    if not (principal.has_role("admin") and principal.has_scope("admin")):
-        raise Forbidden("the admin role and scope are required")
-    return principal
-
-
 def register_client(
-    store: OAuthStore, principal: Principal | None, registration: ClientRegistration
+    store: OAuthStore, admin: Principal, registration: ClientRegistration
 ) -> IssuedClient:
-    """Register a client for the caller's own tenant (never another's)."""
-    admin = require_admin(principal)
+    """Register a client for the caller's own tenant (never another's). Only admins get
+    here: the route's policy (`syncbridge.api.policy`) requires the admin role and scope."""
     return _create_client(store, admin.tenant_id, registration)
 
 
@@ -164,11 +156,8 @@ def _create_client(store: OAuthStore, tenant_id: str, reg: ClientRegistration) -
     return IssuedClient(client_secret=secret, **client.model_dump(exclude={"secret_hash"}))
 
 
-def invite_person(
-    store: OAuthStore, principal: Principal | None, invite: PersonInvite
-) -> IssuedLogin:
+def invite_person(store: OAuthStore, admin: Principal, invite: PersonInvite) -> IssuedLogin:
     """An admin issues a sign-in for a person of their own tenant; the password shows once."""
-    admin = require_admin(principal)
     return create_person(store, admin.tenant_id, invite.username, invite.role, admin.subject)
 
 
@@ -243,7 +232,7 @@ def check_csrf(session_token: str, presented: str | None) -> bool:
 
 def session_cookie(token: str, max_age: int = SESSION_TTL) -> str:
     return f"{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax" + (
-        "; Secure" if _secure_cookies() else ""
+        "; Secure" if secure_cookies() else ""
     )
 
 
@@ -267,7 +256,7 @@ def _active_access_token(store: OAuthStore, token: str | None) -> TokenRecord | 
     return record
 
 
-def _secure_cookies() -> bool:
+def secure_cookies() -> bool:
     return os.environ.get("PUBLIC_BASE_URL", "").startswith("https://") or bool(
         os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and not os.environ.get("AWS_ENDPOINT_URL")
     )

@@ -77,6 +77,8 @@ class DynamoConnectionRepository:
                 "code_verifier": pending.code_verifier,
                 "redirect_uri": pending.redirect_uri,
                 "expires_at": int(pending.expires_at),
+                "started_by": pending.started_by,
+                "browser_binding": pending.browser_binding,
             }
         )
 
@@ -104,6 +106,8 @@ class DynamoConnectionRepository:
             code_verifier=old["code_verifier"],
             redirect_uri=old["redirect_uri"],
             expires_at=float(old["expires_at"]),
+            started_by=old.get("started_by", ""),
+            browser_binding=old.get("browser_binding", ""),
         )
 
     # ---------------------------------------------------------------- connections

@@ -18,6 +18,7 @@ from syncbridge import aws
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.errors import ProposalChanged
 from syncbridge.domain.setup.models import DECISIONS, Page, Proposal
+from syncbridge.store.cursor_key import cursor_key
 
 MAX_SCANNED_PER_PAGE = 2000
 """A filtered page stops after reading this many items (and returns a cursor)."""
@@ -90,7 +91,9 @@ class DynamoProposalRepository:
             kwargs["FilterExpression"] = "contains(#search, :q)"
             kwargs["ExpressionAttributeNames"] = {"#search": "search"}
             kwargs["ExpressionAttributeValues"][":q"] = query
-        next_key = cursors.decode(cursor)
+        listing = f"{scope}#{decision}#{query}"
+        key = cursor_key()
+        next_key = cursors.decode(cursor, context=listing, key=key)
         items: list[Proposal] = []
         scanned = 0
         while True:
@@ -105,12 +108,16 @@ class DynamoProposalRepository:
                 if len(items) == limit:
                     exhausted = index == len(found) - 1 and "LastEvaluatedKey" not in page
                     position = None if exhausted else {"pk": item["pk"], "sk": item["sk"]}
-                    return Page(items=items, next_cursor=cursors.encode(position))
+                    return Page(
+                        items=items, next_cursor=cursors.encode(position, context=listing, key=key)
+                    )
             next_key = page.get("LastEvaluatedKey")
             if next_key is None:
                 return Page(items=items, next_cursor=None)
             if scanned >= MAX_SCANNED_PER_PAGE:
-                return Page(items=items, next_cursor=cursors.encode(next_key))
+                return Page(
+                    items=items, next_cursor=cursors.encode(next_key, context=listing, key=key)
+                )
 
     def iter_all(self, scope: str) -> Iterator[Proposal]:
         kwargs: dict[str, Any] = {

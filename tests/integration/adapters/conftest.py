@@ -47,6 +47,7 @@ class ErpHarness:
     backdate: Callable[[float], None]
     other_product_id: str
     secret: str
+    enable_status_field: Callable[[], None] = lambda: None  # an ERP field for the status
     adapters: list[ErpAdapter] = field(default_factory=list)
 
     def build(self, **config_changes: Any) -> ErpAdapter:
@@ -77,7 +78,7 @@ def _odoo_harness(kind: str) -> ErpHarness:
         timeout_seconds=2,
     )
     model = "product.product"
-    other = db.search(model, [["default_code", "=", seed.OTHER_PRODUCTS[0][1]]])[0]
+    other = db.search_ids(model, [["default_code", "=", seed.OTHER_PRODUCTS[0][1]]])[0]
 
     def add_point(name, reference=None, barcode=None, description=None, active=True) -> str:
         return str(db.add_point(name, reference, barcode, description, active=active))
@@ -99,6 +100,7 @@ def _odoo_harness(kind: str) -> ErpHarness:
         backdate=db.backdate,
         other_product_id=str(other),
         secret=sim.credentials["api_key"],
+        enable_status_field=lambda: db.add_field(model, "x_device_status"),
     )
 
 

@@ -31,7 +31,7 @@ class RestErpState:
         self._next = 100
         self.add_point("Rodenticide bait block 5kg", "BAIT-5KG", category_id="cat-misc-2")
         for point in seed.POINTS:
-            self.add_point(point.product_name, point.reference, point.deveui, point.description)
+            self.add_point(point.product_name, point.reference, point.deveui)
 
     def add_point(
         self,

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from syncbridge.adapters.erp import (
     ErpAdapter,
     ErpAuthError,
+    ErpConfigurationMissing,
     ErpConflict,
     ErpNotFound,
     ErpUnavailable,
@@ -43,11 +44,8 @@ def test_lists_the_golden_crust_inspection_points_and_nothing_else(erp):
     mapped = {p.reference: p.barcode for p in points if p.barcode}
     assert mapped == {p.reference: p.deveui for p in seed.MAPPED}
     silo = next(p for p in points if p.reference == "ERP024_025_01")
-    assert (
-        silo.location_text
-        == "Golden Crust Manchester / Manchester Production / Flour Storage Silo A"
-    )
-    assert silo.description == "Internal / Bait/Lured"
+    assert silo.location_text == "Golden Crust Manchester - Flour Storage Silo A"
+    assert silo.description is None
     assert silo.category == "Inspection Points"
     assert all(p.active and p.write_date.tzinfo is not None for p in points)
     assert all(p.barcode is None for p in points if p.reference not in mapped)
@@ -59,11 +57,11 @@ def test_incremental_read_returns_only_points_changed_since_the_cursor(erp):
     cursor = datetime.now(UTC) - timedelta(minutes=10)
     changed = erp.point_id_by_reference("ERP024_025_05")
     # When one point changes
-    erp.update_point(changed, name="Golden Crust Manchester / Manchester Production / Oven Hall 2")
+    erp.update_point(changed, name="Golden Crust Manchester - Oven Line 2")
     points = list(erp.adapter.list_inspection_points(cursor))
     # Then only that point comes back, with its new name
     assert [p.id for p in points] == [changed]
-    assert points[0].name.endswith("Oven Hall 2")
+    assert points[0].name.endswith("Oven Line 2")
 
 
 def test_a_change_at_the_cursor_second_is_not_missed(erp):
@@ -102,6 +100,7 @@ def test_point_ids_reveal_deletions_that_incremental_reads_cannot(erp):
 
 
 def test_writes_barcode_and_status_and_clears_the_barcode(erp):
+    erp.enable_status_field()  # Odoo: the optional custom field an admin may add
     point_id = erp.point_id_by_reference("ERP024_025_04")
     written = erp.adapter.write_point_fields(
         point_id, PointFields(barcode="00-00-00-00-00-00-00-00", device_status="pending")
@@ -154,8 +153,9 @@ def test_finds_the_inspection_category_by_name(erp):
     assert (
         category_id == erp.adapter.get_point(erp.point_id_by_reference("ERP024_025_01")).category_id
     )
-    with pytest.raises(ErpNotFound):
+    with pytest.raises(ErpConfigurationMissing) as raised:
         erp.adapter.find_category("No Such Category")
+    assert (raised.value.setting, raised.value.tried) == ("category_name", "No Such Category")
 
 
 def test_a_rate_limit_is_waited_out_using_retry_after(erp):

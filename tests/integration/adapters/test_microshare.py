@@ -64,7 +64,7 @@ def client_for(sim, *, credentials=None, clock=None, settle=0.0, sleeps=None, pe
 
 
 def pending_device(reference: str, point: str = "Mixing Room") -> Device:
-    location = [seed.SITE, seed.AREA, point, reference, "Internal", "Snap Trap"]
+    location = [seed.SITE, "", point, reference, "", ""]
     return Device(id=UNASSIGNED_DEVEUI, meta=DeviceMeta(location=location), status="pending")
 
 

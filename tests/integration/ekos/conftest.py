@@ -124,9 +124,15 @@ def sim(
     return sim_server
 
 
-def principal(tenant: str) -> Principal:
-    return Principal(tenant_id=tenant, client_id="browser", subject="brewer@example.com",
-                     scopes=frozenset({"setup:write"}), roles=frozenset({"admin"}))  # fmt: skip
+PERSON = "brewer@example.com"
+
+
+def principal(tenant: str, subject: str = PERSON) -> Principal:
+    """A signed-in admin of `tenant` (a browser session carries its role's scopes)."""
+    from syncbridge.authserver.scopes import scopes_for_roles
+
+    return Principal(tenant_id=tenant, client_id="browser-session", subject=subject,
+                     scopes=scopes_for_roles(frozenset({"admin"})), roles=frozenset({"admin"}))  # fmt: skip
 
 
 @dataclass
@@ -148,16 +154,28 @@ class Api:
 
         self.app = make_resolver()
         self.app.include_router(connections.router)
+        self.browsers: dict[str, str] = {}  # tenant -> the binding cookie its browser holds
+        self.last_started: str | None = None
 
     def call(
-        self, method: str, path: str, *, tenant: str | None = None, query: dict | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        tenant: str | None = None,
+        query: dict | None = None,
+        subject: str = PERSON,
+        cookie: str | None = None,
     ) -> ApiResponse:
+        headers = {"Host": "api.sync-bridge.test", "Accept": "text/html"}
+        if cookie:
+            headers["Cookie"] = cookie
         event = {
             "resource": path,
             "path": path,
             "httpMethod": method,
-            "headers": {"Host": "api.sync-bridge.test", "Accept": "text/html"},
-            "multiValueHeaders": {"Host": ["api.sync-bridge.test"], "Accept": ["text/html"]},
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
             "queryStringParameters": query or None,
             "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
             "pathParameters": None,
@@ -167,20 +185,26 @@ class Api:
             "requestContext": {
                 "stage": "dev", "requestId": uuid.uuid4().hex, "httpMethod": method,
                 "resourcePath": path, "path": f"/dev{path}",
-                **({"authorizer": principal(tenant).to_context()} if tenant else {}),
+                **({"authorizer": principal(tenant, subject).to_context()} if tenant else {}),
             },
         }  # fmt: skip
         result = self.app.resolve(event, FakeContext())
-        headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+        out = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
         for k, values in (result.get("multiValueHeaders") or {}).items():
-            headers.setdefault(k.lower(), values[0])
-        return ApiResponse(result["statusCode"], headers, result.get("body") or "")
+            out.setdefault(k.lower(), values[0])
+        for value in result.get("cookies") or (result.get("multiValueHeaders") or {}).get(
+            "Set-Cookie", []
+        ):
+            out["set-cookie"] = value
+        return ApiResponse(result["statusCode"], out, result.get("body") or "")
 
     # ------------------------------------------------------------ the browser's walk
     def start(self, tenant: str) -> str:
         """GET /connections/ekos/start -> the Ekos authorize URL."""
         response = self.call("GET", "/connections/ekos/start", tenant=tenant)
         assert response.status == 302, response.body
+        self.browsers[tenant] = response.headers["set-cookie"].split(";", 1)[0]
+        self.last_started = tenant
         return response.headers["location"]
 
     @staticmethod
@@ -192,8 +216,11 @@ class Api:
         assert location.startswith(CALLBACK + "?"), location
         return dict(parse_qsl(urlparse(location).query))
 
-    def callback(self, query: dict[str, str], tenant: str | None = None) -> ApiResponse:
-        return self.call("GET", "/oauth/ekos/callback", query=query, tenant=tenant)
+    def callback(self, query: dict[str, str], tenant: str | None = None, **kw: Any) -> ApiResponse:
+        """The callback in `tenant`'s browser (default: the one that started last)."""
+        tenant = tenant or self.last_started
+        kw.setdefault("cookie", self.browsers.get(tenant or ""))
+        return self.call("GET", "/oauth/ekos/callback", query=query, tenant=tenant, **kw)
 
     def connect(self, tenant: str) -> ApiResponse:
         return self.callback(self.follow_to_ekos(self.start(tenant)))

@@ -106,6 +106,31 @@ def test_callback_for_another_signed_in_tenant_is_refused(api, aws_env, sim):
     _assert_nothing_stored(aws_env)
 
 
+def test_hijack_attackers_link_followed_by_a_victim_connects_nothing(api, aws_env, sim):
+    """Finding: an attacker's started link, approved and followed by a victim signed in to
+    another tenant, connected the victim's Ekos to the attacker's tenant."""
+    # Given the attacker (tenant A) starts connecting and keeps the Ekos link
+    attacker_link = api.start(TENANT_A)
+    # When a victim signed in to tenant B approves at Ekos and follows it back
+    query = api.follow_to_ekos(attacker_link)
+    page = api.callback(query, tenant=TENANT_B, subject="victim@b.example", cookie=None)
+    # Then it is refused, nothing is stored for anyone, and no import starts
+    _refused(page, "invalid_state")
+    _assert_nothing_stored(aws_env)
+    # and a second person of the SAME tenant, in another browser, is refused too
+    query = api.follow_to_ekos(api.start(TENANT_A))
+    other = api.callback(query, tenant=TENANT_A, subject="colleague@a.example", cookie="x=y")
+    _refused(other, "invalid_state")
+    _assert_nothing_stored(aws_env)
+
+
+def test_callback_needs_a_signed_in_principal(api, aws_env, sim):
+    query = api.follow_to_ekos(api.start(TENANT_A))
+    answer = api.call("GET", "/oauth/ekos/callback", query=query)
+    assert answer.status == 401
+    _assert_nothing_stored(aws_env)
+
+
 def test_tenants_cannot_see_or_disconnect_each_other(api, aws_env, sim):
     assert api.connect(TENANT_A).status == 200
     listed = api.call("GET", "/connections", tenant=TENANT_B)
@@ -119,7 +144,12 @@ def test_tenants_cannot_see_or_disconnect_each_other(api, aws_env, sim):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/connections/ekos/start"), ("GET", "/connections"), ("DELETE", "/connections/ekos")],
+    [
+        ("GET", "/connections/ekos/start"),
+        ("GET", "/connections"),
+        ("DELETE", "/connections/ekos"),
+        ("GET", "/oauth/ekos/callback"),
+    ],
 )
 def test_tenant_routes_need_a_principal(api, method, path):
     answer = api.call(method, path)

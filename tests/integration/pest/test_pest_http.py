@@ -3,19 +3,18 @@ roles, tenant isolation, rate limiting, the stale flag, the scheduled incident s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from syncbridge.api.routes import pest_guard
-from syncbridge.domain.pest.ratelimit import RateLimiter
 from syncbridge_local.demo.pest_walkthrough import install_simulator_credentials, role_tokens
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.integration
-A, B = "golden-crust", "other-bakery"
+A, B, NEW = "golden-crust", "other-bakery", "new-bakery"
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +28,7 @@ def runtime() -> Iterator[Any]:
         poll_wait=1,
         env={"MICROSHARE_SETTLE_SECONDS": "0.05"},
     ) as rt:
-        install_simulator_credentials(rt)
         yield rt
-    pest_guard.reset_limiter()
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +39,11 @@ def http(runtime: Any) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def tokens(runtime: Any, http: httpx.Client) -> dict[str, dict[str, str]]:
-    return {tenant: role_tokens(runtime, http, tenant) for tenant in (A, B)}
+    """Tokens per role for three tenants; A and B set their own credentials, NEW never does."""
+    issued = {tenant: role_tokens(runtime, http, tenant) for tenant in (A, B, NEW)}
+    for tenant in (A, B):
+        install_simulator_credentials(runtime, http, issued[tenant]["admin"])
+    return issued
 
 
 def bearer(tokens: dict[str, dict[str, str]], tenant: str, role: str) -> dict[str, str]:
@@ -159,17 +160,72 @@ def test_stale_flag_when_microshare_is_down(runtime: Any, http: httpx.Client, to
     assert body["stale"] is False
 
 
-def test_rate_limit_is_429_with_retry_after(http: httpx.Client, tokens) -> None:
-    pest_guard.use_limiter(RateLimiter(rate_per_second=0.2, burst=3))
-    try:
-        viewer = bearer(tokens, B, "viewer")
-        replies = [http.get("/api/v1/erp/devices", headers=viewer) for _ in range(5)]
-        assert [r.status_code for r in replies] == [200, 200, 200, 429, 429]
-        assert int(replies[-1].headers["Retry-After"]) >= 1
-        assert replies[-1].json()["error"]["code"] == "rate_limited"
-        # tenant A has its own bucket
-        assert (
-            http.get("/api/v1/erp/devices", headers=bearer(tokens, A, "viewer")).status_code == 200
-        )
-    finally:
-        pest_guard.reset_limiter()
+def test_rate_limit_is_429_with_retry_after_counted_in_dynamodb(
+    runtime: Any, http: httpx.Client, tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syncbridge.authserver.service import bootstrap_tenant
+    from syncbridge.authserver.store import OAuthStore
+
+    busy = "busy-bakery"  # a tenant whose only API requests are these
+    with runtime.env_of("OAuthFunction"):
+        client = bootstrap_tenant(OAuthStore(), busy)
+    token = http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "pest:read"},
+        auth=(client.client_id, client.client_secret or ""),
+    ).json()["access_token"]
+    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "3")
+    viewer = {"Authorization": f"Bearer {token}"}
+    replies = [http.get("/api/v1/erp/devices", headers=viewer) for _ in range(8)]
+    statuses = [r.status_code for r in replies]
+    assert statuses[0] == 200 and 429 in statuses, statuses
+    limited = next(r for r in replies if r.status_code == 429)
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json()["error"]["code"] == "rate_limited"
+    # the counter lives in the ThrottleTable (every container sees it), not in memory
+    with runtime.env_of("PestApiFunction"):
+        from syncbridge import aws
+
+        items = aws.table("THROTTLE_TABLE").scan()["Items"]
+    assert any(i["pk"].startswith(f"api#{busy}#") and int(i["hits"]) >= 4 for i in items)
+    # another tenant has its own counter
+    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "1000")
+    assert http.get("/api/v1/erp/devices", headers=bearer(tokens, A, "viewer")).status_code == 200
+
+
+def test_a_tenant_without_its_own_credentials_gets_not_configured_never_anothers(
+    http: httpx.Client, tokens
+) -> None:
+    """Finding: a new tenant read and wrote the same Odoo / Microshare data as the others."""
+    viewer, operator = bearer(tokens, NEW, "viewer"), bearer(tokens, NEW, "operator")
+    for method, path, body in [
+        ("GET", "/api/v1/erp/discovery/inspection-points", None),
+        ("GET", "/api/v1/erp/discovery/unmapped", None),
+        ("POST", "/api/v1/erp/sync/create-devices", {"dry_run": True}),
+    ]:
+        headers = operator if method == "POST" else viewer
+        reply = http.request(method, path, json=body, headers=headers)
+        assert reply.status_code == 409, (path, reply.text)
+        assert reply.json()["error"]["code"] == "credentials_not_configured"
+        assert "Golden Crust" not in reply.text
+    admin = bearer(tokens, NEW, "admin")
+    listed = http.get("/admin/credentials", headers=admin).json()["systems"]
+    assert {s["system"]: s["configured"] for s in listed} == {
+        "microshare": False, "odoo": False, "resterp": False,
+    }  # fmt: skip
+    configured_a = http.get("/admin/credentials", headers=bearer(tokens, A, "admin")).json()
+    assert {s["system"] for s in configured_a["systems"] if s["configured"]} == {
+        "odoo", "microshare",
+    }  # fmt: skip
+    assert "api_key" not in json.dumps(configured_a) and "password" not in json.dumps(configured_a)
+    # only an admin may set them, and a private address is refused
+    refused = http.put(
+        "/admin/credentials/odoo", json={"api_key": "k"}, headers=bearer(tokens, NEW, "operator")
+    )
+    assert refused.status_code == 403
+    internal = http.put(
+        "/admin/credentials/odoo",
+        json={"api_key": "k", "base_url": "https://169.254.169.254/latest"},
+        headers=admin,
+    )
+    assert internal.status_code == 422

@@ -4,6 +4,7 @@ never reaches another's proposals."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -181,6 +182,15 @@ def test_bad_input_gets_a_clear_4xx(rt, tenant):
     assert http.get(f"/setup/{CL}/proposals", params={"decision": "maybe"}).status_code == 422
     bad_cursor = http.get(f"/setup/{CL}/proposals", params={"cursor": "%%%"})
     assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.text
+    # finding: a cursor decoding to any dict reached DynamoDB (500); cursors are now sealed
+    forged = base64.urlsafe_b64encode(json.dumps({"pk": "x", "sk": "y"}).encode()).decode()
+    assert http.get(f"/setup/{CL}/proposals", params={"cursor": forged}).status_code == 422
+    first = http.get(f"/setup/{CL}/proposals", params={"decision": "match", "limit": 1}).json()
+    assert first["next_cursor"] and "T#" not in first["next_cursor"]  # opaque
+    following = {"decision": "match", "limit": 1, "cursor": first["next_cursor"]}
+    assert http.get(f"/setup/{CL}/proposals", params=following).status_code == 200
+    other_listing = {"decision": "create", "cursor": first["next_cursor"]}
+    assert http.get(f"/setup/{CL}/proposals", params=other_listing).status_code == 422
     item = http.get(f"/setup/{CL}/proposals", params={"decision": "match"}).json()["items"][0]
     url = f"/setup/{CL}/proposals/{item['external_id']}"
     assert (

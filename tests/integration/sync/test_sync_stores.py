@@ -92,8 +92,8 @@ def test_out_of_order_and_duplicate_events_end_in_the_newest_state(mapped: Any) 
 def test_fifo_queue_dedupes_a_retried_push(sync_aws: Any) -> None:
     queue = SqsFifoQueue()
     event = queued(T0).event
-    accept_erp_event(EKOS, "ekos", event, queue)
-    accept_erp_event(EKOS, "ekos", event, queue)
+    accept_erp_event(EKOS.tenant_id, "ekos", event, queue)
+    accept_erp_event(EKOS.tenant_id, "ekos", event, queue)
     got = aws.client("sqs").receive_message(QueueUrl=sync_aws.events_queue, MaxNumberOfMessages=10)
     assert len(got.get("Messages", [])) == 1
     body = QueuedErpEvent.model_validate_json(got["Messages"][0]["Body"])

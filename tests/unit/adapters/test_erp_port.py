@@ -13,6 +13,7 @@ from syncbridge.adapters.erp import (
     ErpAdapter,
     ErpAuthError,
     ErpConfig,
+    ErpConfigurationMissing,
     ErpHealth,
     ErpUnavailable,
     IncidentDraft,
@@ -120,8 +121,15 @@ def test_the_registry_builds_odoo_and_resterp_by_dotted_path():
 def test_unknown_kinds_and_incomplete_settings_are_clear_errors():
     with pytest.raises(ValueError, match=r"unknown ERP kind 'sap'.*odoo"):
         build_erp_adapter({"kind": "sap", "base_url": "https://sap.test"})
-    with pytest.raises(ValidationError, match="database"):
-        build_erp_adapter({"kind": "odoo", "base_url": "https://odoo.test"})
+    with pytest.raises(ErpConfigurationMissing, match="database"):
+        build_erp_adapter(
+            {
+                "kind": "odoo",
+                "base_url": "https://odoo.test",
+                "settings": {"protocol": "xmlrpc", "login": "admin"},
+                "credentials": {"api_key": "k"},
+            }
+        )
     with pytest.raises(ErpAuthError, match="api_key"):
         build_erp_adapter(
             {"kind": "odoo", "base_url": "https://odoo.test", "settings": {"database": "d"}}

@@ -30,3 +30,9 @@ def test_datetimes_are_utc_and_whole_seconds_on_the_wire():
         values.format_datetime(datetime(2026, 11, 23))
     with pytest.raises(ValueError):
         values.parse_datetime(False)
+
+
+def test_plain_text_becomes_escaped_html_paragraphs_for_odoo_html_fields():
+    assert values.html_paragraphs(["Rodent <3 min> & more", "", "[sync-bridge:k]"]) == (
+        "<p>Rodent &lt;3 min&gt; &amp; more</p><p>[sync-bridge:k]</p>"
+    )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from syncbridge.api.policy import POLICIES, RoutePolicy
 from syncbridge.api.resolver import make_resolver
 from syncbridge.api.routes import health
 from syncbridge.domain.errors import NotFound
@@ -25,7 +26,15 @@ class Thing(BaseModel):
 
 @pytest.fixture
 def app():
-    app = make_resolver()
+    public_json = RoutePolicy(public=True, body="json")
+    app = make_resolver(
+        policies={
+            **POLICIES,
+            ("POST", "/things"): public_json,
+            ("GET", "/things/missing"): public_json,
+            ("GET", "/things/broken"): public_json,
+        }
+    )
 
     @app.post("/things")
     def create(thing: Thing) -> dict:

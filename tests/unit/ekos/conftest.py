@@ -11,6 +11,7 @@ from tests.unit.ekos.fakes import Clock, FakeCipher, FakeOAuth, FakePublisher, F
 
 TENANT = "tenant-a"
 REDIRECT = "https://api.test/dev/oauth/ekos/callback"
+PERSON, BINDING = "alice", "digest-of-alice-browser-nonce"
 
 
 @dataclass
@@ -33,15 +34,32 @@ class World:
             self.repo, self.cipher, self.oauth, tenant, "ekos", clock=self.clock, **kw
         )
 
-    def authorize(self, tenant: str = TENANT) -> tuple[str, str]:
-        """Start a connection; return (state, code) as Ekos would redirect them."""
-        url = self.service.start_connection(tenant, REDIRECT)
+    def authorize(
+        self, tenant: str = TENANT, who: str = PERSON, binding: str = BINDING
+    ) -> tuple[str, str]:
+        """`who` starts a connection in the browser holding `binding`; return (state, code)
+        as Ekos would redirect them."""
+        url = self.service.start_connection(
+            tenant, REDIRECT, started_by=who, browser_binding=binding
+        )
         query = parse_qs(urlparse(url).query)
         return query["state"][0], query["x"][0]
 
+    def complete(
+        self,
+        query: CallbackQuery,
+        tenant: str = TENANT,
+        who: str = PERSON,
+        binding: str = BINDING,
+    ):
+        """The callback as `who` of `tenant` in the browser holding `binding` calls it."""
+        return self.service.complete_connection(
+            query, principal_tenant=tenant, principal_subject=who, browser_binding=binding
+        )
+
     def connect(self, tenant: str = TENANT):
         state, code = self.authorize(tenant)
-        return self.service.complete_connection(CallbackQuery(state=state, code=code))
+        return self.complete(CallbackQuery(state=state, code=code), tenant)
 
 
 @pytest.fixture

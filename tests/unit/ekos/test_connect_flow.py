@@ -53,7 +53,7 @@ def test_state_names_its_tenant_and_rejects_forgeries():
 
 def test_start_binds_state_verifier_and_redirect_uri(world):
     # Given a tenant starting to connect
-    url = world.service.start_connection(TENANT, REDIRECT)
+    url = world.service.start_connection(TENANT, REDIRECT, started_by="alice", browser_binding="b")
     # Then the authorize URL carries a state whose stored attempt has the verifier of its challenge
     query = parse_qs(urlparse(url).query)
     pending = world.repo.pending[query["state"][0]]
@@ -66,7 +66,7 @@ def test_callback_stores_encrypted_tokens_and_enqueues_the_first_import(world):
     # Given an authorized attempt
     state, code = world.authorize()
     # When Ekos redirects back with the code
-    result = world.service.complete_connection(CallbackQuery(state=state, code=code))
+    result = world.complete(CallbackQuery(state=state, code=code))
     # Then the connection is active, its tokens stored sealed, and the import enqueued
     stored = world.repo.get(TENANT, "ekos")
     assert stored.connection.status == "active" and stored.version == 1
@@ -84,10 +84,10 @@ def test_callback_stores_encrypted_tokens_and_enqueues_the_first_import(world):
 
 def test_replayed_state_is_rejected_and_changes_nothing(world):
     state, code = world.authorize()
-    world.service.complete_connection(CallbackQuery(state=state, code=code))
+    world.complete(CallbackQuery(state=state, code=code))
     before = world.repo.get(TENANT, "ekos")
     with pytest.raises(InvalidState):
-        world.service.complete_connection(CallbackQuery(state=state, code=code))
+        world.complete(CallbackQuery(state=state, code=code))
     after = world.repo.get(TENANT, "ekos")
     assert after.version == before.version and len(world.publisher.sent) == 1
 
@@ -98,7 +98,7 @@ def test_replayed_state_is_rejected_and_changes_nothing(world):
 def test_unknown_state_is_rejected_with_nothing_stored(world, state):
     world.authorize()
     with pytest.raises(InvalidState):
-        world.service.complete_connection(CallbackQuery(state=state, code="code-1"))
+        world.complete(CallbackQuery(state=state, code="code-1"))
     assert world.repo.rows == {} and world.publisher.sent == []
 
 
@@ -106,23 +106,45 @@ def test_expired_state_is_rejected(world):
     state, code = world.authorize()
     world.clock.advance(STATE_TTL_SECONDS + 1)
     with pytest.raises(InvalidState, match="expired"):
-        world.service.complete_connection(CallbackQuery(state=state, code=code))
+        world.complete(CallbackQuery(state=state, code=code))
     assert world.repo.rows == {}
 
 
-def test_state_of_another_tenant_is_rejected_when_a_principal_is_present(world):
-    state, code = world.authorize("tenant-b")
-    with pytest.raises(InvalidState):
-        world.service.complete_connection(
-            CallbackQuery(state=state, code=code), principal_tenant=TENANT
-        )
+@pytest.mark.parametrize(
+    "victim",
+    [
+        ("tenant-b", "bob", "digest-of-bob-browser"),  # finding: another tenant's person
+        (TENANT, "carol", "digest-of-carol-browser"),  # another person of the same tenant
+        (TENANT, "alice", "digest-of-another-browser"),  # the same person, another browser
+        (TENANT, "alice", ""),  # no binding cookie at all
+    ],
+)
+def test_a_state_started_by_someone_else_connects_nothing(world, victim):
+    # Given an attacker (alice of tenant-a) who started connecting and kept the link
+    state, code = world.authorize(TENANT, "alice", "digest-of-alice-browser-nonce")
+    # When someone else's browser follows it
+    tenant, who, binding = victim
+    with pytest.raises(InvalidState, match="someone else"):
+        world.complete(CallbackQuery(state=state, code=code), tenant, who, binding)
+    # Then nothing is stored for anyone, no import runs, and the state is spent
     assert world.repo.rows == {} and world.publisher.sent == []
+    with pytest.raises(InvalidState):
+        world.complete(CallbackQuery(state=state, code=code))
+
+
+def test_start_needs_a_person_and_a_browser_binding(world):
+    for who, binding in [("", "b"), ("alice", "")]:
+        with pytest.raises(InvalidState):
+            world.service.start_connection(
+                TENANT, REDIRECT, started_by=who, browser_binding=binding
+            )
+    assert world.repo.pending == {}
 
 
 def test_access_denied_is_shown_and_nothing_is_stored(world):
     state, _ = world.authorize()
     with pytest.raises(AuthorizationDenied) as denied:
-        world.service.complete_connection(CallbackQuery(state=state, error="access_denied"))
+        world.complete(CallbackQuery(state=state, error="access_denied"))
     assert denied.value.code == "access_denied" and "declined" in denied.value.message
     assert world.repo.rows == {} and world.publisher.sent == []
 
@@ -131,7 +153,7 @@ def test_token_endpoint_error_is_surfaced_not_swallowed(world):
     state, code = world.authorize()
     world.oauth.fail_exchange = "invalid_grant"
     with pytest.raises(TokenExchangeFailed) as failed:
-        world.service.complete_connection(CallbackQuery(state=state, code=code))
+        world.complete(CallbackQuery(state=state, code=code))
     assert failed.value.code == "invalid_grant" and "invalid_grant" in failed.value.message
     assert world.repo.rows == {}
 
@@ -140,7 +162,7 @@ def test_token_endpoint_outage_is_a_clear_failure(world):
     state, code = world.authorize()
     world.oauth.unavailable = True
     with pytest.raises(TokenExchangeFailed) as failed:
-        world.service.complete_connection(CallbackQuery(state=state, code=code))
+        world.complete(CallbackQuery(state=state, code=code))
     assert failed.value.code == "temporarily_unavailable"
 
 
@@ -150,14 +172,14 @@ def test_code_bound_to_another_redirect_uri_is_refused(world):
     world.oauth.codes[code] = ("https://evil.test/cb", world.oauth.codes[code][1])
     # Then the exchange (with the redirect URI we bound to the state) fails; nothing stored
     with pytest.raises(TokenExchangeFailed):
-        world.service.complete_connection(CallbackQuery(state=state, code=code))
+        world.complete(CallbackQuery(state=state, code=code))
     assert world.repo.rows == {}
 
 
 def test_callback_without_code_or_error_is_invalid(world):
     state, _ = world.authorize()
     with pytest.raises(InvalidCallback):
-        world.service.complete_connection(CallbackQuery(state=state))
+        world.complete(CallbackQuery(state=state))
 
 
 def test_disconnect_revokes_both_tokens_and_forgets_them(world):

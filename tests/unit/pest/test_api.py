@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from syncbridge.api.routes import pest_deps, pest_guard
+from syncbridge.api import throttle
+from syncbridge.api.routes import pest_deps
 from syncbridge.api.routes.pest_app import build_app
 from syncbridge.pest_bootstrap import PestContext
-from tests.helpers.apigw import Reply, api_event, authorizer_context
+from tests.helpers.apigw import MemoryCounter, Reply, api_event, authorizer_context
 from tests.unit.pest.conftest import build_world, seed_points
 
 JSON = {"Content-Type": "application/json"}
@@ -19,9 +20,7 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture
 def api(monkeypatch):
     """Two tenants with their own ERP and IoT fakes, sharing the same stores."""
-    monkeypatch.setenv("PEST_RATE_LIMIT_PER_SECOND", "1000")
-    monkeypatch.setenv("PEST_RATE_LIMIT_BURST", "1000")
-    pest_guard.reset_limiter()
+    throttle.use_counter(MemoryCounter())
     a = build_world()
     b_points = [p.model_copy(update={"id": str(100 + int(p.id))}) for p in seed_points()[:3]]
     b = build_world(b_points)
@@ -44,7 +43,7 @@ def api(monkeypatch):
     call.worlds = worlds
     yield call
     pest_deps.use_context_factory(None)
-    pest_guard.reset_limiter()
+    throttle.use_counter(None)
 
 
 def test_discovery_and_gap_analysis(api):
@@ -169,12 +168,12 @@ def test_tenant_b_cannot_see_or_change_tenant_a(api):
 
 
 def test_rate_limit_answers_429_with_retry_after(api, monkeypatch):
-    monkeypatch.setenv("PEST_RATE_LIMIT_PER_SECOND", "0.5")
-    monkeypatch.setenv("PEST_RATE_LIMIT_BURST", "3")
+    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "3")
     statuses = [api("GET", "/api/v1/erp/devices", roles=("viewer",)).status for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     r = api("GET", "/api/v1/erp/devices", roles=("viewer",))
-    assert r.headers["retry-after"] == "2"
+    assert r.headers["retry-after"] == "60"
+    assert r.json()["error"]["code"] == "rate_limited"
     # another tenant has its own bucket
     assert api("GET", "/api/v1/erp/devices", tenant="tenant-b", roles=("viewer",)).status == 200
 
@@ -214,7 +213,10 @@ def test_config_admin_roundtrip_changes_parsing(api):
     cfg = api("GET", "/api/v1/erp/config", roles=("viewer",)).json()
     assert cfg["stored"] is False
     new = cfg["config"]
-    new["location"]["patterns"][0]["parts"] = ["site", "building", "area", "zone"]
+    four = ["site", "building", "area", "zone"]
+    new["location"]["patterns"] = [
+        {"name": "four parts", "field": "name", "delimiter": " / ", "parts": four}
+    ]
     r = api("PUT", "/api/v1/erp/config", body={"config": new})
     assert r.status == 200 and r.json()["config"]["version"] == 1
     body = api("GET", "/api/v1/erp/discovery/inspection-points", roles=("viewer",)).json()

@@ -14,37 +14,51 @@ from syncbridge.domain.pest.models import IotDevice
 
 
 @pytest.fixture
-def secret(monkeypatch):
-    values: dict[str, object] = {}
-
-    def get_secret(arn, transform=None, max_age=None):
-        assert transform == "json" and max_age == pest_bootstrap.SECRET_MAX_AGE_SECONDS
-        return values[arn]
-
+def tenant_secrets(monkeypatch):
+    """moto Secrets Manager with tenant a's own Odoo credentials (and nobody else's)."""
     from aws_lambda_powertools.utilities import parameters
+    from moto import mock_aws
 
-    monkeypatch.setattr(parameters, "get_secret", get_secret)
-    monkeypatch.setenv("ODOO_SECRET_ARN", "arn:odoo")
-    return values
+    from syncbridge import aws
+    from syncbridge.store.credentials import SecretsManagerCredentials
+    from tests.helpers.moto import offline_aws
+
+    offline_aws(monkeypatch)
+    monkeypatch.setenv("TENANT_SECRETS_PREFIX", "sync-bridge/test/tenants")
+    aws.reset_clients()
+    parameters.clear_caches()
+    with mock_aws():
+        repo = SecretsManagerCredentials()
+        repo.put("a", "odoo", {"database": "odoo", "login": "x", "api_key": "key-of-a"})
+        yield repo
+    parameters.clear_caches()
+    aws.reset_clients()
 
 
-def test_flat_secret_serves_every_tenant(secret):
-    secret["arn:odoo"] = {"database": "odoo", "api_key": "k"}
-    assert pest_bootstrap.load_secret("ODOO_SECRET_ARN", "any")["api_key"] == "k"
+def test_a_tenant_gets_its_own_credentials(tenant_secrets):
+    assert pest_bootstrap.load_secret("odoo", "a")["api_key"] == "key-of-a"
 
 
-def test_tenant_map_secret_serves_only_listed_tenants(secret):
-    secret["arn:odoo"] = {"tenants": {"a": {"api_key": "ka"}, "b": {"api_key": "kb"}}}
-    assert pest_bootstrap.load_secret("ODOO_SECRET_ARN", "b") == {"api_key": "kb"}
-    with pytest.raises(SourceUnavailable) as info:
-        pest_bootstrap.load_secret("ODOO_SECRET_ARN", "c")
-    assert "kb" not in str(info.value) and "ka" not in str(info.value)
+def test_a_tenant_without_its_own_is_not_configured_never_another_s(tenant_secrets):
+    from syncbridge.domain.credentials import CredentialsNotConfigured
+
+    for tenant, system in [("b", "odoo"), ("a", "microshare"), ("new-tenant", "odoo")]:
+        with pytest.raises(CredentialsNotConfigured) as info:
+            pest_bootstrap.load_secret(system, tenant)
+        assert info.value.http_status == 409
+        assert info.value.code == "credentials_not_configured"
+        assert "key-of-a" not in str(info.value.details) + info.value.message
 
 
-def test_missing_secret_configuration_is_unavailable(monkeypatch):
-    monkeypatch.delenv("MICROSHARE_SECRET_ARN", raising=False)
+def test_secrets_manager_down_is_unavailable(tenant_secrets, monkeypatch):
+    from syncbridge.store import credentials
+
+    def down(*_a, **_k):
+        raise RuntimeError("endpoint unreachable")
+
+    monkeypatch.setattr(credentials.SecretsManagerCredentials, "get", down)
     with pytest.raises(SourceUnavailable):
-        pest_bootstrap.load_secret("MICROSHARE_SECRET_ARN", "a")
+        pest_bootstrap.load_secret("microshare", "a")
 
 
 class _Erp:

@@ -153,3 +153,47 @@ def test_a_note_grouped_while_the_erp_is_down_is_delivered_once_it_is_back(world
     (group,) = world.incidents.open_incidents(TENANT)
     assert group.pending_notes == [] and "evt-2" in world.erp.notes[group.incident_id][0]
     assert world.incidents.sync(TENANT, world.config).summary.get("notes_delivered") is None
+
+
+def test_a_missing_incident_project_is_a_configuration_error_in_the_result(world):
+    from syncbridge.domain.pest.errors import ConfigurationMissing
+
+    _prime(world)
+    world.iot.alerts = [_alert(1), _alert(2, minutes=90)]
+
+    def no_project(draft):
+        raise ConfigurationMissing(
+            "erp", "Odoo has no project.project named 'Pest incidents'",
+            setting="incident_container", tried="Pest incidents",
+        )  # fmt: skip
+
+    real_create = world.erp.create_incident
+    world.erp.create_incident = no_project
+    result = world.incidents.sync(TENANT, world.config)  # reports, never raises
+    problem = result.problems["erp"]
+    assert (problem.code, problem.setting, problem.tried) == (
+        "configuration_missing", "incident_container", "Pest incidents"
+    )  # fmt: skip
+    assert result.stale and result.summary == {"failed": 1}
+    # once configured, the next run handles both alerts: nothing was lost
+    world.erp.create_incident = real_create
+    assert world.incidents.sync(TENANT, world.config).summary == {"created": 2}
+
+
+def test_an_alert_the_erp_refuses_fails_alone_and_the_others_go_on(world):
+    from syncbridge.domain.pest.errors import UpstreamConflict
+
+    _prime(world)
+    world.iot.alerts = [_alert(1), _alert(2, ref="ERP024_025_02", minutes=1)]
+    real_create = world.erp.create_incident
+
+    def refuse_silo_a(draft):
+        if draft.point_ref == "ERP024_025_01":
+            raise UpstreamConflict("Odoo refused project.task.create: a rule says no")
+        return real_create(draft)
+
+    world.erp.create_incident = refuse_silo_a
+    result = world.incidents.sync(TENANT, world.config)
+    assert result.summary == {"failed": 1, "created": 1} and not result.stale
+    failed = next(r for r in result.results if r.outcome == "failed")
+    assert failed.alert_id == "evt-1" and "a rule says no" in failed.detail

@@ -39,10 +39,56 @@ def test_unparseable_point_gets_a_reason():
     assert "matches no pattern" in outcome.error and "Random product" in outcome.error
 
 
-def test_empty_required_field_is_reported():
+def test_an_empty_required_field_is_reported_and_the_default_description_is_optional():
     point = Point(id="9", name="A / B / C", description=None, default_code="R1")
+    assert parse_location(point, default_config().location).location.as_list() == [
+        "A", "B", "C", "R1", "", ""
+    ]  # fmt: skip
+    strict = LocationConfig(
+        patterns=[LocationPattern(name="p", field="description", delimiter=" / ", parts=["zone"])],
+        default_site="S",
+        required=["site"],
+    )
+    assert parse_location(point, strict).error == "description is empty"
+
+
+@pytest.mark.parametrize(
+    "name, site, building, area",
+    [
+        # the seed's form, and the other conventions real pest-control databases use
+        ("Golden Crust Manchester - Flour Storage Silo A", "Golden Crust Manchester", "",
+         "Flour Storage Silo A"),
+        ("Golden Crust Manchester \u2013 Dough Mixing Room", "Golden Crust Manchester", "",
+         "Dough Mixing Room"),
+        ("Stoke-on-Trent Depot - Bin Store", "Stoke-on-Trent Depot", "", "Bin Store"),
+        ("Golden Crust Manchester - Production Hall - Oven Line 1", "Golden Crust Manchester",
+         "Production Hall", "Oven Line 1"),
+        ("Golden Crust Manchester / Manchester Production / Flour Storage Silo A",
+         "Golden Crust Manchester", "Manchester Production", "Flour Storage Silo A"),
+        ("Golden Crust Leeds / Loading Bay Door", "Golden Crust Leeds", "", "Loading Bay Door"),
+        ("Golden Crust Leeds > Warehouse > Dock 2", "Golden Crust Leeds", "Warehouse", "Dock 2"),
+        ("Golden Crust Leeds | Staff Canteen", "Golden Crust Leeds", "", "Staff Canteen"),
+        ("GCM: Cooling Racks", "Golden Crust Manchester", "", "Cooling Racks"),
+        ("Waste Compound (Golden Crust Leeds)", "Golden Crust Leeds", "", "Waste Compound"),
+        ("BS12 - Golden Crust Leeds - Bin Store", "Golden Crust Leeds", "", "Bin Store"),
+        ("07 - Golden Crust Leeds - Bin Store", "Golden Crust Leeds", "", "Bin Store"),
+    ],
+)  # fmt: skip
+def test_the_default_reads_real_naming_conventions_with_no_configuration(
+    name, site, building, area
+):
+    point = Point(id="1", name=name, default_code="ERP024_025_01")
     outcome = parse_location(point, default_config().location)
-    assert outcome.error == "description is empty"
+    assert outcome.error is None
+    assert outcome.location.as_list() == [site, building, area, "ERP024_025_01", "", ""]
+
+
+def test_a_name_without_a_site_says_which_forms_were_tried():
+    outcome = parse_location(
+        Point(id="1", name="Silo A", default_code="R1"), default_config().location
+    )
+    assert outcome.location is None
+    assert "'Silo A' matches no pattern" in outcome.error and "site - area" in outcome.error
 
 
 def test_regex_pattern_with_site_lookup_for_another_tenant():
@@ -114,3 +160,24 @@ def test_optional_pattern_may_be_absent():
 def test_bad_patterns_are_refused(kwargs, message):
     with pytest.raises(ValidationError, match=message):
         LocationPattern(name="p", **kwargs)
+
+
+def test_a_backtracking_pattern_is_cut_off_and_skipped_not_run_for_minutes():
+    """Finding: an admin's `(?:[A-Za-z ]+)+` ran 32.8 s on 11 names, blocking requests.
+    Patterns run with a per-match time limit; one that hits it is skipped afterwards."""
+    from syncbridge.domain.pest.location import LocationParser
+    from tests.unit.pest.conftest import seed_points
+
+    slow = LocationPattern(name="slow", regex=r"(?P<site>(a|aa)+)b")
+    issue = LocationPattern(name="issue", regex=r"(?P<site>(?:[A-Za-z ]+)+)")
+    config = LocationConfig(patterns=[slow, issue], required=["site"])
+    parser = LocationParser(config)
+    first = parser.parse(Point(id="1", name="a" * 40, default_code="R1"))
+    assert first.location is None and "took too long" in first.error
+    assert parser.too_slow == {"slow"}
+    # the rest of the run skips it; the issue's pattern still parses the real names
+    outcomes = [parser.parse(p) for p in seed_points()]
+    assert all("took too long" not in (o.error or "") for o in outcomes)
+    assert sum(o.location is not None for o in outcomes) + sum(
+        "matches no pattern" in (o.error or "") for o in outcomes
+    ) == len(outcomes)

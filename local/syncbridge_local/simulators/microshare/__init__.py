@@ -91,7 +91,7 @@ class MicroshareState:
             alert_id="rodent-0004",
             created="2026-11-23T09:15:00.000Z",
         )
-        unknown = [seed.SITE, seed.AREA, "Old Bakehouse", "ERP999_000_01", "Internal", "Bait/Lured"]
+        unknown = [seed.SITE, "", "Old Bakehouse", "ERP999_000_01", "", ""]
         self.add_alert(
             "58-A0-CB-00-00-10-2F-99",
             unknown,

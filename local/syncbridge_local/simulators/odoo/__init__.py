@@ -1,7 +1,8 @@
 """Odoo simulator: JSON-2 and XML-RPC on one loopback server, seeded with Golden Crust.
 
     sim = start()                      # sim.url, sim.stop(), sim.faults, sim.state (the DB)
-    sim.state.add_point("Site / Area / Point", "REF-1")
+    sim.state.add_point("Golden Crust Leeds - Bin Store", "REF-1")
+    sim.state.add_field("product.product", "x_device_status")   # what an admin may add
     sim.faults.rate_limit(retry_after=1)
     sim.go_down(); sim.come_up()       # connection refused, then back on the same port
 

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from syncbridge import aws
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.records import search_text
+from syncbridge.store.cursor_key import cursor_key
 
 from . import HomeKind, HomeRecord, HomeRecordNotFound, HomeVersionConflict
 from .search import matches
@@ -81,12 +82,13 @@ class DynamoHomePlatform:
             "ExpressionAttributeValues": {":pk": _pk(tenant_id, kind)},
             "Limit": limit,
         }
-        start = cursors.decode(cursor)
+        listing, key = _pk(tenant_id, kind), cursor_key()
+        start = cursors.decode(cursor, context=listing, key=key)
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = self.table.query(**kwargs)
         items = [self._record(i) for i in page.get("Items", [])]
-        return items, cursors.encode(page.get("LastEvaluatedKey"))
+        return items, cursors.encode(page.get("LastEvaluatedKey"), context=listing, key=key)
 
     def iter_all(self, tenant_id: str, kind: HomeKind) -> Iterator[HomeRecord]:
         kwargs: dict[str, Any] = {

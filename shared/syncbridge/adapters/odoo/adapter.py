@@ -26,7 +26,9 @@ from pydantic import BaseModel, Field
 
 from syncbridge.adapters.erp import (
     DEFAULT_CATEGORY,
+    ErpAuthError,
     ErpConfig,
+    ErpConfigurationMissing,
     ErpError,
     ErpHealth,
     ErpNotFound,
@@ -42,20 +44,54 @@ from syncbridge.adapters.odoo.transport import Json2Transport, OdooTransport, Xm
 POINT_MODEL = "product.product"
 CATEGORY_MODEL = "product.category"
 ORDER = "write_date asc, id asc"
+STATUS_FIELD = "x_device_status"
+FIELDS_TTL_SECONDS = 300
+STATUS_LABEL = "Device status (Sync Bridge)"
+POINT_FIELDS = ("name", "default_code", "barcode", "active", "categ_id", "description_sale")
+AUTO_CONTAINER_WORD = "pest"
+CONTAINERS = {"project.task": ("project.project", "project_id"),
+              "helpdesk.ticket": ("helpdesk.team", "team_id")}  # fmt: skip
+TAG_MODELS = {"project.task": "project.tags", "helpdesk.ticket": "helpdesk.tag"}
 
 
 class OdooSettings(BaseModel):
-    """Per-tenant Odoo options (`ErpConfig.settings`)."""
+    """Per-tenant Odoo options (`ErpConfig.settings`). Every default works on a stock Odoo."""
 
     protocol: Literal["json2", "xmlrpc"] = "json2"
-    database: str
+    database: str = ""  # empty: the server's only database (JSON-2 without the header)
     login: str | None = None  # XML-RPC only
     category_name: str = DEFAULT_CATEGORY
     incident_model: Literal["project.task", "helpdesk.ticket"] = "project.task"
-    incident_container: str | None = "Pest incidents"  # project (tasks) or team (tickets)
-    status_field: str | None = "x_device_status"  # custom field mirroring device status
+    incident_container: str | None = Field(
+        default=None,
+        description="Project (tasks) or team (tickets) that receives incidents, by name. "
+        "Unset: the one whose name contains 'pest' (preferring one that also says "
+        "'incident'); none or several such is a configuration error naming this setting.",
+    )
+    status_field: str | None = Field(
+        default=STATUS_FIELD,
+        description="Optional product field mirroring the device status. Used when Odoo has "
+        "it (detected with fields_get); a stock Odoo does not, and nothing needs it. "
+        "Explicitly set but absent: status writes report a configuration error.",
+    )
     page_size: int = Field(default=200, ge=1, le=5000)
     overlap_seconds: int = Field(default=30, ge=1)
+
+    @property
+    def status_field_required(self) -> bool:
+        """True when an admin named the field (rather than leaving the default)."""
+        return "status_field" in self.model_fields_set and bool(self.status_field)
+
+
+class OptionalField(BaseModel):
+    """An Odoo field Sync Bridge can use when an admin has created it, never requires."""
+
+    key: str  # what it is for, e.g. "device_status"
+    model: str
+    name: str  # e.g. x_device_status
+    label: str
+    present: bool
+    required_by_settings: bool = False
 
 
 class OdooAdapter:
@@ -69,6 +105,7 @@ class OdooAdapter:
         self._base_url = base_url
         self._category_ids: dict[tuple[str, str], int] = {}
         self._named_ids: dict[tuple[str, str], int] = {}
+        self._model_fields: dict[str, tuple[float, frozenset[str]]] = {}
         self._http: httpx.Client | None = None
         self.erp = f"odoo-{transport.protocol}"
 
@@ -90,8 +127,13 @@ class OdooAdapter:
             )
         else:
             secret = config.credentials.get("api_key") or config.credentials.get("password")
-            if secret is None or not settings.login:
-                raise ErpError("odoo xmlrpc needs settings.login and an api_key or password")
+            if secret is None:
+                raise ErpAuthError("odoo xmlrpc needs an api_key or a password")
+            if not settings.login or not settings.database:
+                missing = "login" if not settings.login else "database"
+                raise ErpConfigurationMissing(
+                    f"odoo xmlrpc needs settings.{missing}", setting=missing, tried=""
+                )
             transport = XmlRpcTransport(
                 config.base_url,
                 settings.database,
@@ -111,19 +153,90 @@ class OdooAdapter:
         config = ErpConfig(
             kind="odoo",
             base_url=base_url,
-            settings={"database": secret.get("database"), "login": secret.get("login"), **settings},
+            settings={
+                "database": secret.get("database") or "",
+                "login": secret.get("login"),
+                **settings,
+            },
             credentials={k: secret[k] for k in ("api_key", "password") if secret.get(k)},
         )
         return cls.from_config(config)
 
+    # --- which fields this Odoo has -----------------------------------------------------
+
+    def _fields_of(self, model: str) -> frozenset[str]:
+        """Field names of `model` (`fields_get`), asked again every `FIELDS_TTL_SECONDS`
+        so a field an admin adds in Odoo is picked up by every warm adapter."""
+        cached = self._model_fields.get(model)
+        if cached is None or time.monotonic() - cached[0] >= FIELDS_TTL_SECONDS:
+            fields = self._transport.call(model, "fields_get", attributes=["type"])
+            cached = self._model_fields[model] = (time.monotonic(), frozenset(fields))
+        return cached[1]
+
+    def _status_field(self) -> str | None:
+        """The device-status field when this Odoo has it, else None."""
+        name = self._settings.status_field
+        return name if name and name in self._fields_of(POINT_MODEL) else None
+
+    def optional_fields(self) -> list[OptionalField]:
+        """The fields Sync Bridge would use if present, and whether they are."""
+        name = self._settings.status_field or STATUS_FIELD
+        return [
+            OptionalField(
+                key="device_status",
+                model=POINT_MODEL,
+                name=name,
+                label=STATUS_LABEL,
+                present=name in self._fields_of(POINT_MODEL),
+                required_by_settings=self._settings.status_field_required,
+            )
+        ]
+
+    def create_optional_field(self, key: str) -> OptionalField:
+        """Create an optional field as a custom (`x_`) field; needs an Odoo administrator.
+
+        Idempotent: a field that exists is returned as it is."""
+        wanted = next((f for f in self.optional_fields() if f.key == key), None)
+        if wanted is None:
+            raise ErpConfigurationMissing(
+                f"no optional Odoo field '{key}'", setting="optional_field", tried=key
+            )
+        if wanted.present:
+            return wanted
+        if not wanted.name.startswith("x_"):
+            raise ErpConfigurationMissing(
+                f"Odoo only creates custom fields whose name starts with 'x_': {wanted.name}",
+                setting="status_field",
+                tried=wanted.name,
+            )
+        model_ids = self._transport.call(
+            "ir.model", "search", domain=[["model", "=", wanted.model]], limit=1
+        )
+        if not model_ids:
+            raise ErpConfigurationMissing(
+                f"Odoo has no model '{wanted.model}'", setting="model", tried=wanted.model
+            )
+        self._transport.call(
+            "ir.model.fields",
+            "create",
+            vals_list=[
+                {
+                    "name": wanted.name,
+                    "model_id": int(model_ids[0]),
+                    "field_description": wanted.label,
+                    "ttype": "char",
+                    "store": True,
+                }
+            ],
+        )
+        self._model_fields.pop(wanted.model, None)
+        return wanted.model_copy(update={"present": True})
+
     # --- inspection points -------------------------------------------------------------
 
-    @property
     def _fields(self) -> list[str]:
-        names = ["name", "default_code", "barcode", "active", "categ_id", "description_sale"]
-        if self._settings.status_field:
-            names.append(self._settings.status_field)
-        return [*names, "write_date"]
+        status_field = self._status_field()
+        return [*POINT_FIELDS, *([status_field] if status_field else []), "write_date"]
 
     def list_inspection_points(
         self, since: datetime | None = None, *, include_archived: bool = False
@@ -133,6 +246,7 @@ class OdooAdapter:
             start = since - timedelta(seconds=self._settings.overlap_seconds)
             base.append(["write_date", ">=", values.format_datetime(start)])
         context = {"active_test": False} if include_archived else {}
+        fields = self._fields()
         seen: set[tuple[int, str]] = set()
         after: tuple[str, int] | None = None
         while True:
@@ -145,7 +259,7 @@ class OdooAdapter:
                 POINT_MODEL,
                 "search_read",
                 domain=domain,
-                fields=self._fields,
+                fields=fields,
                 limit=self._settings.page_size,
                 order=ORDER,
                 context=context,
@@ -171,7 +285,7 @@ class OdooAdapter:
             POINT_MODEL,
             "search_read",
             domain=[["id", "=", _odoo_id(point_id)], ["categ_id", "=", self._category_id()]],
-            fields=self._fields,
+            fields=self._fields(),
             limit=1,
             context={"active_test": False},
         )
@@ -180,21 +294,31 @@ class OdooAdapter:
         return self._point(rows[0])
 
     def write_point_fields(self, point_id: str, fields: PointFields) -> InspectionPoint:
+        """Write the set fields. A device status is written only where Odoo has a field
+        for it; a stock Odoo keeps no status (Sync Bridge and Microshare do)."""
         self.get_point(point_id)  # only inspection points may be written
         vals: dict[str, Any] = {}
         changes = fields.changes()
         if "barcode" in changes:
             vals["barcode"] = changes["barcode"] or False
         if "device_status" in changes:
-            if not self._settings.status_field:
-                raise ErpError("Odoo settings have no status_field to keep the status in")
-            vals[self._settings.status_field] = changes["device_status"] or False
+            status_field = self._status_field()
+            if status_field:
+                vals[status_field] = changes["device_status"] or False
+            elif self._settings.status_field_required:
+                name = self._settings.status_field or ""
+                raise ErpConfigurationMissing(
+                    f"Odoo has no field '{name}' on {POINT_MODEL}; create it (Settings > "
+                    "Technical > Fields, or the one-click setup) or clear status_field",
+                    setting="status_field",
+                    tried=name,
+                )
         if vals:
             self._transport.call(POINT_MODEL, "write", ids=[_odoo_id(point_id)], vals=vals)
         return self.get_point(point_id)
 
     def _point(self, row: dict[str, Any]) -> InspectionPoint:
-        status_field = self._settings.status_field
+        status_field = self._status_field()
         return InspectionPoint(
             id=str(row["id"]),
             reference=values.text(row.get("default_code")),
@@ -224,16 +348,30 @@ class OdooAdapter:
                 CATEGORY_MODEL, "search", domain=[["name", "=", name]], order="id asc", limit=1
             )
             if not ids:
-                raise ErpNotFound(f"Odoo has no product category named '{name}'")
+                raise ErpConfigurationMissing(
+                    f"Odoo has no product category named '{name}'",
+                    setting="category_name",
+                    tried=name,
+                )
             self._category_ids[key] = int(ids[0])
         return self._category_ids[key]
 
     # --- incidents ---------------------------------------------------------------------
 
-    def find_incident(self, dedupe_key: str) -> IncidentRef | None:
+    def _incident_call(self, method: str, **kwargs: Any) -> Any:
+        """A call on the incident model; an unknown model names the setting to change."""
         model = self._settings.incident_model
-        ids = self._transport.call(
-            model,
+        try:
+            return self._transport.call(model, method, **kwargs)
+        except ErpConfigurationMissing as exc:
+            if exc.setting != "model":
+                raise
+            raise ErpConfigurationMissing(
+                f"{exc} (incident_model)", setting="incident_model", tried=model
+            ) from None
+
+    def find_incident(self, dedupe_key: str) -> IncidentRef | None:
+        ids = self._incident_call(
             "search",
             domain=[["description", "ilike", _marker(dedupe_key)]],
             limit=1,
@@ -241,48 +379,77 @@ class OdooAdapter:
         )
         if not ids:
             return None
-        return IncidentRef(id=str(ids[0]), kind=model, dedupe_key=dedupe_key)
+        return IncidentRef(
+            id=str(ids[0]), kind=self._settings.incident_model, dedupe_key=dedupe_key
+        )
 
     def create_incident(self, draft: IncidentDraft) -> IncidentRef:
         existing = self.find_incident(draft.dedupe_key)
         if existing is not None:
             return existing
         model = self._settings.incident_model
-        lines = [draft.description.strip()] if draft.description.strip() else []
-        if draft.point_reference or draft.point_id:
-            lines.append(
-                f"Inspection point: {draft.point_reference or '-'} (product id {draft.point_id or '-'})"
-            )
-        if draft.occurred_at:
-            lines.append(f"Occurred at: {draft.occurred_at.isoformat()}")
-        lines.append(_marker(draft.dedupe_key))
-        vals: dict[str, Any] = {"name": draft.title, "description": "\n".join(lines)}
-        if self._settings.incident_container:
-            container_model, field_name = (
-                ("project.project", "project_id")
-                if model == "project.task"
-                else ("helpdesk.team", "team_id")
-            )
-            vals[field_name] = self._named_id(container_model, self._settings.incident_container)
+        container_model, container_field = CONTAINERS[model]
+        vals: dict[str, Any] = {
+            "name": draft.title,
+            "description": values.html_paragraphs(_incident_lines(draft)),
+            container_field: self._incident_container(container_model),
+        }
         if draft.deadline and model == "project.task":
             vals["date_deadline"] = draft.deadline.isoformat()
         if draft.tags:
-            tag_model = "project.tags" if model == "project.task" else "helpdesk.tag"
-            tag_ids = [self._named_id(tag_model, tag, create=True) for tag in draft.tags]
+            tag_ids = [self._named_id(TAG_MODELS[model], tag, create=True) for tag in draft.tags]
             vals["tag_ids"] = [[6, 0, tag_ids]]
-        created = self._transport.call(model, "create", vals_list=[vals])
+        created = self._incident_call("create", vals_list=[vals])
         new_id = created[0] if isinstance(created, list) else created
         return IncidentRef(id=str(new_id), kind=model, dedupe_key=draft.dedupe_key)
 
     def add_incident_note(self, incident_id: str, note: str) -> None:
         """A chatter note (`message_post`), so the incident's history shows every alert."""
-        self._transport.call(
-            self._settings.incident_model,
+        self._incident_call(
             "message_post",
             ids=[_odoo_id(incident_id)],
             body=note,
             message_type="comment",
         )
+
+    def _incident_container(self, model: str) -> int:
+        """The project (or helpdesk team) for incidents: the configured name, or the one
+        whose name says 'pest'. Absent or ambiguous: a configuration error, never a guess."""
+        name = self._settings.incident_container
+        key = (model, name or "")
+        if key in self._named_ids:
+            return self._named_ids[key]
+        if name:
+            ids = self._transport.call(model, "search", domain=[["name", "=", name]], limit=1)
+            if not ids:
+                raise ErpConfigurationMissing(
+                    f"Odoo has no {model} named '{name}' to receive incidents",
+                    setting="incident_container",
+                    tried=name,
+                )
+            self._named_ids[key] = int(ids[0])
+            return self._named_ids[key]
+        rows = self._transport.call(
+            model,
+            "search_read",
+            domain=[["name", "ilike", AUTO_CONTAINER_WORD]],
+            fields=["name"],
+            order="id asc",
+            limit=20,
+        )
+        chosen = rows
+        if len(rows) > 1:
+            chosen = [r for r in rows if "incident" in str(r.get("name", "")).casefold()]
+        if len(chosen) != 1:
+            found = ", ".join(repr(r.get("name")) for r in rows) or "none"
+            raise ErpConfigurationMissing(
+                f"no single Odoo {model} for incidents: looked for a name containing "
+                f"'{AUTO_CONTAINER_WORD}' and found {found}; set incident_container",
+                setting="incident_container",
+                tried=f"name contains '{AUTO_CONTAINER_WORD}'",
+            )
+        self._named_ids[key] = int(chosen[0]["id"])
+        return self._named_ids[key]
 
     def _named_id(self, model: str, name: str, *, create: bool = False) -> int:
         key = (model, name)
@@ -316,6 +483,18 @@ class OdooAdapter:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _incident_lines(draft: IncidentDraft) -> list[str]:
+    lines = [draft.description.strip()] if draft.description.strip() else []
+    if draft.point_reference or draft.point_id:
+        lines.append(
+            f"Inspection point: {draft.point_reference or '-'} (product id {draft.point_id or '-'})"
+        )
+    if draft.occurred_at:
+        lines.append(f"Occurred at: {draft.occurred_at.isoformat()}")
+    lines.append(_marker(draft.dedupe_key))
+    return lines
 
 
 def _odoo_id(point_id: str) -> int:

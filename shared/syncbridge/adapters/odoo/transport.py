@@ -2,16 +2,34 @@
 
 `Json2Transport` (Odoo 19+): `POST {odoo}/json/2/{model}/{method}` with the named
 arguments as the JSON body, a bearer API key and `X-Odoo-Database`.
-`XmlRpcTransport` (older servers): `authenticate` once for a uid (False = refused), then
-`execute_kw(db, uid, secret, model, method, [ids], kwargs)`.
+`XmlRpcTransport` (older servers, deprecated in 19): `authenticate` once for a uid
+(False = refused), then `execute_kw(db, uid, secret, model, method, args, kwargs)`. Odoo
+builds the record-set from `args[0]` and `create` reads its values from `args[0]` too, so
+the leading parameters of each method (`POSITIONAL`) travel positionally; a keyword
+`vals_list` is an `IndexError` on a real server.
 
-Both map failures to the ERP port's typed errors, so the adapter above them never sees a
-status code or a fault code. Messages carry Odoo's message, never the key or password.
+Both protocols classify a failure the same way, into the ERP port's typed errors (see
+../shared/contracts/odoo-api.md for what a real Odoo answers):
+
+| what happened                                  | JSON-2                  | XML-RPC            | error                     |
+| ---------------------------------------------- | ----------------------- | ------------------ | ------------------------- |
+| key or password refused                        | 401                     | auth False, Fault 3 | `ErpAuthError`           |
+| no access right                                | 403 AccessError         | Fault 4            | `ErpAuthError`            |
+| unknown database                               | 404 HTML page           | Fault 1 OperationalError | `ErpConfigurationMissing(database)` |
+| unknown model                                  | 404 NotFound            | Fault 2 "Object X doesn't exist" | `ErpConfigurationMissing(model)` |
+| unknown field (fields, domain, order)          | 500 ValueError          | Fault 1 ValueError | `ErpConfigurationMissing(field)` |
+| missing record                                 | 404 MissingError        | Fault 2 MissingError | `ErpNotFound`           |
+| business rule (ValidationError, UserError)     | 422                     | Fault 2            | `ErpConflict`, whole text |
+| overloaded, down, unreachable                  | 429, 5xx without name, connection errors | same | `ErpUnavailable` |
+| anything else (a bug on either side)           | other                   | other Fault 1      | `ErpError`                |
+
+Messages carry Odoo's message, never the key or password.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import xmlrpc.client
 from typing import Any, Protocol
 from xml.parsers.expat import ExpatError
@@ -20,6 +38,7 @@ import httpx
 
 from syncbridge.adapters.erp import (
     ErpAuthError,
+    ErpConfigurationMissing,
     ErpConflict,
     ErpError,
     ErpNotFound,
@@ -27,49 +46,97 @@ from syncbridge.adapters.erp import (
 )
 from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
 
-NOT_IDEMPOTENT = frozenset({"create"})
-MISSING_MARKERS = ("does not exist", "has been deleted", "MissingError")
+NOT_IDEMPOTENT = frozenset({"create", "message_post"})
+# The leading parameters Odoo's XML-RPC dispatch takes positionally (record methods take
+# their ids first; `create` its values). JSON-2 names every argument.
+POSITIONAL: dict[str, tuple[str, ...]] = {
+    "create": ("vals_list",),
+    "write": ("ids", "vals"),
+    "read": ("ids",),
+    "unlink": ("ids",),
+    "message_post": ("ids",),
+}
+MESSAGE_LIMIT = 2000
+
+_INVALID_FIELD = re.compile(
+    r"Invalid field (?:'(?P<quoted>[^']+)'|(?P<dotted>[\w.]+) in condition)"
+)
+_UNKNOWN_MODEL = (
+    re.compile(r"the model '(?P<model>[^']+)' does not exist"),
+    re.compile(r"Object (?P<model>\S+) doesn't exist"),
+)
+_MISSING_DATABASE = re.compile(r'database "(?P<db>[^"]+)" does not exist')
 
 
 class OdooTransport(Protocol):
     protocol: str
 
     def call(self, model: str, method: str, **kwargs: Any) -> Any:
-        """Call `model.method`; record methods take `ids=[...]`."""
+        """Call `model.method` with named arguments; record methods take `ids=[...]`."""
         ...
 
 
-def _first_line(message: str, limit: int = 300) -> str:
-    lines = [line for line in str(message).strip().splitlines() if line.strip()]
-    return (lines[0] if lines else "")[:limit]
+def _whole(message: str) -> str:
+    """Odoo's text, every line kept (a ValidationError names the records on later lines)."""
+    return str(message).strip()[:MESSAGE_LIMIT]
 
 
-def _last_line(message: str, limit: int = 300) -> str:
-    lines = [line for line in str(message).strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else "")[:limit]
+def _exception_line(traceback_text: str) -> str:
+    """The `ExceptionClass: message` part at the end of a Fault 1 traceback, whole."""
+    text = str(traceback_text).strip()
+    lines = text.splitlines()
+    for index in range(len(lines) - 1, -1, -1):
+        if re.match(r"^[\w.]+(Error|Exception|Warning|Denied)\b.*:", lines[index]):
+            return _whole("\n".join(lines[index:]))
+    return _whole(lines[-1] if lines else "")
+
+
+def classify(
+    what: str, name: str, message: str, *, status: int | None = None, fault: int | None = None
+) -> ErpError:
+    """One Odoo failure as the ERP port's typed error, the same for both protocols.
+
+    `status` is the JSON-2 HTTP status (None over XML-RPC), `fault` the XML-RPC fault code
+    (None over JSON-2), `name` the exception class Odoo reports (JSON-2 only).
+    """
+    text = _whole(message)
+    if status == 401 or fault == 3:
+        return ErpAuthError(f"Odoo refused the credentials for {what}: {text or 'Access Denied'}")
+    if status == 403 or fault == 4 or name.endswith("AccessError"):
+        return ErpAuthError(f"Odoo denied {what}: the user lacks an access right: {text}")
+    if match := _MISSING_DATABASE.search(text):
+        return _missing_database(match["db"])
+    for pattern in _UNKNOWN_MODEL:
+        if match := pattern.search(text):
+            model = match["model"]
+            return ErpConfigurationMissing(
+                f"Odoo has no model '{model}' (is its app installed?)", setting="model", tried=model
+            )
+    if match := _INVALID_FIELD.search(text):
+        field = match["quoted"] or (match["dotted"] or "").rsplit(".", 1)[-1]
+        return ErpConfigurationMissing(f"Odoo {what}: {text}", setting="field", tried=field)
+    if "ConcurrencyError" in name or "ConcurrencyError" in text or "could not serialize" in text:
+        return ErpUnavailable(f"Odoo {what}: concurrent update, retry later: {text}")
+    if "MissingError" in name or "Record does not exist or has been deleted" in text:
+        return ErpNotFound(f"Odoo {what}: {text}")
+    if fault == 2 or name.startswith("odoo.exceptions.") or status == 409:
+        return ErpConflict(f"Odoo refused {what}: {text}")
+    if status is not None and (status == 429 or status >= 502 or (status == 500 and not name)):
+        return ErpUnavailable(f"Odoo {what} failed with HTTP {status}; retry later")
+    detail = f"{name}: {text}" if name else text
+    if status is not None:
+        detail = f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
+    return ErpError(f"Odoo {what} failed: {detail}")
+
+
+def _missing_database(database: str) -> ErpConfigurationMissing:
+    return ErpConfigurationMissing(
+        f"Odoo has no database '{database}'", setting="database", tried=database
+    )
 
 
 def _unreachable(exc: httpx.TransportError, what: str) -> ErpUnavailable:
-    return ErpUnavailable(f"Odoo unreachable during {what}: {type(exc).__name__}")
-
-
-def _status_error(status: int, what: str, name: str = "", message: str = "") -> ErpError:
-    detail = f"{name}: {message}" if name else message or f"HTTP {status}"
-    if (
-        status == 429
-        or status >= 502
-        or (status == 500 and not name.startswith(("odoo.", "builtins.")))
-    ):
-        return ErpUnavailable(f"Odoo {what} failed with HTTP {status}")
-    if status == 401:
-        return ErpAuthError(f"Odoo rejected the API key for {what} (HTTP 401)")
-    if status == 403:
-        return ErpAuthError(f"Odoo denied {what}: {detail}")
-    if status == 404:
-        return ErpNotFound(f"Odoo {what}: {detail}")
-    if status in (409, 422):
-        return ErpConflict(f"Odoo refused {what}: {detail}")
-    return ErpError(f"Odoo {what} failed with HTTP {status}: {detail}")
+    return ErpUnavailable(f"Odoo unreachable during {what}: {type(exc).__name__}; retry later")
 
 
 class Json2Transport:
@@ -89,9 +156,10 @@ class Json2Transport:
         url = f"{self._base}/json/2/{model}/{method}"
         headers = {
             "Authorization": f"bearer {self._api_key}",
-            "X-Odoo-Database": self._database,
             "Content-Type": "application/json",
         }
+        if self._database:
+            headers["X-Odoo-Database"] = self._database
         body = json.dumps(kwargs)
         try:
             response = send_with_retry(
@@ -106,26 +174,28 @@ class Json2Transport:
             raise _unreachable(exc, what) from None
         if response.status_code == 200:
             return response.json()
-        name, message = _json2_error(response)
-        raise _status_error(response.status_code, what, name, _first_line(message))
+        body_json = _json_body(response)
+        if body_json is None and response.status_code == 404:
+            # Odoo answers an unknown X-Odoo-Database with its HTML "No database is selected"
+            raise _missing_database(self._database)
+        name = str((body_json or {}).get("name") or "")
+        message = str((body_json or {}).get("message") or "")
+        raise classify(what, name, message, status=response.status_code)
 
 
-def _json2_error(response: httpx.Response) -> tuple[str, str]:
+def _json_body(response: httpx.Response) -> dict[str, Any] | None:
     try:
         body = response.json()
     except ValueError:
-        return "", ""
-    if not isinstance(body, dict):
-        return "", ""
-    return str(body.get("name") or ""), str(body.get("message") or "")
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _retry_json2(response: httpx.Response) -> bool:
     """A 500 naming an Odoo or Python exception is deterministic: don't retry it."""
     if response.status_code != 500:
         return True
-    name, _ = _json2_error(response)
-    return not name.startswith(("odoo.", "builtins."))
+    return not str((_json_body(response) or {}).get("name") or "")
 
 
 class XmlRpcTransport:
@@ -150,7 +220,7 @@ class XmlRpcTransport:
 
     @property
     def uid(self) -> int:
-        """Authenticate once; Odoo throttles failed logins, so a refusal is never retried."""
+        """Authenticate once; a refusal is final (reconnect with other credentials)."""
         if self._uid is None:
             uid = self._rpc(
                 "common", "authenticate", (self._database, self._login, self._secret, {}), True
@@ -158,19 +228,18 @@ class XmlRpcTransport:
             if not uid:
                 raise ErpAuthError(
                     f"Odoo refused the login '{self._login}' on database '{self._database}' "
-                    "(wrong credentials, or logins throttled after 5 failures in 60 s)"
+                    "(wrong API key or password)"
                 )
             self._uid = int(uid)
         return self._uid
 
     def call(self, model: str, method: str, **kwargs: Any) -> Any:
-        ids = kwargs.pop("ids", None)
-        args: list[Any] = [ids] if ids is not None else []
+        args = [kwargs.pop(name) for name in POSITIONAL.get(method, ()) if name in kwargs]
         params = (self._database, self.uid, self._secret, model, method, args, kwargs)
         try:
             return self._rpc("object", "execute_kw", params, method not in NOT_IDEMPOTENT, model)
         except ErpAuthError:
-            self._uid = None  # the session may have been revoked: authenticate next time
+            self._uid = None  # the key may have been revoked: authenticate next time
             raise
 
     def _rpc(
@@ -192,30 +261,16 @@ class XmlRpcTransport:
         except httpx.TransportError as exc:
             raise _unreachable(exc, what) from None
         if response.status_code != 200:
-            raise _status_error(response.status_code, what)
+            raise classify(what, "", "", status=response.status_code)
         try:
             (result,), _ = xmlrpc.client.loads(response.content, use_builtin_types=True)
         except xmlrpc.client.Fault as fault:
-            raise _fault_error(fault, what) from None
+            message = str(fault.faultString)
+            if fault.faultCode == 1:
+                message = _exception_line(message)
+            raise classify(what, "", message, fault=fault.faultCode) from None
         except (ExpatError, ValueError) as exc:
             raise ErpError(
                 f"Odoo {what}: malformed XML-RPC response ({type(exc).__name__})"
             ) from None
         return result
-
-
-def _fault_error(fault: xmlrpc.client.Fault, what: str) -> ErpError:
-    """Faults 1 (server error), 2 (UserError/ValidationError/MissingError), 3 (AccessDenied),
-    4 (AccessError); the string form of each is just the message."""
-    message = str(fault.faultString)
-    if fault.faultCode == 3:
-        return ErpAuthError(f"Odoo denied access for {what}: {_first_line(message)}")
-    if fault.faultCode == 4:
-        return ErpAuthError(f"Odoo denied {what}: {_first_line(message)}")
-    if fault.faultCode == 2:
-        if any(marker in message for marker in MISSING_MARKERS):
-            return ErpNotFound(f"Odoo {what}: {_first_line(message)}")
-        return ErpConflict(f"Odoo refused {what}: {_first_line(message)}")
-    if "doesn't exist" in message or "does not exist" in message:
-        return ErpNotFound(f"Odoo {what}: {_last_line(message)}")
-    return ErpError(f"Odoo {what} failed: {_last_line(message)}")

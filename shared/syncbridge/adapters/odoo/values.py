@@ -7,6 +7,7 @@ seconds ("2026-11-23 10:58:44").
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,3 +51,9 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime: pass an aware one")
     return value.astimezone(UTC).strftime(ODOO_DATETIME)
+
+
+def html_paragraphs(lines: list[str]) -> str:
+    """Plain text for an Odoo HTML field (a task description): one escaped `<p>` a line."""
+    return "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
+

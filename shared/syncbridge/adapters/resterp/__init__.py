@@ -43,6 +43,7 @@ from syncbridge.adapters.erp import (
     DEFAULT_CATEGORY,
     ErpAuthError,
     ErpConfig,
+    ErpConfigurationMissing,
     ErpConflict,
     ErpError,
     ErpHealth,
@@ -241,7 +242,9 @@ class RestErpAdapter:
             items = self._request("GET", "/categories", params={"name": name}).json()["items"]
             match = [_Category.model_validate(i) for i in items if i.get("name") == name]
             if not match:
-                raise ErpNotFound(f"REST ERP has no category named '{name}'")
+                raise ErpConfigurationMissing(
+                    f"REST ERP has no category named '{name}'", setting="category_name", tried=name
+                )
             self._categories[name] = match[0].id
         return self._categories[name]
 

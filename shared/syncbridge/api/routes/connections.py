@@ -2,32 +2,40 @@
 
 - `GET /connections/ekos/start` -> 302 to Ekos's consent page (tenant from the principal).
 - `GET /oauth/ekos/callback` -> an HTML page: connected (import started) or a clear error
-  (4xx) for a wrong/replayed/expired state, `access_denied`, or a code Ekos refused.
+  (4xx) for a wrong/replayed/expired state, `access_denied`, or a code Ekos refused. The
+  state is single use and bound to the person who started (their session's principal) and
+  to their browser (cookie `sb_ekos_binding`, a nonce whose digest the state row keeps):
+  a link started by someone else connects nothing.
 - `DELETE /connections/ekos` -> revoke at Ekos and forget the tokens.
 - `GET /connections` -> this tenant's connections (never any token).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
+import secrets
 from http import HTTPStatus
+from http.cookies import SimpleCookie
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel
 
 from syncbridge.adapters.ekos import bootstrap
-from syncbridge.api.principal import Principal, principal_from_event
+from syncbridge.api.gate import actor, caller
+from syncbridge.authserver.service import secure_cookies
 from syncbridge.domain.connections.errors import ConnectionFlowError
 from syncbridge.domain.connections.models import Connection
-from syncbridge.domain.connections.service import CallbackQuery
-from syncbridge.domain.errors import Unauthorized
+from syncbridge.domain.connections.service import STATE_TTL_SECONDS, CallbackQuery
 from syncbridge.observability import logger, metrics
 
 router = Router()
 
 CALLBACK_PATH = "/oauth/ekos/callback"
+BINDING_COOKIE = "sb_ekos_binding"  # a nonce only the starting browser holds
 
 
 class ConnectionList(BaseModel):
@@ -36,13 +44,6 @@ class ConnectionList(BaseModel):
 
 class Disconnected(BaseModel):
     connection: Connection
-
-
-def _principal() -> Principal:
-    principal = principal_from_event(router.current_event.raw_event)
-    if principal is None:
-        raise Unauthorized("sign in first: this route needs a tenant")
-    return principal
 
 
 def _public_base_url() -> str:
@@ -56,16 +57,48 @@ def _public_base_url() -> str:
     return f"https://{host}" + (f"/{stage}" if stage else "")
 
 
+def _binding_cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(
+        name=BINDING_COOKIE,
+        value=value,
+        path="/",
+        max_age=max_age,
+        http_only=True,
+        secure=secure_cookies(),
+        same_site=SameSite.LAX_MODE,
+    )
+
+
+def _binding_from_request() -> str:
+    """The digest of this browser's binding nonce (empty when it sent none)."""
+    jar = SimpleCookie()
+    try:
+        jar.load(router.current_event.headers.get("cookie") or "")
+    except Exception:  # a malformed cookie header is just "no binding"
+        return ""
+    morsel = jar.get(BINDING_COOKIE)
+    return _digest(morsel.value) if morsel is not None and morsel.value else ""
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode("utf-8")).hexdigest()
+
+
 @router.get("/connections/ekos/start", summary="Start connecting this tenant to Ekos (302 to Ekos)")
 def start_ekos_connection() -> Response[str]:
-    principal = _principal()
+    principal = caller(router)
+    nonce = secrets.token_urlsafe(32)
     url = bootstrap.connection_service().start_connection(
-        principal.tenant_id, _public_base_url() + CALLBACK_PATH
+        principal.tenant_id,
+        _public_base_url() + CALLBACK_PATH,
+        started_by=actor(principal),
+        browser_binding=_digest(nonce),
     )
     metrics.add_metric(name="EkosConnectStarted", unit="Count", value=1)
     return Response(
         status_code=HTTPStatus.FOUND,
         headers={"Location": url, "Cache-Control": "no-store"},
+        cookies=[_binding_cookie(nonce, STATE_TTL_SECONDS)],
         body="",
     )
 
@@ -79,10 +112,13 @@ def ekos_callback() -> Response[str]:
         error=params.get("error"),
         error_description=params.get("error_description"),
     )
-    principal = principal_from_event(router.current_event.raw_event)
+    principal = caller(router)
     try:
         result = bootstrap.connection_service().complete_connection(
-            query, principal_tenant=principal.tenant_id if principal else None
+            query,
+            principal_tenant=principal.tenant_id,
+            principal_subject=actor(principal),
+            browser_binding=_binding_from_request(),
         )
     except ConnectionFlowError as exc:
         metrics.add_metric(name="EkosConnectFailed", unit="Count", value=1)
@@ -110,7 +146,7 @@ def ekos_callback() -> Response[str]:
     "/connections/ekos", summary="Disconnect Ekos: revoke the grant and forget the tokens"
 )
 def disconnect_ekos() -> Disconnected:
-    principal = _principal()
+    principal = caller(router)
     connection = bootstrap.connection_service().disconnect(principal.tenant_id)
     metrics.add_metric(name="EkosDisconnected", unit="Count", value=1)
     return Disconnected(connection=connection)
@@ -118,7 +154,7 @@ def disconnect_ekos() -> Disconnected:
 
 @router.get("/connections", summary="This tenant's ERP connections (no tokens)")
 def list_connections() -> ConnectionList:
-    principal = _principal()
+    principal = caller(router)
     return ConnectionList(
         connections=bootstrap.connection_service().list_connections(principal.tenant_id)
     )

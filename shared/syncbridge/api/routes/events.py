@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from syncbridge.api.principal import principal_from_event
+from syncbridge.api.gate import caller
 from syncbridge.domain.sync.intake import accept_erp_event
 from syncbridge.domain.sync.models import ERP_PATTERN, ErpChangeEvent, EventAccepted
 from syncbridge.domain.sync.ports import FifoQueue
@@ -44,8 +44,7 @@ def push_erp_event(
     erp: Annotated[str, Path(pattern=ERP_PATTERN)],
     event: Annotated[ErpChangeEvent, Body()],
 ) -> Response[EventAccepted]:
-    principal = principal_from_event(router.current_event.raw_event)
-    accepted = accept_erp_event(principal, erp, event, events_queue())
+    accepted = accept_erp_event(caller(router).tenant_id, erp, event, events_queue())
     metrics.add_metric(name="ErpEventsAccepted", unit="Count", value=1)
     return Response(
         status_code=HTTPStatus.ACCEPTED,

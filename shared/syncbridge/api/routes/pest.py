@@ -7,8 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
+from syncbridge.api.gate import caller
 from syncbridge.api.routes.pest_deps import pest_context
-from syncbridge.api.routes.pest_guard import require
 from syncbridge.api.routes.pest_models import (
     ConfigIn,
     ConfigOut,
@@ -56,7 +56,7 @@ def _point_out(view: PointView) -> PointOut:
 def inspection_points(
     refresh: Annotated[bool, Query(description="Refresh the snapshot now")] = False,
 ) -> InspectionPointsOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     inv = ctx.discovery.inventory(principal.tenant_id, ctx.config, force=refresh)
     metrics.add_metric(name="PestDiscoveryPoints", unit="Count", value=len(inv.views))
@@ -77,7 +77,7 @@ def inspection_points(
 def unmapped(
     refresh: Annotated[bool, Query(description="Refresh the snapshot now")] = False,
 ) -> GapAnalysisOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     inv = ctx.discovery.inventory(principal.tenant_id, ctx.config, force=refresh)
     gaps = DiscoveryService.unmapped(inv, ctx.config)
@@ -103,7 +103,7 @@ def unmapped(
     "/api/v1/erp/config", summary="The tenant's pest-control configuration", tags=["config"]
 )
 def get_config() -> ConfigOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     stored = ctx.store.get_config(principal.tenant_id) is not None
     return ConfigOut(tenant_id=principal.tenant_id, stored=stored, config=ctx.config)
@@ -116,7 +116,7 @@ def get_config() -> ConfigOut:
     tags=["config"],
 )
 def put_config(body: Annotated[ConfigIn, Body()]) -> ConfigOut:
-    principal = require(router, "admin")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     current = ctx.store.get_config(principal.tenant_id)
     expected = (
@@ -140,7 +140,7 @@ def put_config(body: Annotated[ConfigIn, Body()]) -> ConfigOut:
     tags=["config"],
 )
 def preview_config(body: Annotated[ConfigIn, Body()]) -> PreviewOut:
-    principal = require(router, "admin")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     ctx.discovery.refresh(principal.tenant_id, ctx.config)
     errors, sample = [], []

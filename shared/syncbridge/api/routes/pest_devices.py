@@ -7,8 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
+from syncbridge.api.gate import actor, caller
 from syncbridge.api.routes.pest_deps import pest_context
-from syncbridge.api.routes.pest_guard import actor, require
 from syncbridge.api.routes.pest_models import (
     CreateDevicesIn,
     CreateDevicesOut,
@@ -35,7 +35,7 @@ DeviceId = Annotated[str, Path(min_length=1, max_length=64)]
     tags=TAG,
 )
 def create_devices(body: Annotated[CreateDevicesIn, Body()]) -> CreateDevicesOut:
-    principal = require(router, "operator")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     result = ctx.provisioning.create_devices(
         principal.tenant_id,
@@ -53,7 +53,7 @@ def create_devices(body: Annotated[CreateDevicesIn, Body()]) -> CreateDevicesOut
 
 @router.get("/api/v1/erp/devices", summary="The tenant's devices", tags=TAG)
 def list_devices() -> DevicesOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     devices = pest_context(principal.tenant_id).device_service.list(principal.tenant_id)
     return DevicesOut(
         tenant_id=principal.tenant_id,
@@ -64,7 +64,7 @@ def list_devices() -> DevicesOut:
 
 @router.get("/api/v1/erp/devices/<device_id>", summary="One device", tags=TAG)
 def get_device(device_id: DeviceId) -> DeviceOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     device = pest_context(principal.tenant_id).device_service.get(principal.tenant_id, device_id)
     return DeviceOut.of(device)
 
@@ -77,7 +77,7 @@ def get_device(device_id: DeviceId) -> DeviceOut:
     tags=TAG,
 )
 def change_status(device_id: DeviceId, body: Annotated[StatusIn, Body()]) -> DeviceOut:
-    principal = require(router, "operator")
+    principal = caller(router)
     ctx = pest_context(principal.tenant_id)
     service = ctx.device_service
     device = service.transition(
@@ -92,7 +92,7 @@ def change_status(device_id: DeviceId, body: Annotated[StatusIn, Body()]) -> Dev
     tags=TAG,
 )
 def propose_deveui(device_id: DeviceId, body: Annotated[DevEuiIn, Body()]) -> DeviceOut:
-    principal = require(router, "operator")
+    principal = caller(router)
     service = pest_context(principal.tenant_id).device_service
     device = service.propose_deveui(principal.tenant_id, device_id, body.deveui, actor(principal))
     return DeviceOut.of(device)
@@ -104,7 +104,7 @@ def propose_deveui(device_id: DeviceId, body: Annotated[DevEuiIn, Body()]) -> De
     tags=TAG,
 )
 def confirm_deveui(device_id: DeviceId) -> DeviceOut:
-    principal = require(router, "operator")
+    principal = caller(router)
     service = pest_context(principal.tenant_id).device_service
     device = service.confirm_deveui(principal.tenant_id, device_id, actor(principal))
     return DeviceOut.of(device, service.last_errors)
@@ -116,7 +116,7 @@ def confirm_deveui(device_id: DeviceId) -> DeviceOut:
     tags=TAG,
 )
 def device_history(device_id: DeviceId) -> HistoryOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     entries = pest_context(principal.tenant_id).device_service.history(
         principal.tenant_id, device_id
     )

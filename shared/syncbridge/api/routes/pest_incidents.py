@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from syncbridge.api.gate import caller
 from syncbridge.api.routes.pest_deps import pest_context
-from syncbridge.api.routes.pest_guard import require
 from syncbridge.api.routes.pest_models import IncidentsOut, IncidentSyncOut
 from syncbridge.observability import metrics
 from syncbridge.pest_bootstrap import PestContext
@@ -34,6 +34,7 @@ def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
         stale=result.stale,
         more=result.more,
         errors=result.errors,
+        problems=result.problems,
         summary=result.summary,
         results=[r.model_dump(mode="json") for r in result.results],
         devices_retried=retried,
@@ -49,12 +50,12 @@ def run_incident_sync(ctx: PestContext) -> IncidentSyncOut:
     tags=TAG,
 )
 def sync_incidents() -> IncidentSyncOut:
-    principal = require(router, "operator")
+    principal = caller(router)
     return run_incident_sync(pest_context(principal.tenant_id))
 
 
 @router.get("/api/v1/erp/incidents", summary="Incidents opened from alerts (grouped)", tags=TAG)
 def list_incidents() -> IncidentsOut:
-    principal = require(router, "viewer")
+    principal = caller(router)
     groups = pest_context(principal.tenant_id).incidents.open_incidents(principal.tenant_id)
     return IncidentsOut(tenant_id=principal.tenant_id, count=len(groups), incidents=groups)

@@ -9,8 +9,10 @@ from pydantic import BaseModel, Field
 
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.discovery import Freshness, ParseProblem
+from syncbridge.domain.pest.incidents import SyncProblem
 from syncbridge.domain.pest.models import (
     AuditEntry,
+    DevEuiChange,
     Device,
     DeviceStatus,
     DeviceTemplate,
@@ -114,6 +116,12 @@ class DeviceOut(BaseModel):
     )
     stale: bool = Field(description="True while a system is not yet in step (pending_sync).")
     sync_errors: dict[str, str] = Field(default_factory=dict)
+    deveui_change: DevEuiChange | None = Field(
+        default=None,
+        description="The last DevEUI change across Microshare and the ERP: pending (with "
+        "the reason; retried by every run), applied, rolling_back or rolled_back (with "
+        "the refusal's text).",
+    )
     updated_at: datetime
 
     @classmethod
@@ -133,6 +141,7 @@ class DeviceOut(BaseModel):
                     "updated_at",
                 }
             ),
+            deveui_change=device.deveui_change,
             provision=device.provision.value,
             stale=bool(device.pending_sync),
             sync_errors=errors or {},
@@ -165,6 +174,12 @@ class IncidentSyncOut(BaseModel):
     stale: bool
     more: bool = Field(default=False, description="Stopped at the per-run limit; run again.")
     errors: dict[str, str]
+    problems: dict[str, SyncProblem] = Field(
+        default_factory=dict,
+        description="Per source or share that stopped: code (source_unavailable, "
+        "credentials_refused, configuration_missing, upstream_rejected), action, and for a "
+        "configuration error the setting and the value tried.",
+    )
     summary: dict[str, int]
     results: list[dict[str, Any]]
     devices_retried: dict[str, int]

@@ -17,8 +17,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncbridge.api.principal import Principal, principal_from_event
-from syncbridge.domain.errors import Forbidden, Unauthorized
+from syncbridge.api.gate import caller
 from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.models import LABELS, RESOURCE_ORDER, Resolution, ResourceType
 from syncbridge.domain.setup.review import CONFIDENT_THRESHOLD, ReviewService
@@ -34,19 +33,9 @@ def service() -> ReviewService:
     return bootstrap.review_service()
 
 
-def caller() -> Principal:
-    principal = principal_from_event(router.current_event.raw_event)
-    if principal is None:
-        raise Unauthorized("sign in first: this page needs a session")
-    return principal
-
-
-def editor() -> Principal:
-    """The caller, if allowed to change the setup (operators and admins; viewers only look)."""
-    principal = caller()
-    if not principal.has_role("operator"):
-        raise Forbidden("viewers can look at the setup but not change it")
-    return principal
+def tenant() -> str:
+    """The caller's tenant; who may call which route is `syncbridge.api.policy`'s to say."""
+    return caller(router).tenant_id
 
 
 class ProposalEdit(BaseModel):
@@ -92,7 +81,7 @@ def _page() -> str:
 
 @router.get("/setup", summary="The guided setup review page (HTML)")
 def page() -> Response[Any]:
-    caller()
+    tenant()
     return Response(
         status_code=HTTPStatus.OK,
         content_type="text/html; charset=utf-8",
@@ -110,7 +99,7 @@ def page() -> Response[Any]:
 
 @router.get("/setup/state", summary="Progress of the caller's setup, per resource type")
 def state() -> Response[Any]:
-    return _json(service().state(caller().tenant_id))
+    return _json(service().state(tenant()))
 
 
 @router.get("/setup/<resource_type>/proposals", summary="A page of one group of proposals")
@@ -121,7 +110,7 @@ def proposals(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response[Any]:
-    page = service().list_proposals(caller().tenant_id, resource_type, decision, q, cursor, limit)
+    page = service().list_proposals(tenant(), resource_type, decision, q, cursor, limit)
     return _json(
         {
             "items": [p.model_dump() for p in page.items],
@@ -136,7 +125,7 @@ def candidates(
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> Response[Any]:
-    found = service().candidates(caller().tenant_id, resource_type, q, limit)
+    found = service().candidates(tenant(), resource_type, q, limit)
     return _json({"items": found})
 
 
@@ -149,11 +138,8 @@ def edit(
     external_id: Annotated[str, Path(max_length=200)],
     body: Annotated[ProposalEdit, Body()],
 ) -> Response[Any]:
-    principal = editor()
     resolution = Resolution(action=body.action, internal_id=body.internal_id)
-    proposal = service().edit(
-        principal.tenant_id, resource_type, external_id, resolution, body.version
-    )
+    proposal = service().edit(tenant(), resource_type, external_id, resolution, body.version)
     logger.info("proposal edited", extra={"resource_type": resource_type, "action": body.action})
     return _json(proposal.model_dump())
 
@@ -167,7 +153,7 @@ def accept_confident(
     body: Annotated[AcceptConfident | None, Body()] = None,
 ) -> Response[Any]:
     threshold = (body or AcceptConfident()).threshold
-    accepted = service().accept_confident(editor().tenant_id, resource_type, threshold)
+    accepted = service().accept_confident(tenant(), resource_type, threshold)
     return _json({"accepted": accepted, "threshold": threshold})
 
 
@@ -182,5 +168,5 @@ def retry(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
 
 @router.post("/setup/<resource_type>/submit", summary="Apply this type's decisions")
 def submit(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
-    result = service().submit(editor().tenant_id, resource_type)
+    result = service().submit(tenant(), resource_type)
     return _json(result, HTTPStatus.ACCEPTED)

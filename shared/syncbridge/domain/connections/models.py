@@ -58,3 +58,7 @@ class PendingAuthorization(BaseModel):
     code_verifier: str = Field(repr=False)
     redirect_uri: str
     expires_at: float
+    # Who started it, and the SHA-256 of a nonce only their browser holds (a cookie): the
+    # callback completes only for the same person in the same browser (no hijack by link).
+    started_by: str = ""
+    browser_binding: str = Field(default="", repr=False)

@@ -8,6 +8,7 @@ raises a `ConnectionFlowError` before anything is stored.
 
 from __future__ import annotations
 
+import hmac
 import time
 import uuid
 from collections.abc import Callable
@@ -125,8 +126,14 @@ class ConnectionService:
         return self.erp
 
     # ---------------------------------------------------------------- start
-    def start_connection(self, tenant_id: str, redirect_uri: str) -> str:
-        """Remember a fresh state + PKCE verifier for `tenant_id`; return the authorize URL."""
+    def start_connection(
+        self, tenant_id: str, redirect_uri: str, *, started_by: str, browser_binding: str
+    ) -> str:
+        """Remember a fresh state + PKCE verifier for `tenant_id`, bound to who started it
+        and to their browser (`browser_binding`: the digest of a nonce in their cookie);
+        return the authorize URL."""
+        if not started_by or not browser_binding:
+            raise InvalidState("a connection must be started by a signed-in person")
         state, verifier = new_state(tenant_id), new_code_verifier()
         self.repo.save_pending(
             PendingAuthorization(
@@ -137,6 +144,8 @@ class ConnectionService:
                 code_verifier=verifier,
                 redirect_uri=redirect_uri,
                 expires_at=self.clock() + STATE_TTL_SECONDS,
+                started_by=started_by,
+                browser_binding=browser_binding,
             )
         )
         logger.info("ekos connection started", extra={"tenant_id": tenant_id})
@@ -146,8 +155,15 @@ class ConnectionService:
 
     # ---------------------------------------------------------------- callback
     def complete_connection(
-        self, query: CallbackQuery, *, principal_tenant: str | None = None
+        self,
+        query: CallbackQuery,
+        *,
+        principal_tenant: str,
+        principal_subject: str,
+        browser_binding: str,
     ) -> ConnectResult:
+        """Finish what the SAME person started in the SAME browser: the state is consumed
+        (single use) and must match the caller's tenant, identity and browser binding."""
         if not query.state:
             raise InvalidState("The response from Ekos has no state; start connecting again.")
         pending = self.repo.consume_pending(query.state)
@@ -157,12 +173,20 @@ class ConnectionService:
             )
         if pending.expires_at <= self.clock():
             raise InvalidState("This connection attempt expired. Start connecting again.")
-        if principal_tenant is not None and principal_tenant != pending.tenant_id:
+        same_session = (
+            principal_tenant == pending.tenant_id
+            and principal_subject == pending.started_by
+            and bool(pending.browser_binding)
+            and hmac.compare_digest(pending.browser_binding, browser_binding)
+        )
+        if not same_session:
             logger.warning(
-                "ekos callback for another tenant's state", extra={"tenant_id": principal_tenant}
+                "ekos callback not from the session that started it",
+                extra={"tenant_id": principal_tenant},
             )
             raise InvalidState(
-                "This connection link belongs to another account. Start connecting again."
+                "This connection link was started by someone else (or in another browser). "
+                "Nothing was connected; start connecting again from your own account."
             )
         tenant, connection_id = pending.tenant_id, pending.connection_id
         if query.error:

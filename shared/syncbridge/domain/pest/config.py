@@ -2,7 +2,8 @@
 
 The prototype hard-coded one customer's naming; every tenant now keeps its own patterns
 (regular expressions with named groups, or a delimiter spec naming each position) and a
-site lookup table. The default parses the Golden Crust format.
+site lookup table. The default (`default_location`) reads the naming conventions real
+pest-control databases use, "<Customer Site> - <Area>" first among them, with no setup.
 """
 
 from __future__ import annotations
@@ -122,31 +123,58 @@ class PestConfig(BaseModel):
     version: int = 0
 
 
-GOLDEN_CRUST = PestConfig(
-    location=LocationConfig(
+# How pest-control companies name inspection points in their ERP, most specific first.
+# A dash, en dash or em dash only separates when spaced ("Stoke-on-Trent" stays whole).
+_DASH = r"\s+[-\u2013\u2014]\s+"
+DEFAULT_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
+    # "Golden Crust Manchester / Manchester Production / Flour Storage Silo A"
+    ("site / building / area", r"(?P<site>[^/]+?)\s*/\s*(?P<building>[^/]+?)\s*/\s*(?P<area>.+)"),
+    # "BS12 - Golden Crust Manchester - Flour Storage Silo A": a station number first (the
+    # reference stays `default_code`, which is what Microshare links by)
+    ("station - site - area",
+     rf"(?:[A-Z]{{1,4}}[ -]?)?\d{{1,4}}{_DASH}(?P<site>.+?){_DASH}(?P<area>.+)"),
+    # "Golden Crust Manchester - Production Hall - Flour Storage Silo A"
+    ("site - building - area",
+     rf"(?P<site>.+?){_DASH}(?P<building>.+?){_DASH}(?P<area>.+)"),
+    # "Golden Crust Manchester - Flour Storage Silo A" (the seed's and most databases' form)
+    ("site - area", rf"(?P<site>.+?){_DASH}(?P<area>.+)"),
+    # "Golden Crust Manchester > Production > Silo A" (breadcrumbs)
+    ("site > building > area", r"(?P<site>[^>]+?)\s*>\s*(?P<building>[^>]+?)\s*>\s*(?P<area>.+)"),
+    ("site > area", r"(?P<site>[^>]+?)\s*>\s*(?P<area>.+)"),
+    # "Golden Crust Manchester / Flour Storage Silo A", "... | ...", "...: ..."
+    ("site / area", r"(?P<site>[^/]+?)\s*/\s*(?P<area>.+)"),
+    ("site | area", r"(?P<site>[^|]+?)\s*\|\s*(?P<area>.+)"),
+    ("site: area", r"(?P<site>[^:]+?):\s+(?P<area>.+)"),
+    # "Flour Storage Silo A (Golden Crust Manchester)"
+    ("area (site)", r"(?P<area>[^()]+?)\s*\((?P<site>[^()]+)\)"),
+)  # fmt: skip
+
+
+def default_location() -> LocationConfig:
+    """Location parsing that works with no tenant configuration: the naming conventions
+    above on the point's name, the reference from `default_code`, and "Placement / Trap
+    type" from the sale description when one is there (a stock Odoo has none)."""
+    return LocationConfig(
         patterns=[
-            # "Golden Crust Manchester / Manchester Production / Flour Storage Silo A"
-            LocationPattern(
-                name="site-building-area",
-                field="name",
-                delimiter=" / ",
-                parts=["site", "building", "area"],
+            *(
+                LocationPattern(name=name, field="name", regex=regex)
+                for name, regex in DEFAULT_NAME_PATTERNS
             ),
             # "Internal / Bait/Lured" (the trap type may itself contain a slash)
             LocationPattern(
-                name="placement-method",
+                name="placement / method",
                 field="description",
                 delimiter=" / ",
                 parts=["zone", "method"],
+                optional=True,
             ),
         ],
-        site_lookup={
-            "GCM": SiteEntry(name="Golden Crust Manchester"),
-            "Golden Crust Manchester": SiteEntry(name="Golden Crust Manchester"),
-        },
+        site_lookup={"GCM": SiteEntry(name="Golden Crust Manchester")},
         strict_sites=False,
     )
-)
+
+
+GOLDEN_CRUST = PestConfig(location=default_location())
 
 
 def default_config() -> PestConfig:

@@ -8,11 +8,16 @@ when, old and new.
 
 DevEUI assignment is two-step: `propose` validates, normalises and reserves the DevEUI
 (a conditional write on a per-tenant uniqueness item, so two devices can never hold it),
-`confirm` makes it the device's DevEUI and pushes it to Microshare and the ERP barcode.
+`confirm` makes it the device's DevEUI and pushes it to Microshare and the ERP barcode as
+one saga (`Device.deveui_change`): both sides end equal; or, when a side refuses it for
+good (Odoo: the barcode is held by another product), the sides that took it are put back
+and the change is rolled back with the refusal's whole text; or, while a side is down,
+it stays visibly pending with the reason and every run retries it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from datetime import datetime
@@ -26,10 +31,13 @@ from syncbridge.domain.pest.errors import (
     DuplicateDevEui,
     InvalidInput,
     PestError,
+    RecordMissing,
+    UpstreamConflict,
 )
 from syncbridge.domain.pest.lifecycle import check_transition
 from syncbridge.domain.pest.models import (
     AuditEntry,
+    DevEuiChange,
     Device,
     DeviceStatus,
     IotDevice,
@@ -42,6 +50,7 @@ ERP_STATUS = "erp:status"
 IOT_DEVEUI = "iot:deveui"
 ERP_BARCODE = "erp:barcode"
 SYNC_ORDER = (IOT_STATUS, IOT_DEVEUI, ERP_STATUS, ERP_BARCODE)
+DEVEUI_STEPS = frozenset({IOT_DEVEUI, ERP_BARCODE})
 CONCURRENT_ATTEMPTS = 4
 
 
@@ -78,6 +87,7 @@ class DeviceService:
         self.iot = iot
         self.clock = clock
         self.last_errors: dict[str, str] = {}
+        self.last_failures: dict[str, PestError] = {}
 
     # ---------------------------------------------------------------- reads
     def get(self, tenant: str, device_id: str) -> Device:
@@ -153,20 +163,31 @@ class DeviceService:
         if not proposed:
             raise Conflict(f"device {device_id} has no proposed DevEUI to confirm")
         old = device.deveui
+        now = self.clock()
         device = self.devices.save(
             device.model_copy(
                 update={
                     "deveui": proposed,
                     "proposed_deveui": None,
                     "pending_sync": _unique([*device.pending_sync, IOT_DEVEUI, ERP_BARCODE]),
-                    "updated_at": self.clock(),
+                    "deveui_change": DevEuiChange(old=old, new=proposed, started_at=now),
+                    "updated_at": now,
                 }
             )
         )
         if not is_default(old):
             self.devices.release_deveui(tenant, old, device.device_id)
         self._audit(device, actor, "deveui_confirmed", "deveui", old, proposed)
-        return self.sync_sides(device)
+        device = self.sync_sides(device)
+        change = device.deveui_change
+        if change is not None and change.state in ("rolling_back", "rolled_back"):
+            raise UpstreamConflict(
+                f"DevEUI {proposed} was refused and the change is "
+                f"{change.state.replace('_', ' ')}: {change.reason}",
+                device_id=device.device_id,
+                deveui_change=change.state,
+            )
+        return device
 
     def _check_not_used_elsewhere(self, tenant: str, device: Device, deveui: str) -> None:
         """Also refuse DevEUIs the systems already hold for another point (pre-existing data)."""
@@ -192,16 +213,23 @@ class DeviceService:
 
     # ---------------------------------------------------------------- both sides
     def sync_sides(self, device: Device) -> Device:
-        """Push each pending step to its system; steps that fail stay pending for a retry."""
+        """Push each pending step to its system; steps that fail stay pending for a retry.
+        A DevEUI change then settles (see `_settle_deveui`)."""
+        return self._settle_deveui(self._push_pending(device))
+
+    def _push_pending(self, device: Device) -> Device:
         done: list[str] = []
         errors: dict[str, str] = {}
+        failures: dict[str, PestError] = {}
         for step in [s for s in SYNC_ORDER if s in device.pending_sync]:
             try:
                 self._push(device, step)
                 done.append(step)
             except PestError as exc:
                 errors[step] = str(exc)
+                failures[step] = exc
         self.last_errors = errors
+        self.last_failures = failures
         if not done:
             return device
         for attempt in range(CONCURRENT_ATTEMPTS):
@@ -216,6 +244,78 @@ class DeviceService:
             except ConcurrentUpdate:
                 if attempt == CONCURRENT_ATTEMPTS - 1:
                     raise
+        raise AssertionError("unreachable")
+
+    # ---------------------------------------------------------------- the DevEUI saga
+    def _settle_deveui(self, device: Device) -> Device:
+        """After a push: both sides hold the new DevEUI (applied); or one refused it for
+        good and the others are put back (rolling back, then rolled back); or a side is
+        down and the change stays pending with the reason, for the next run."""
+        change = device.deveui_change
+        if change is None or change.state in ("applied", "rolled_back"):
+            return device
+        refused = {
+            step: exc
+            for step, exc in self.last_failures.items()
+            if step in DEVEUI_STEPS and _is_refusal(exc)
+        }
+        if change.state == "pending" and refused:
+            return self._roll_back(device, change, refused)
+        outstanding = [s for s in device.pending_sync if s in DEVEUI_STEPS]
+        if not outstanding:
+            state = "applied" if change.state == "pending" else "rolled_back"
+            update = {"state": state, "finished_at": self.clock()}
+            if state == "applied":
+                update["reason"] = None
+            return self._save_change(device, change.model_copy(update=update))
+        reasons = [f"{s}: {self.last_errors[s]}" for s in outstanding if s in self.last_errors]
+        return self._save_change(
+            device,
+            change.model_copy(
+                update={
+                    "attempts": change.attempts + 1,
+                    "reason": "; ".join(reasons) or change.reason,
+                }
+            ),
+        )
+
+    def _roll_back(
+        self, device: Device, change: DevEuiChange, refused: dict[str, PestError]
+    ) -> Device:
+        """Put every side back to the old DevEUI: our record now, the sides that may hold
+        the new one by pushing the old value (a refused side never took the new one)."""
+        reason = "; ".join(str(exc) for exc in refused.values())
+        undo = [s for s in (IOT_DEVEUI, ERP_BARCODE) if s not in refused]
+        latest = self.get(device.tenant_id, device.device_id)
+        others = [s for s in latest.pending_sync if s not in DEVEUI_STEPS]
+        saved = self.devices.save(
+            latest.model_copy(
+                update={
+                    "deveui": change.old,
+                    "pending_sync": _unique([*others, *undo]),
+                    "deveui_change": change.model_copy(
+                        update={"state": "rolling_back", "reason": reason}
+                    ),
+                    "updated_at": self.clock(),
+                }
+            )
+        )
+        self.devices.release_deveui(saved.tenant_id, change.new, saved.device_id)
+        if not is_default(change.old):
+            with contextlib.suppress(DuplicateDevEui):  # taken meanwhile: its owner keeps it
+                self.devices.reserve_deveui(saved.tenant_id, change.old, saved.device_id)
+        self._audit(saved, "sync-bridge", "deveui_rolled_back", "deveui", change.new, change.old)
+        return self._settle_deveui(self._push_pending(saved))
+
+    def _save_change(self, device: Device, change: DevEuiChange) -> Device:
+        for attempt in range(CONCURRENT_ATTEMPTS):
+            latest = device if attempt == 0 else self.get(device.tenant_id, device.device_id)
+            try:
+                return self.devices.save(latest.model_copy(update={"deveui_change": change}))
+            except ConcurrentUpdate:
+                if attempt == CONCURRENT_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def _push(self, device: Device, step: str) -> None:
         if step.startswith("iot:") and device.provision is ProvisionState.INTENT:
@@ -227,7 +327,9 @@ class DeviceService:
         elif step == ERP_STATUS:
             self.erp.write_point_fields(device.point_id, {"device_status": device.status.value})
         elif step == ERP_BARCODE:
-            self.erp.write_point_fields(device.point_id, {"barcode": device.deveui})
+            # the default DevEUI is no barcode (barcodes are unique): clear it instead
+            barcode = None if is_default(device.deveui) else device.deveui
+            self.erp.write_point_fields(device.point_id, {"barcode": barcode})
 
     def adopt_iot_state(
         self,
@@ -309,6 +411,11 @@ class DeviceService:
             device.device_id,
             AuditEntry(at=self.clock(), actor=actor, action=action, field=field, old=old, new=new),
         )
+
+
+def _is_refusal(exc: PestError) -> bool:
+    """A side said no for good (a business rule, a record gone), not "not now"."""
+    return isinstance(exc, Conflict | RecordMissing) and not isinstance(exc, ConcurrentUpdate)
 
 
 def _unique(items: list[str]) -> list[str]:

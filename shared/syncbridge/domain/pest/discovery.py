@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.deveui import InvalidDevEui, is_default, normalize_deveui
-from syncbridge.domain.pest.errors import SourceUnavailable
+from syncbridge.domain.pest.errors import SourceUnavailable, source_error
 from syncbridge.domain.pest.location import LocationParser
 from syncbridge.domain.pest.models import (
     DeviceTemplate,
@@ -37,9 +37,15 @@ LEASE_SECONDS = 30
 
 
 class SourceState(BaseModel):
+    """One source's last read: when it succeeded, and if the latest failed, why (`code`:
+    source_unavailable / credentials_refused / configuration_missing, with `details`
+    naming the setting and the value tried)."""
+
     ok: bool
     as_of: datetime | None = None
     error: str | None = None
+    code: str | None = None
+    details: dict[str, str] = Field(default_factory=dict)
 
 
 class Freshness(BaseModel):
@@ -138,9 +144,9 @@ class DiscoveryService(SourcesAndStores):
                 if gone:
                     self.store.delete_points(tenant, gone)
             meta.as_of = now
-            meta.last_error = None
+            meta.clear_error()
         except SourceUnavailable as exc:
-            meta.last_error = str(exc)
+            meta.record_error(exc)
         self.store.put_meta(tenant, meta)
         return meta
 
@@ -153,9 +159,9 @@ class DiscoveryService(SourcesAndStores):
             devices = self.iot.list_devices(config.rec_type)
             self.store.put_iot_devices(tenant, devices)
             meta.as_of = now
-            meta.last_error = None
+            meta.clear_error()
         except SourceUnavailable as exc:
-            meta.last_error = str(exc)
+            meta.record_error(exc)
         self.store.put_meta(tenant, meta)
         return meta
 
@@ -169,7 +175,13 @@ class DiscoveryService(SourcesAndStores):
     @staticmethod
     def _freshness(metas: dict[str, SnapshotMeta]) -> Freshness:
         sources = {
-            src: SourceState(ok=meta.last_error is None, as_of=meta.as_of, error=meta.last_error)
+            src: SourceState(
+                ok=meta.last_error is None,
+                as_of=meta.as_of,
+                error=meta.last_error,
+                code=meta.last_error_code,
+                details={k: v for k, v in meta.last_error_details.items() if k != "detail"},
+            )
             for src, meta in metas.items()
         }
         stamps = [s.as_of for s in sources.values() if s.as_of]
@@ -183,8 +195,12 @@ class DiscoveryService(SourcesAndStores):
     def inventory(self, tenant: str, config: PestConfig, *, force: bool = False) -> Inventory:
         """All points with parsed locations and device state; raises 503 only if never loaded."""
         freshness = self.refresh(tenant, config, force=force)
-        if freshness.sources[ERP].as_of is None:
-            raise SourceUnavailable("erp", freshness.sources[ERP].error or "no snapshot yet")
+        erp_state = freshness.sources[ERP]
+        if erp_state.as_of is None:
+            meta = self.store.get_meta(tenant, ERP) or SnapshotMeta(source=ERP)
+            if meta.last_error_code is None:
+                raise SourceUnavailable(ERP, "no snapshot yet")
+            raise source_error(ERP, meta.last_error_code, meta.last_error_details)
         points = sorted(self.store.list_points(tenant), key=lambda p: (p.default_code or "", p.id))
         iot_devices = self.store.get_iot_devices(tenant)
         ours = {d.point_id: d for d in self.devices.list(tenant)}

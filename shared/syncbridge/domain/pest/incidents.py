@@ -22,9 +22,16 @@ from pydantic import BaseModel, Field
 
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.deveui import InvalidDevEui, normalize_deveui
-from syncbridge.domain.pest.errors import Conflict, SourceUnavailable
+from syncbridge.domain.pest.errors import (
+    Conflict,
+    RecordMissing,
+    SourceUnavailable,
+    UpstreamConflict,
+    source_error,
+)
 from syncbridge.domain.pest.models import Alert, IncidentDraft, IncidentGroup, Point, SnapshotMeta
 from syncbridge.domain.pest.ports import SourcesAndStores
+from syncbridge.observability import logger
 
 OVERLAP = timedelta(minutes=2)
 MAX_GROUP_EVENTS = 100
@@ -47,14 +54,37 @@ class AlertResult(BaseModel):
     detail: str | None = None
 
 
+class SyncProblem(BaseModel):
+    """Why a source stopped the run, in the API's error taxonomy."""
+
+    code: str
+    action: str
+    message: str
+    setting: str | None = None
+    tried: str | None = None
+
+
 class IncidentSyncResult(BaseModel):
     tenant_id: str
     stale: bool = False
     errors: dict[str, str] = Field(default_factory=dict)
+    problems: dict[str, SyncProblem] = Field(default_factory=dict)
     results: list[AlertResult] = Field(default_factory=list)
     summary: dict[str, int] = Field(default_factory=dict)
     cursors: dict[str, datetime | None] = Field(default_factory=dict)
     more: bool = False  # stopped at max_alerts: the next run continues
+
+    def stop(self, key: str, exc: SourceUnavailable) -> None:
+        """Record that `key` (a source, or an alert share) could not go on, and why."""
+        self.stale = True
+        self.errors[key] = str(exc)
+        self.problems[key] = SyncProblem(
+            code=exc.code,
+            action=exc.action,
+            message=str(exc),
+            setting=getattr(exc, "setting", None),
+            tried=getattr(exc, "tried", None),
+        )
 
 
 def group_key(point_id: str) -> str:
@@ -71,8 +101,11 @@ class IncidentService(SourcesAndStores):
         erp_meta = self.store.get_meta(tenant, "erp")
         if erp_meta is None or erp_meta.as_of is None:
             # without the points no alert can be linked: leave them all for a later run
-            result.stale = True
-            result.errors["erp"] = "no inspection point snapshot yet (ERP never read)"
+            if erp_meta is not None and erp_meta.last_error_code:
+                cause = source_error("erp", erp_meta.last_error_code, erp_meta.last_error_details)
+            else:
+                cause = SourceUnavailable("erp", "no inspection point snapshot yet (never read)")
+            result.stop("erp", cause)
             return result
         try:
             delivered = self.deliver_pending_notes(tenant)
@@ -96,8 +129,7 @@ class IncidentService(SourcesAndStores):
                     self.iot.list_alerts(rec_type, since), key=lambda a: (a.created, a.id)
                 )
             except SourceUnavailable as exc:
-                result.stale = True
-                result.errors[source] = str(exc)
+                result.stop(source, exc)
                 result.cursors[rec_type] = meta.cursor
                 continue
             for alert in alerts:
@@ -107,12 +139,18 @@ class IncidentService(SourcesAndStores):
                 try:
                     outcome = self._handle(tenant, config, alert, by_ref, by_eui, points_by_id)
                 except SourceUnavailable as exc:
-                    result.stale = True
-                    result.errors[source] = str(exc)
+                    # down, credentials refused, configuration missing: stop this share here
+                    # (the cursor stays before this alert) and say why, under the source
+                    result.stop(source, exc)
+                    if exc.source != source:
+                        result.stop(exc.source, exc)
                     result.results.append(
                         AlertResult(alert_id=alert.id, outcome="failed", detail=str(exc))
                     )
                     break
+                except (RecordMissing, UpstreamConflict) as exc:
+                    # refused for this alert alone (its claim was released): report, go on
+                    outcome = AlertResult(alert_id=alert.id, outcome="failed", detail=str(exc))
                 result.results.append(outcome)
                 if outcome.outcome != "duplicate":  # overlap repeats cost one conditional put
                     budget -= 1
@@ -175,10 +213,14 @@ class IncidentService(SourcesAndStores):
             if group is not None and abs(alert.created - group.last_at) <= window:
                 try:
                     return self._append(tenant, group, alert, point)
+                except UpstreamConflict:
+                    raise  # the ERP said no: not a group that changed meanwhile
                 except Conflict:
                     continue
             try:
                 return self._open(tenant, alert, point, group)
+            except UpstreamConflict:
+                raise
             except Conflict:
                 continue
         raise SourceUnavailable("incident store", "incident group kept changing; retry")
@@ -229,16 +271,18 @@ class IncidentService(SourcesAndStores):
             f"Repeated {alert.event} at {alert.created.isoformat()} (event {alert.id}); "
             f"{updated.count} alerts so far."
         )
-        detail = None
+        detail: str | None = None
         try:
-            noted = self.erp.append_to_incident(group.incident_id, note)
-            if not noted:
+            if not self.erp.append_to_incident(group.incident_id, note):
                 detail = "grouped in Sync Bridge (ERP adapter takes no notes)"
         except SourceUnavailable:
             # the ERP is down: the note waits on the group and goes out on a later run
             deferred = updated.model_copy(update={"pending_notes": [*updated.pending_notes, note]})
             self.store.put_group(tenant, deferred, updated.version + 1)
             detail = "grouped; the note is queued until the ERP is back"
+        except (RecordMissing, UpstreamConflict) as exc:
+            # the ERP refused the note itself: no later run would do better
+            detail = f"grouped in Sync Bridge; the ERP note failed: {exc}"
         return AlertResult(
             alert_id=alert.id,
             outcome="grouped",
@@ -257,10 +301,16 @@ class IncidentService(SourcesAndStores):
             delivered = 0
             try:
                 for note in group.pending_notes:
-                    self.erp.append_to_incident(group.incident_id, note)
+                    try:
+                        self.erp.append_to_incident(group.incident_id, note)
+                    except (RecordMissing, UpstreamConflict) as exc:  # refused: dropped
+                        logger.warning(
+                            "queued incident note refused by the ERP; dropped",
+                            extra={"incident_id": group.incident_id, "reason": str(exc)},
+                        )
                     delivered += 1
             except SourceUnavailable:
-                pass
+                pass  # still down: the rest waits for the next run
             if delivered:
                 left = group.pending_notes[delivered:]
                 self.store.put_group(

@@ -3,20 +3,32 @@
 Patterns are grouped by the field they read; for each field the first pattern that matches
 contributes its parts, and earlier fields win over later ones. A point that yields no
 complete location gets a reason instead; nothing is silently dropped.
+
+Patterns are a tenant admin's input, so they run with a time limit (the `regex` module's
+`timeout`, MATCH_TIMEOUT_SECONDS per match): a pattern with catastrophic backtracking such
+as `(?:[A-Za-z ]+)+` gives the point a "took too long" reason and is skipped for the rest
+of the run, instead of blocking the request (and other tenants' requests) for minutes.
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+
+import regex
 
 from syncbridge.domain.pest.config import LocationConfig, LocationPattern
 from syncbridge.domain.pest.models import ParsedLocation, ParseOutcome, Point
 
+MATCH_TIMEOUT_SECONDS = 0.05
+
+
+class PatternTooSlow(Exception):
+    """A pattern exceeded its time limit on some text."""
+
 
 @lru_cache(maxsize=256)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
+def _compiled(source: str) -> regex.Pattern[str]:
+    return regex.compile(source)
 
 
 def _field_text(point: Point, field: str) -> str | None:
@@ -28,7 +40,12 @@ def _field_text(point: Point, field: str) -> str | None:
 
 def _apply(pattern: LocationPattern, text: str) -> dict[str, str] | None:
     if pattern.regex:
-        match = _compiled(pattern.regex).fullmatch(text)
+        try:
+            match = _compiled(pattern.regex).fullmatch(text, timeout=MATCH_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise PatternTooSlow(pattern.name) from None
+        except regex.error:
+            return None
         if not match:
             return None
         return {k: v.strip() for k, v in match.groupdict().items() if v and v.strip()}
@@ -52,6 +69,7 @@ class LocationParser:
             (field, [p for p in config.patterns if p.field == field]) for field in fields
         ]
         self.sites = {k.casefold(): v for k, v in config.site_lookup.items()}
+        self.too_slow: set[str] = set()  # patterns that hit the time limit in this run
 
     def parse(self, point: Point) -> ParseOutcome:
         """The parsed location of `point`, or the reason it could not be parsed."""
@@ -65,7 +83,16 @@ class LocationParser:
                     continue
                 return ParseOutcome(error=f"{field} is empty")
             for pattern in candidates:
-                found = _apply(pattern, text)
+                if pattern.name in self.too_slow:
+                    continue
+                try:
+                    found = _apply(pattern, text)
+                except PatternTooSlow:
+                    self.too_slow.add(pattern.name)
+                    return ParseOutcome(
+                        error=f"pattern {pattern.name!r} took too long on {field}; simplify it "
+                        "(nested repetition such as (a+)+ backtracks exponentially)"
+                    )
                 if found is not None:
                     for key, value in found.items():
                         parts.setdefault(key, value)

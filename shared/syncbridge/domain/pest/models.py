@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -98,6 +98,24 @@ class ProvisionState(StrEnum):
     DONE = "done"
 
 
+class DevEuiChange(BaseModel):
+    """A DevEUI change as one saga across our record, Microshare and the ERP.
+
+    `pending`: some side is not in step yet (down, credentials refused, misconfigured);
+    retried by every run, `reason` says why. `applied`: both sides hold `new`.
+    `rolling_back`: a side refused `new` for good (`reason` is its whole text); the sides
+    that took it are being put back to `old`. `rolled_back`: everything holds `old` again.
+    """
+
+    old: str
+    new: str
+    state: Literal["pending", "applied", "rolling_back", "rolled_back"] = "pending"
+    reason: str | None = None
+    attempts: int = 0
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
 class Device(BaseModel):
     """Our record of one device (DEVICES_TABLE): lifecycle, DevEUI, provisioning progress."""
 
@@ -112,6 +130,7 @@ class Device(BaseModel):
     status: DeviceStatus = DeviceStatus.PENDING
     provision: ProvisionState = ProvisionState.INTENT
     pending_sync: list[str] = Field(default_factory=list)
+    deveui_change: DevEuiChange | None = None
     version: int = 0
     created_at: datetime
     updated_at: datetime
@@ -184,3 +203,18 @@ class SnapshotMeta(BaseModel):
     cursor: datetime | None = None
     last_reconcile: datetime | None = None
     last_error: str | None = None
+    last_error_code: str | None = None  # e.g. credentials_refused, configuration_missing
+    last_error_details: dict[str, str] = Field(default_factory=dict)  # detail, setting, tried
+
+    def record_error(self, exc: Exception) -> None:
+        """Remember why the last read failed, enough to raise the same error again."""
+        self.last_error = str(exc)
+        self.last_error_code = getattr(exc, "code", None)
+        details = {"detail": str(getattr(exc, "detail", exc))}
+        for key in ("setting", "tried"):
+            if getattr(exc, key, None) is not None:
+                details[key] = str(getattr(exc, key))
+        self.last_error_details = details
+
+    def clear_error(self) -> None:
+        self.last_error, self.last_error_code, self.last_error_details = None, None, {}

@@ -41,6 +41,14 @@ class ErpPort(Protocol):
         """Add a note to an open incident; False when the ERP adapter cannot."""
         ...
 
+    def optional_fields(self) -> list[dict[str, Any]]:
+        """The ERP fields Sync Bridge uses when present (`erp_fields.OptionalErpField`)."""
+        ...
+
+    def create_optional_field(self, key: str) -> dict[str, Any]:
+        """Create one of them in the ERP (needs an ERP administrator's credentials)."""
+        ...
+
 
 class IotPort(Protocol):
     """The IoT side: device clusters (source of truth for device state) and alerts."""

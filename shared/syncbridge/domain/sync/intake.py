@@ -13,13 +13,10 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from syncbridge.api.principal import Principal
-from syncbridge.domain.errors import Forbidden, Unauthorized
 from syncbridge.domain.sync.models import ErpChangeEvent, EventAccepted, QueuedErpEvent
 from syncbridge.domain.sync.ports import FifoQueue
 from syncbridge.observability import logger
 
-REQUIRED_SCOPE = "events:write"
 _GROUP_SAFE = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
 
 
@@ -40,31 +37,26 @@ def deduplication_id(tenant_id: str, erp: str, event_id: str) -> str:
 
 
 def accept_erp_event(
-    principal: Principal | None,
+    tenant_id: str,
     erp: str,
     event: ErpChangeEvent,
     queue: FifoQueue,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> EventAccepted:
-    """Queue `event` for the caller's tenant (never one named in the URL or body)."""
-    if principal is None:
-        raise Unauthorized("a bearer token is required")
-    if not principal.has_scope(REQUIRED_SCOPE):
-        raise Forbidden(
-            f"the token lacks the {REQUIRED_SCOPE} scope", required_scope=REQUIRED_SCOPE
-        )
+    """Queue `event` for the caller's tenant (the token's, never one named in the URL or
+    body; the route's policy has already required the `events:write` scope)."""
     queued = QueuedErpEvent(
-        tenant_id=principal.tenant_id, erp=erp, received_at=clock(), event=event
+        tenant_id=tenant_id, erp=erp, received_at=clock(), event=event
     )
     queue.send(
         queued,
-        group_id=group_id(principal.tenant_id, erp, event.resource_type, event.resource_id),
-        deduplication_id=deduplication_id(principal.tenant_id, erp, str(event.event_id)),
+        group_id=group_id(tenant_id, erp, event.resource_type, event.resource_id),
+        deduplication_id=deduplication_id(tenant_id, erp, str(event.event_id)),
     )
     logger.info(
         "erp event queued",
         extra={
-            "tenant_id": principal.tenant_id,
+            "tenant_id": tenant_id,
             "erp": erp,
             "event_id": str(event.event_id),
             "resource_type": event.resource_type,
