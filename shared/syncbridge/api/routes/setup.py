@@ -162,7 +162,7 @@ def accept_confident(
     summary="Retry a failed import (it resumes after the last page it staged)",
 )
 def retry(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
-    result = bootstrap.retry_import(editor().tenant_id, resource_type)
+    result = bootstrap.retry_import(tenant(), resource_type)
     return _json(result, HTTPStatus.ACCEPTED)
 
 

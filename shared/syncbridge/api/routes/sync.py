@@ -1,9 +1,9 @@
 """Staying in sync: status page and API, review items, refused scans, audit, dead letters.
 
-The tenant always comes from the caller's principal (authorizer context). Every route
-declares the role and scope it needs in `ROUTE_POLICY` (the security team's single
-authorization table picks these up): people read with viewer + `setup:read`, decide
-with operator + `setup:write`; retention and dead letters are admin + `admin`.
+The tenant always comes from the caller's principal (authorizer context). Who may call
+which route is `syncbridge.api.policy`'s to say (people read with viewer + `setup:read`,
+decide with operator + `setup:write`; retention and dead letters are admin + `admin`);
+the gate enforces it before a handler runs.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from syncbridge.api.principal import Principal, principal_from_event
-from syncbridge.domain.errors import Forbidden, Unauthorized
+from syncbridge.api.gate import actor as actor_of
+from syncbridge.api.gate import caller
 from syncbridge.domain.setup.models import Resolution, ResourceType
 from syncbridge.domain.sync import bootstrap
 from syncbridge.domain.sync.audit import AuditQuery, RetentionPolicy, export
@@ -34,39 +34,9 @@ from syncbridge.observability import logger
 router = Router()
 STATIC = FilePath(__file__).resolve().parent.parent / "static"
 
-READ = ("viewer", "setup:read")
-DECIDE = ("operator", "setup:write")
-ADMIN = ("admin", "admin")
-ROUTE_POLICY: dict[tuple[str, str], tuple[str, str]] = {
-    ("GET", "/sync"): READ,
-    ("GET", "/sync/status"): READ,
-    ("GET", "/sync/review/{resource_type}"): READ,
-    ("PUT", "/sync/review/{resource_type}/{external_id}"): DECIDE,
-    ("GET", "/sync/scans/failed"): READ,
-    ("POST", "/sync/scans/{scan_id}/retry"): DECIDE,
-    ("GET", "/audit"): READ,
-    ("GET", "/audit/export"): READ,
-    ("GET", "/audit/retention"): READ,
-    ("PUT", "/audit/retention"): ADMIN,
-    ("GET", "/admin/dead-letters"): ADMIN,
-    ("POST", "/admin/dead-letters/move"): ADMIN,
-}
-"""(method, path) -> (least role, scope) of every route of this router."""
 
-
-def allowed(policy: tuple[str, str]) -> Principal:
-    """The caller, if their role and scopes satisfy `policy` (401/403 otherwise)."""
-    principal = principal_from_event(router.current_event.raw_event)
-    if principal is None:
-        raise Unauthorized("sign in first: this route needs a session or a token")
-    role, scope = policy
-    if not principal.has_role(role) or not principal.has_scope(scope):
-        raise Forbidden(
-            f"this needs the {role} role and the {scope} scope",
-            required_role=role,
-            required_scope=scope,
-        )
-    return principal
+def caller_tenant() -> str:
+    return caller(router).tenant_id
 
 
 def _json(body: Any, status: int = HTTPStatus.OK) -> Response[Any]:
@@ -89,7 +59,6 @@ def _page() -> str:
 
 @router.get("/sync", summary="The sync status page (HTML)")
 def page() -> Response[Any]:
-    allowed(READ)
     return Response(
         status_code=HTTPStatus.OK,
         content_type="text/html; charset=utf-8",
@@ -107,7 +76,7 @@ def page() -> Response[Any]:
 
 @router.get("/sync/status", summary="Every connection's sync status")
 def status() -> Response[Any]:
-    return _json(bootstrap.sync_status(allowed(READ).tenant_id))
+    return _json(bootstrap.sync_status(caller_tenant()))
 
 
 # ---------------------------------------------------------------- review items
@@ -125,7 +94,7 @@ def review_items(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response[Any]:
-    tenant = allowed(READ).tenant_id
+    tenant = caller_tenant()
     page = bootstrap.review_items().list(tenant, erp, resource_type, cursor, limit)
     return _json({"items": [p.model_dump() for p in page.items], "next_cursor": page.next_cursor})
 
@@ -140,14 +109,14 @@ def decide(
     body: Annotated[ReviewDecision, Body()],
     erp: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_-]{1,31}$")] = "ekos",
 ) -> Response[Any]:
-    principal = allowed(DECIDE)
+    principal = caller(router)
     result = bootstrap.decide_review_item(
         principal.tenant_id,
         erp,
         resource_type,
         external_id,
         Resolution(action=body.action, internal_id=body.internal_id),
-        actor=f"person:{principal.subject or principal.client_id}",
+        actor=f"person:{actor_of(principal)}",
     )
     return _json(result)
 
@@ -155,7 +124,7 @@ def decide(
 # ---------------------------------------------------------------- refused scans
 @router.get("/sync/scans/failed", summary="Unit scans the ERP refused")
 def failed_scans() -> Response[Any]:
-    tenant = allowed(READ).tenant_id
+    tenant = caller_tenant()
     rows = bootstrap.failed_scans().list(tenant)
     return _json({"items": [{k: v for k, v in r.items() if k != "message"} for r in rows]})
 
@@ -165,7 +134,7 @@ def retry_scan(
     scan_id: Annotated[str, Path(max_length=128)],
     erp: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_-]{1,31}$")] = "ekos",
 ) -> Response[Any]:
-    tenant = allowed(DECIDE).tenant_id
+    tenant = caller_tenant()
     again = retry_failed_scan(
         tenant, erp, scan_id, bootstrap.failed_scans(), bootstrap.outbound_queue()
     )
@@ -206,7 +175,7 @@ def audit_entries(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response[Any]:
-    tenant = allowed(READ).tenant_id
+    tenant = caller_tenant()
     query = _audit_query(resource_type, external_id, actor, action, since, until)
     page = bootstrap.audit_log().query(tenant, query, cursor, limit)
     return _json({"items": page.items, "next_cursor": page.next_cursor})
@@ -222,7 +191,7 @@ def audit_export(
     since: AuditTime = None,
     until: AuditTime = None,
 ) -> Response[Any]:
-    tenant = allowed(READ).tenant_id
+    tenant = caller_tenant()
     query = _audit_query(resource_type, external_id, actor, action, since, until)
     body = export(bootstrap.audit_log(), tenant, query, format)
     kind = "text/csv" if format == "csv" else "application/x-ndjson"
@@ -239,13 +208,13 @@ def audit_export(
 
 @router.get("/audit/retention", summary="How long this tenant's audit entries are kept")
 def retention() -> Response[Any]:
-    tenant = allowed(READ).tenant_id
+    tenant = caller_tenant()
     return _json(bootstrap.audit_log().retention(tenant).model_dump())
 
 
 @router.put("/audit/retention", summary="Set the retention of new audit entries (days)")
 def set_retention(body: Annotated[RetentionPolicy, Body()]) -> Response[Any]:
-    tenant = allowed(ADMIN).tenant_id
+    tenant = caller_tenant()
     logger.info("audit retention changed", extra={"retention_days": body.retention_days})
     return _json(bootstrap.audit_log().set_retention(tenant, body).model_dump())
 
@@ -267,7 +236,7 @@ def dead_letters(
     message_type: Annotated[str | None, Query(max_length=100)] = None,
     min_age_seconds: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response[Any]:
-    tenant = allowed(ADMIN).tenant_id
+    tenant = caller_tenant()
     selector = DeadLetterFilter(
         reason=reason, message_type=message_type, min_age_seconds=min_age_seconds
     )
@@ -277,7 +246,7 @@ def dead_letters(
 
 @router.post("/admin/dead-letters/move", summary="Move dead letters back to their queues")
 def move(body: Annotated[MoveRequest, Body()]) -> Response[Any]:
-    tenant = allowed(ADMIN).tenant_id
+    tenant = caller_tenant()
     selector = DeadLetterFilter(
         reason=body.reason,
         message_type=body.message_type,
