@@ -91,6 +91,14 @@ typecheck: venv
 	MYPYPATH=shared .venv/bin/mypy -p syncbridge.domain --python-version 3.12 \
 	  --ignore-missing-imports --follow-imports=silent
 
+# The sync soak: 10,000 change events through the local runtime and the Ekos simulator
+# (shuffled, duplicated, 5xx, crashes); SYNC_SOAK_EVENTS=N changes the size. `make test`
+# runs the same test with 300 events (SYNC_SOAK_CI_EVENTS). Figures: .artifacts/sync-soak-<n>.json
+.PHONY: test-sync-soak
+test-sync-soak: venv
+	SYNC_SOAK=1 .venv/bin/pytest -q -p no:cacheprovider -m soak tests/integration/sync/test_soak.py $(PYTEST_ARGS)
+	@cat .artifacts/sync-soak-*.json
+
 # The Odoo contract suite against a real Odoo 19 over JSON-2 and XML-RPC (README, "Pest
 # control"): needs ODOO_REAL_URL and ODOO_REAL_API_KEY (ODOO_REAL_DB, ODOO_REAL_LOGIN
 # optional); without them every case is skipped with the reason.

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.api.openapi import publish
 from syncbridge.api.resolver import make_resolver
-from syncbridge.api.routes import connections, credentials, events, health, pages, setup
+from syncbridge.api.routes import connections, credentials, events, health, pages, setup, sync
 from syncbridge.observability import logger, metrics, tracer
 
 app = make_resolver()
@@ -19,6 +19,7 @@ app.include_router(events.router)
 app.include_router(setup.router)
 app.include_router(credentials.router)
 app.include_router(pages.router)
+app.include_router(sync.router)
 publish(
     app,
     "/openapi.json",

@@ -11,14 +11,13 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.applier import ApplyService
 from syncbridge.domain.setup.models import ApplyMessage
-from syncbridge.lambdas import sqs_consumer
+from syncbridge.lambdas import DeadLetteringFifoProcessor, sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
 
 
@@ -52,7 +51,7 @@ def is_events_batch(event: dict[str, Any]) -> bool:
 
 
 setup_consumer = sqs_consumer(apply_handler)
-events_consumer = sqs_consumer(erp_event_handler, SqsFifoPartialProcessor())
+events_consumer = sqs_consumer(erp_event_handler, DeadLetteringFifoProcessor())
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -11,11 +11,7 @@ from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
@@ -23,17 +19,18 @@ from pydantic import Json
 from syncbridge.adapters.ekos import bootstrap
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanSink, push_unit_scan
-from syncbridge.lambdas import fresh_log_keys
-from syncbridge.observability import logger, metrics, tracer
+from syncbridge.lambdas import DeadLetteringProcessor, sqs_consumer
+from syncbridge.observability import metrics
+from syncbridge.store.audit import DynamoAuditTrail
 from syncbridge.store.mappings import DynamoMappingRepository
-from syncbridge.store.setup import DynamoAuditLog
+from syncbridge.store.sync import FailedScanRepository
 
 
 class ScanRecord(SqsRecordModel):
     body: Json[UnitScanMessage]  # type: ignore[assignment]
 
 
-processor = BatchProcessor(event_type=EventType.SQS, model=ScanRecord)
+processor = DeadLetteringProcessor(event_type=EventType.SQS, model=ScanRecord)
 
 
 @cache
@@ -42,8 +39,13 @@ def mappings() -> DynamoMappingRepository:
 
 
 @cache
-def audit() -> DynamoAuditLog:
-    return DynamoAuditLog()
+def audit() -> DynamoAuditTrail:
+    return DynamoAuditTrail()
+
+
+@cache
+def failed_scans() -> FailedScanRepository:
+    return FailedScanRepository()
 
 
 def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
@@ -56,18 +58,15 @@ def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
 def record_handler(record: ScanRecord) -> str:
     message = record.body
     with erp_client(message) as ekos:
-        outcome = push_unit_scan(message, mappings(), lambda _m: ekos, audit())
+        outcome = push_unit_scan(
+            message, mappings(), lambda _m: ekos, audit(), failed=failed_scans()
+        )
     metrics.add_metric(name=f"Scans_{outcome}", unit="Count", value=1)
     return outcome
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+consume = sqs_consumer(record_handler, processor)
+
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event,
-        record_handler=fresh_log_keys(record_handler),
-        processor=processor,
-        context=context,
-    )
+    return consume(event, context)

@@ -42,6 +42,7 @@ from typing import Any
 import boto3
 
 from syncbridge_local import environment, moto_server
+from syncbridge_local.api_schedules import ApiScheduleWatcher
 from syncbridge_local.gateway import AuthorizerSpec, Gateway, Route
 from syncbridge_local.http import RunningServer, serve_wsgi
 from syncbridge_local.lambdas import FunctionHost, FunctionSpec
@@ -148,6 +149,7 @@ class LocalRuntime:
         self._gateway = Gateway([], self.invoke)
         self._pollers: list[QueuePoller] = []
         self._timer: ScheduleTimer | None = None
+        self.api_schedules: ApiScheduleWatcher | None = None  # created through the API
         self._exit = ExitStack()
         self._busy = 0
         self._busy_lock = threading.Condition()
@@ -256,12 +258,23 @@ class LocalRuntime:
                 list(self.schedules.values()), self.options.schedule_speedup
             )
             self._timer.start()
+        self.api_schedules = ApiScheduleWatcher(
+            self._client("scheduler", shared=False),
+            self._target,
+            {self._stack.ref(k) for k in self.schedules if k in self._stack.resolver.refs},
+            self.options.schedule_speedup,
+        )
+        if self.options.schedules:
+            self.api_schedules.start()
 
     def stop(self) -> None:
         """Stop pollers, schedules, the API server and simulators; restore the environment."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if self.api_schedules is not None:
+            self.api_schedules.stop()
+            self.api_schedules = None
         for poller in self._pollers:
             poller.stop()
         for poller in self._pollers:
@@ -358,11 +371,13 @@ class LocalRuntime:
         return [c for c in self.invocations() if message_id in c.message_ids()]
 
     def fire_schedule(self, logical_id: str) -> Any:
-        """Fire a schedule now, as EventBridge Scheduler would; the target's result."""
-        try:
+        """Fire a schedule now, as EventBridge Scheduler would; the target's result. Also
+        takes the name of a schedule created through the Scheduler API."""
+        if logical_id in self.schedules:
             return self.schedules[logical_id].fire()
-        except KeyError:
-            raise KeyError(f"no schedule {logical_id!r} in the template") from None
+        if self.api_schedules is not None:
+            return self.api_schedules.fire(logical_id)
+        raise KeyError(f"no schedule {logical_id!r} in the template")
 
     def send_message(
         self,

@@ -135,8 +135,11 @@ class DynamoMappingRepository:
 
     def external_to_internal(self, tenant_id: str, erp: str, resource_type: str) -> dict[str, str]:
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": _pk(tenant_id, erp, resource_type)},
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :ext)",
+            "ExpressionAttributeValues": {
+                ":pk": _pk(tenant_id, erp, resource_type),
+                ":ext": "EXT#",
+            },
             "ProjectionExpression": "external_id, internal_id",
             "ConsistentRead": True,
         }

@@ -133,6 +133,12 @@ class DynamoProposalRepository:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def delete(self, scope: str, external_id: str) -> None:
+        """Forget the proposal of `external_id` (whatever its decision group)."""
+        with self.table.batch_writer() as batch:
+            for decision in DECISIONS:
+                batch.delete_item(Key={"pk": scope, "sk": _sk(decision, external_id)})
+
     def replace_many(self, scope: str, proposals: Iterable[Proposal]) -> int:
         """Store each proposal with its version + 1 in 25-item batches (bulk accept: one
         call per 25 instead of one per proposal; no per-item version condition)."""

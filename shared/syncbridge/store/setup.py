@@ -1,5 +1,7 @@
 """DynamoDB/SQS side of the guided setup: progress per type, audit entries, queues.
 
+The audit trail lives in `store.audit`.
+
 Setup table layout (one partition per tenant, `TENANT#<tenant>#SETUP`):
 - sk `CONN#<connection>#HEAD`: the setup (erp, run id, status, started/completed at);
 - sk `CONN#<connection>#TYPE#<type>`: one resource type's status, counters and counts.
@@ -9,10 +11,6 @@ State changes are conditional updates on `status`, so each step happens once.
 
 from __future__ import annotations
 
-import json
-import os
-import time
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -164,26 +162,49 @@ class DynamoSetupRepository:
         now: int,
         lease_seconds: int,
     ) -> bool:
-        try:
+        key = {"pk": _pk(tenant_id), "sk": _type_sk(connection_id, resource_type)}
+        try:  # resume: an importing type whose lease ran out keeps its counters and cursor
             self.table.update_item(
-                Key={"pk": _pk(tenant_id), "sk": _type_sk(connection_id, resource_type)},
+                Key=key,
+                UpdateExpression="SET lease_until = :lease, updated_at = :at ADD attempts :one",
+                ConditionExpression="run_id = :run AND #s = :importing AND lease_until < :now",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":importing": "importing",
+                    ":run": run_id,
+                    ":lease": now + lease_seconds,
+                    ":now": now,
+                    ":at": _now(),
+                    ":one": 1,
+                },
+            )
+            return True
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+        try:  # a fresh start: counters, cursor and attempts from zero
+            self.table.update_item(
+                Key=key,
                 UpdateExpression=(
                     "SET #s = :importing, run_id = :run, resource_type = :rt, pages = :zero,"
-                    " #records = :zero, lease_until = :lease, updated_at = :at, #err = :empty"
+                    " #records = :zero, lease_until = :lease, updated_at = :at, #err = :empty,"
+                    " #cursor = :empty, attempts = :one"
                 ),
-                ConditionExpression=(
-                    "attribute_not_exists(#s) OR run_id <> :run OR #s = :pending"
-                    " OR (#s = :importing AND lease_until < :now)"
-                ),
-                ExpressionAttributeNames={"#s": "status", "#records": "records", "#err": "error"},
+                ConditionExpression="attribute_not_exists(#s) OR run_id <> :run OR #s = :pending",
+                ExpressionAttributeNames={
+                    "#s": "status",
+                    "#records": "records",
+                    "#err": "error",
+                    "#cursor": "cursor",
+                },
                 ExpressionAttributeValues={
                     ":importing": "importing",
                     ":pending": "pending",
                     ":run": run_id,
                     ":rt": resource_type,
                     ":zero": 0,
+                    ":one": 1,
                     ":lease": now + lease_seconds,
-                    ":now": now,
                     ":at": _now(),
                     ":empty": "",
                 },
@@ -195,13 +216,26 @@ class DynamoSetupRepository:
         return True
 
     def add_progress(
-        self, tenant_id: str, connection_id: str, resource_type: str, pages: int, records: int
+        self,
+        tenant_id: str,
+        connection_id: str,
+        resource_type: str,
+        pages: int,
+        records: int,
+        cursor: str | None = None,
     ) -> None:
+        names = {"#records": "records"}
+        values: dict[str, Any] = {":p": pages, ":r": records, ":at": _now()}
+        sets = "updated_at = :at"
+        if cursor is not None:
+            names["#cursor"] = "cursor"
+            values[":c"] = cursor
+            sets += ", #cursor = :c"
         self.table.update_item(
             Key={"pk": _pk(tenant_id), "sk": _type_sk(connection_id, resource_type)},
-            UpdateExpression="ADD pages :p, #records :r SET updated_at = :at",
-            ExpressionAttributeNames={"#records": "records"},
-            ExpressionAttributeValues={":p": pages, ":r": records, ":at": _now()},
+            UpdateExpression=f"ADD pages :p, #records :r SET {sets}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
         )
 
     def transition(
@@ -252,37 +286,6 @@ class DynamoSetupRepository:
                 return False
             raise
         return True
-
-
-class DynamoAuditLog:
-    """Append-only audit entries in `AUDIT_TABLE`, kept `AUDIT_RETENTION_DAYS` (TTL).
-
-    The sort key is the entry's deterministic id, so a replayed apply rewrites the same
-    entries instead of adding new ones.
-    """
-
-    def __init__(self, table: Any | None = None, retention_days: int | None = None) -> None:
-        self._table = table
-        self.retention_days = retention_days or int(os.environ.get("AUDIT_RETENTION_DAYS", "400"))
-
-    @property
-    def table(self) -> Any:
-        # Resolved on every use, never cached: a warm process may switch stacks (tests).
-        return self._table if self._table is not None else aws.table("AUDIT_TABLE")
-
-    def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
-        expires_at = int(time.time()) + self.retention_days * 86400
-        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for entry in entries:
-                batch.put_item(
-                    Item={
-                        "pk": f"TENANT#{tenant_id}#AUDIT",
-                        "sk": str(entry["entry_id"]),
-                        "tenant_id": tenant_id,
-                        "entry_json": json.dumps(dict(entry), default=str),
-                        "expires_at": expires_at,
-                    }
-                )
 
 
 class SqsQueue:

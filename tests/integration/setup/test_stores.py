@@ -10,9 +10,10 @@ from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.errors import ProposalChanged
 from syncbridge.domain.setup.models import Proposal, Resolution, Setup
+from syncbridge.store.audit import DynamoAuditTrail as DynamoAuditLog
 from syncbridge.store.mappings import DynamoMappingRepository
 from syncbridge.store.proposals import DynamoProposalRepository
-from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository
+from syncbridge.store.setup import DynamoSetupRepository
 from syncbridge.store.staging import DynamoStagingRepository
 from tests.helpers.moto import offline_aws, template_resources
 
@@ -133,13 +134,14 @@ def test_home_records_are_created_once_and_versioned(tables):
     assert home.get("t2", "products", "h-1") is None
 
 
-def test_audit_entries_replay_onto_the_same_items(tables):
+def test_a_replayed_audit_entry_is_appended_never_overwritten(tables):
     audit = DynamoAuditLog()
     entries = [{"entry_id": "SETUP#r#products#p-1", "action": "link"}]
     audit.record("t1", entries)
     audit.record("t1", entries)
     items = aws.table("AUDIT_TABLE").scan()["Items"]
-    assert len(items) == 1 and items[0]["expires_at"] > 0
+    assert len(items) == 2 and all(i["expires_at"] > 0 for i in items)
+    assert {i["entry_id"] for i in items} == {"SETUP#r#products#p-1"}
 
 
 def test_bulk_writes_create_only_what_is_missing(tables):

@@ -13,7 +13,7 @@ from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.sync.events import apply_erp_event
 from syncbridge.domain.sync.intake import accept_erp_event
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent
-from syncbridge.store.setup import DynamoAuditLog
+from syncbridge.store.audit import DynamoAuditTrail as DynamoAuditLog
 from syncbridge.store.sync import (
     ActiveConnectionDirectory,
     EventMappingRepository,
@@ -113,3 +113,29 @@ def test_active_connections_come_from_the_connections_table(sync_aws: Any) -> No
         )
     active = list(ActiveConnectionDirectory().list_active())
     assert [(c.tenant_id, c.connection_id, c.erp) for c in active] == [("tenant-a", "ekos", "ekos")]
+
+
+def test_marks_tombstones_counts_and_paging_by_external_id(sync_aws: Any) -> None:
+    from syncbridge.store.sync import EventMappingRepository as Repo
+
+    repo = Repo()
+    for n in range(7):
+        assert repo.put("t", "ekos", "products", f"p-{n}", f"h-{n}", "setup")
+    repo.bury("t", "ekos", "products", "p-gone", "2026-03-01T00:00:00.000000Z")
+    repo.bury("t", "ekos", "products", "p-gone", "2026-01-01T00:00:00.000000Z")  # older: kept
+    assert repo.tombstone_version("t", "ekos", "products", "p-gone") == (
+        "2026-03-01T00:00:00.000000Z"
+    )
+    assert repo.count("t", "ekos", "products") == 7
+    assert len(repo.external_to_internal("t", "ekos", "products")) == 7  # no tombstone
+    repo.mark_seen("t", "ekos", "products", "p-2", "run-1")
+    repo.mark_seen("t", "ekos", "products", "p-404", "run-1")  # not mapped: ignored
+    seen, after = [], None
+    while True:
+        rows, after = repo.page_mapped("t", "ekos", "products", after, 3)
+        seen += rows
+        if after is None:
+            break
+    assert [r[0] for r in seen] == [f"p-{n}" for n in range(7)]
+    assert [r[0] for r in seen if r[2] == "run-1"] == ["p-2"]
+    assert repo.get("t", "ekos", "products", "p-404") is None

@@ -133,6 +133,28 @@ def test_a_run_handles_at_most_max_alerts_and_the_next_continues(world):
     assert len(world.erp.incidents) == 6
 
 
+def test_a_note_grouped_while_the_erp_is_down_is_delivered_once_it_is_back(world):
+    _prime(world)
+    world.iot.alerts = [_alert(1, minutes=0)]
+    world.incidents.sync(TENANT, world.config)
+    world.erp.outage.is_down = True
+    world.iot.alerts.append(_alert(2, minutes=10))
+    down = world.incidents.sync(TENANT, world.config)
+    assert down.summary.get("grouped") == 1  # (evt-1 comes again in the overlap: duplicate)
+    (group,) = world.incidents.open_incidents(TENANT)
+    assert len(group.pending_notes) == 1 and "evt-2" in group.pending_notes[0]
+    assert world.erp.notes.get(group.incident_id, []) == []
+    # still down: the next run keeps the note
+    world.incidents.sync(TENANT, world.config)
+    assert len(world.incidents.open_incidents(TENANT)[0].pending_notes) == 1
+    world.erp.outage.is_down = False
+    back = world.incidents.sync(TENANT, world.config)
+    assert back.summary.get("notes_delivered") == 1
+    (group,) = world.incidents.open_incidents(TENANT)
+    assert group.pending_notes == [] and "evt-2" in world.erp.notes[group.incident_id][0]
+    assert world.incidents.sync(TENANT, world.config).summary.get("notes_delivered") is None
+
+
 def test_a_missing_incident_project_is_a_configuration_error_in_the_result(world):
     from syncbridge.domain.pest.errors import ConfigurationMissing
 

@@ -14,7 +14,14 @@ from syncbridge.adapters.home.search import matches
 from syncbridge.domain.home import HomeKind, HomeRecord, HomeRecordNotFound
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.errors import ProposalChanged
-from syncbridge.domain.setup.models import MatchOutcome, Page, Proposal, Setup, TypeProgress
+from syncbridge.domain.setup.models import (
+    MatchOutcome,
+    Page,
+    Proposal,
+    Setup,
+    SourcePage,
+    TypeProgress,
+)
 from syncbridge.domain.setup.state import allowed_sources
 
 
@@ -43,17 +50,22 @@ class FakeSetups:
 
     def begin_import(self, tenant_id, connection_id, resource_type, run_id, now, lease_seconds):
         p = self._progress(tenant_id, connection_id, resource_type)
-        free = p.status == "pending" or p.run_id != run_id
-        if not (free or (p.status == "importing" and p.lease_until < now)):
+        if p.run_id == run_id and p.status == "importing" and p.lease_until < now:
+            p.attempts += 1  # resume: counters and cursor kept
+        elif p.status == "pending" or p.run_id != run_id:
+            p.status, p.run_id, p.pages, p.records = "importing", run_id, 0, 0
+            p.cursor, p.attempts, p.error = "", 1, ""
+        else:
             return False
-        p.status, p.run_id, p.pages, p.records = "importing", run_id, 0, 0
         p.lease_until = now + lease_seconds
         return True
 
-    def add_progress(self, tenant_id, connection_id, resource_type, pages, records):
+    def add_progress(self, tenant_id, connection_id, resource_type, pages, records, cursor=None):
         p = self._progress(tenant_id, connection_id, resource_type)
         p.pages += pages
         p.records += records
+        if cursor is not None:
+            p.cursor = cursor
 
     def transition(self, tenant_id, connection_id, resource_type, target, **fields):
         p = self._progress(tenant_id, connection_id, resource_type)
@@ -242,13 +254,16 @@ class FakeSource:
         self.reads = 0
         self.fail_after: int | None = None
 
-    def iter_pages(self, resource, updated_since=None):
-        for index, page in enumerate(self.pages.get(resource, [])):
+    def iter_pages(self, resource, updated_since=None, cursor=None):
+        pages = self.pages.get(resource, [])
+        for index in range(int(cursor or 0), len(pages)):
             if self.fail_after is not None and index == self.fail_after:
                 self.fail_after = None
                 raise ConnectionError("ekos went away")
             self.reads += 1
-            yield page
+            yield SourcePage(
+                records=pages[index], next_cursor=str(index + 1) if index + 1 < len(pages) else None
+            )
 
 
 class RecordingMatcher:

@@ -60,10 +60,13 @@ def test_a_crash_mid_import_releases_the_lease_and_the_retry_stages_without_dupl
     assert progress.status == "importing" and progress.lease_until == 0
     assert "ConnectionError" in progress.error
     # When SQS redelivers
+    reads = world.source.reads
     assert world.importer.handle(world.import_message()) == "imported"
-    # Then the counters restart from zero and each record is staged once
+    # Then it resumes after the checkpointed page: page 2 only, each record staged once
+    assert world.source.reads == reads + 1
     progress = world.setups.get(TENANT, CONNECTION).progress("customer-locations")
     assert (progress.pages, progress.records, progress.error) == (2, 4, "")
+    assert (progress.attempts, progress.cursor) == (2, "")
     assert len(_staged(world)) == 4
 
 
@@ -76,3 +79,46 @@ def test_a_type_is_not_imported_before_the_previous_one_is_applied(world):
 def test_a_message_of_another_run_is_ignored_while_a_setup_runs(world):
     world.importer.handle(world.import_message())
     assert world.importer.handle(world.import_message(run_id="run-2")) == "stale_run"
+
+
+class AlwaysDown:
+    def __init__(self, source):
+        self.source = source
+
+    def iter_pages(self, resource, updated_since=None, cursor=None):
+        for page in self.source.iter_pages(resource, cursor=cursor):
+            if page.next_cursor is None:  # the last page never comes
+                raise TimeoutError("ekos does not answer")
+            yield page
+
+
+def test_a_persistent_failure_parks_the_type_as_failed_until_a_person_retries(world):
+    from syncbridge.domain.setup.errors import ImportNotFailed
+    from syncbridge.domain.setup.importer import ImportService, retry_import
+    from syncbridge.domain.setup.models import ImportMessage
+
+    down = AlwaysDown(world.source)
+    importer = ImportService(world.setups, world.staging, lambda _m: down, world.match_queue,
+                             clock=lambda: world.now)  # fmt: skip
+    # the first attempts fail and are retried by SQS (raise), the last one is parked
+    for _ in range(2):
+        with pytest.raises(TimeoutError):
+            importer.handle(world.import_message())
+    assert importer.handle(world.import_message()) == "failed"
+    progress = world.setups.get(TENANT, CONNECTION).progress("customer-locations")
+    assert progress.status == "failed" and "TimeoutError: ekos does not answer" in progress.error
+    assert progress.pages == 1  # the first page stays staged and checkpointed
+    # a redelivery does not read Ekos again; only a person's retry does
+    assert importer.handle(world.import_message()) == "failed"
+    with pytest.raises(ImportNotFailed):
+        retry_import(world.setups, world.import_queue, TENANT, "storage-locations")
+    assert retry_import(world.setups, world.import_queue, TENANT, "customer-locations") == {
+        "status": "importing", "resource_type": "customer-locations"}  # fmt: skip
+    [again] = world.import_queue.sent
+    assert isinstance(again, ImportMessage) and again.run_id == "run-1"
+    # Ekos is back: the retried import resumes from the cursor and reaches matching
+    reads = world.source.reads
+    assert world.importer.handle(again) == "imported"
+    assert world.source.reads == reads + 1
+    progress = world.setups.get(TENANT, CONNECTION).progress("customer-locations")
+    assert (progress.status, progress.pages, progress.records) == ("matching", 2, 4)

@@ -26,7 +26,9 @@ def test_skipping_or_going_back_is_refused(current, target):
 
 
 def test_an_import_may_be_taken_over_but_review_only_entered_from_matching():
-    assert allowed_sources("importing") == {"pending", "importing"}
+    # a failed import is entered again only by a person's retry
+    assert allowed_sources("importing") == {"pending", "importing", "failed"}
+    assert allowed_sources("failed") == {"importing"}
     assert allowed_sources("awaiting_review") == {"matching"}
 
 

@@ -42,3 +42,10 @@ def drain(url: str) -> list[dict[str, Any]]:
         for message in batch:
             out.append(message)
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    from tests.helpers.functions import FakeContext
+
+    return FakeContext()

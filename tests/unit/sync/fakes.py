@@ -28,6 +28,12 @@ class FakeMappings(SetupFakeMappings):
     ) -> str | None:
         return self.versions.get((tenant_id, erp, resource_type, external_id))
 
+    def snapshot(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> tuple[str | None, str | None]:
+        key = (tenant_id, erp, resource_type, external_id)
+        return self.get(*key), self.versions.get(key)
+
     def advance_version(
         self,
         tenant_id: str,
@@ -53,6 +59,39 @@ class FakeMappings(SetupFakeMappings):
                 return ext
         return None
 
+    seen: dict[Key, str]
+
+    def tombstone_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
+        return self.__dict__.get("tombs", {}).get((tenant_id, erp, resource_type, external_id))
+
+    def bury(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, version: str
+    ) -> None:
+        tombs = self.__dict__.setdefault("tombs", {})
+        key = (tenant_id, erp, resource_type, external_id)
+        tombs[key] = max(version, tombs.get(key, version))
+
+    def mark_seen(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, run_id: str
+    ) -> None:
+        if self.get(tenant_id, erp, resource_type, external_id) is not None:
+            self.__dict__.setdefault("seen", {})[(tenant_id, erp, resource_type, external_id)] = (
+                run_id
+            )
+
+    def page_mapped(
+        self, tenant_id: str, erp: str, resource_type: str, after: str | None, limit: int
+    ) -> tuple[list[tuple[str, str, str, str]], str | None]:
+        seen = self.__dict__.get("seen", {})
+        rows = sorted(
+            (ext, iid, seen.get((tenant_id, erp, resource_type, ext), ""), "")
+            for ext, iid in self.external_to_internal(tenant_id, erp, resource_type).items()
+            if after is None or ext > after
+        )
+        return rows[:limit], (rows[limit - 1][0] if len(rows) > limit else None)
+
 
 class FakeHome:
     def __init__(self) -> None:
@@ -61,6 +100,13 @@ class FakeHome:
 
     def get(self, tenant_id: str, kind: str, record_id: str) -> HomeRecord | None:
         return self.records.get((tenant_id, kind, record_id))
+
+    def iter_all(self, tenant_id: str, kind: str) -> Any:
+        return [
+            r
+            for (t, k, _), r in self.records.items()
+            if (t, k) == (tenant_id, kind) and not r.archived
+        ]
 
     def create(
         self, tenant_id: str, kind: str, fields: Mapping[str, Any], record_id: str | None = None
@@ -182,3 +228,48 @@ class FakeCursorStore(FakeCursors):
             return False
         self.values[key] = updated_since
         return True
+
+
+class FakeReviews:
+    """`ReviewItems` in memory."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str, str, str], Any] = {}
+
+    def put(self, tenant_id: str, erp: str, resource_type: str, proposal: Any) -> None:
+        self.items[(tenant_id, erp, resource_type, proposal.external_id)] = proposal
+
+    def get(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> Any:
+        return self.items.get((tenant_id, erp, resource_type, external_id))
+
+    def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None:
+        self.items.pop((tenant_id, erp, resource_type, external_id), None)
+
+
+class FakeFailedScans:
+    """`FailedScans` in memory."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def record(
+        self, message: Any, status: int, errors: list[dict[str, str]], audit_ref: str
+    ) -> None:
+        self.rows[(message.tenant_id, message.erp, message.scan_id)] = {
+            "scan_id": message.scan_id,
+            "erp": message.erp,
+            "status": status,
+            "errors": errors,
+            "attempt": message.attempt,
+            "audit_ref": audit_ref,
+            "message": message.model_dump(mode="json"),
+        }
+
+    def resolve(self, tenant_id: str, erp: str, scan_id: str) -> None:
+        self.rows.pop((tenant_id, erp, scan_id), None)
+
+    def get(self, tenant_id: str, erp: str, scan_id: str) -> dict[str, Any] | None:
+        return self.rows.get((tenant_id, erp, scan_id))
+
+    def list(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return [r for (t, _, _), r in self.rows.items() if t == tenant_id][:limit]

@@ -14,7 +14,13 @@ from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanNotMapped, idempotency_key, push_unit_scan
 from tests.helpers.functions import ROOT, FakeContext, load_function
-from tests.unit.sync.fakes import FakeAudit, FakeMappings, FakeScanSink, unavailable
+from tests.unit.sync.fakes import (
+    FakeAudit,
+    FakeFailedScans,
+    FakeMappings,
+    FakeScanSink,
+    unavailable,
+)
 
 
 def scan(scan_id: str = "scan-1", tenant: str = "tenant-a", **overrides: Any) -> UnitScanMessage:
@@ -132,6 +138,8 @@ def test_handler_reports_only_failed_records(
     monkeypatch.setattr(fn, "erp_client", lambda message: nullcontext(sinks[message.scan_id]))
     monkeypatch.setattr(fn, "mappings", lambda: mappings)
     monkeypatch.setattr(fn, "audit", lambda: audit)
+    failed = FakeFailedScans()
+    monkeypatch.setattr(fn, "failed_scans", lambda: failed)
     messages = [scan(name).model_dump(mode="json") for name in ("ok", "bad", "down")]
     # When the handler runs
     result = fn.lambda_handler(sqs_event(*messages, '{"scan_id": 1}'), FakeContext())
@@ -140,6 +148,7 @@ def test_handler_reports_only_failed_records(
     assert len(sinks["ok"].received) == 1
     assert "SCAN#ekos#bad" in audit.entries
     assert "SCAN#ekos#down" not in audit.entries
+    assert [f["scan_id"] for f in failed.list("tenant-a")] == ["bad"]  # shown to the user
 
 
 class RecordingEkos:
@@ -186,3 +195,24 @@ def test_sample_event_redelivered_sends_each_scan_under_one_key(
     assert [key for key, _ in first] == expected
     assert len(set(expected)) == len(bodies) == 2
     assert [scan.scan_id for _, scan in first] == [b["scan_id"] for b in bodies]
+
+
+def test_a_refused_scan_is_listed_and_a_retry_uses_a_new_key(mappings: FakeMappings) -> None:
+    from syncbridge.domain.sync.outbound import ScanNotFailed, retry_failed_scan
+    from tests.unit.sync.fakes import FakeQueue
+
+    audit, failed, queue = FakeAudit(), FakeFailedScans(), FakeQueue()
+    refusing = FakeScanSink(ScanRejected([{"field": "location_id", "message": "unknown"}]))
+    assert push_unit_scan(scan(), mappings, lambda _m: refusing, audit, failed=failed) == "rejected"
+    [listed] = failed.list("tenant-a")
+    assert listed["status"] == 422 and listed["errors"][0]["field"] == "location_id"
+    # a person fixes the cause and retries: the scan goes out again with a fresh key
+    again = retry_failed_scan("tenant-a", "ekos", "scan-1", failed, queue)
+    assert again.attempt == 1 and queue.messages == [again]
+    sink = FakeScanSink()
+    assert push_unit_scan(again, mappings, lambda _m: sink, audit, failed=failed) == "sent"
+    [(key, _)] = sink.calls
+    assert key != idempotency_key("tenant-a", "ekos", "scan-1")
+    assert failed.list("tenant-a") == []  # no longer failed
+    with pytest.raises(ScanNotFailed):
+        retry_failed_scan("tenant-a", "ekos", "scan-1", failed, queue)

@@ -20,7 +20,9 @@ class FakeSource:
         self.records = [Product.model_validate(r) for r in records]
         self.asked: list[str | None] = []
 
-    def iter_pages(self, resource: str, updated_since: str | None = None) -> Iterator[Page]:
+    def iter_pages(
+        self, resource: str, updated_since: str | None = None, *, cursor: str | None = None
+    ) -> Iterator[Page]:
         self.asked.append(updated_since)
         chosen = [
             r
@@ -28,8 +30,13 @@ class FakeSource:
             if updated_since is None
             or r.updated_at.isoformat() >= updated_since.replace("Z", "+00:00")
         ]
-        for i in range(0, len(chosen), 2):
-            yield Page(resource=resource, records=chosen[i : i + 2])
+        for i in range(int(cursor or 0), len(chosen), 2):
+            more = i + 2 < len(chosen)
+            yield Page(
+                resource=resource,
+                records=chosen[i : i + 2],
+                next_cursor=str(i + 2) if more else None,
+            )
 
 
 def product(pid: str, name: str, at: str, deleted: bool = False) -> dict[str, Any]:
@@ -117,6 +124,11 @@ def test_message_entry_point_parses_the_queue_body(
     monkeypatch.setattr(bootstrap, "setup_progress", lambda: FakeSetupProgress({"products"}))
     monkeypatch.setattr(bootstrap, "sync_cursors", FakeCursorStore)
     monkeypatch.setattr(bootstrap, "audit_log", lambda: None)
+    monkeypatch.setattr(bootstrap, "matcher", lambda: None)
+    monkeypatch.setattr(bootstrap, "review_items", lambda: None)
+    monkeypatch.setattr(bootstrap, "sync_queue", lambda: None)
+    monkeypatch.setattr(bootstrap, "sync_runs", lambda: None)
+    monkeypatch.setattr(bootstrap, "events_queue", lambda: None)
     source = FakeSource([product("p-3", "Via message", "2026-03-01T10:00:00Z")])
     report = run_sync_message(
         command().model_dump_json(), client_for=lambda _c: nullcontext(source)
@@ -161,12 +173,15 @@ def test_a_pulled_change_is_audited_with_what_changed_and_when(world: Any) -> No
     run_sync_command(command(), source, mappings, home, audit=audit, clock=lambda: received)
     [entry] = audit.entries.values()
     assert entry["entry_id"].startswith("EVENT#ekos#")
-    assert {k: v for k, v in entry.items() if k != "entry_id"} == {
-        "tenant_id": "tenant-a", "at": received.isoformat(), "actor": "ekos-events",
+    expected = {
+        "tenant_id": "tenant-a", "at": received.isoformat(), "actor": "ekos-sync",
         "action": "updated", "erp": "ekos", "resource_type": "products",
         "external_id": "p-1", "internal_id": "home-p-1",
         "occurred_at": "2026-03-01T10:00:00.000000Z",
     }  # fmt: skip
+    assert {k: entry[k] for k in expected} == expected
+    # what changed: the value before and after, not just that something did
+    assert entry["before"]["name"] == "p-1" and entry["after"]["name"] == "Renamed"
 
 
 def test_new_records_wait_for_the_setup_of_their_type(world: Any) -> None:
@@ -179,3 +194,69 @@ def test_new_records_wait_for_the_setup_of_their_type(world: Any) -> None:
         command("reconcile"), FakeSource([]), mappings, home, FakeSetupProgress(set())
     )
     assert reconcile.outcomes == {"archived": 3}
+
+
+class Runs:
+    def __init__(self) -> None:
+        self.chunks: list[tuple[str, int, bool, dict[str, int]]] = []
+
+    def record(self, command: SyncCommand, report: Any, finished: bool) -> None:
+        self.chunks.append((command.phase, command.chunk, finished, dict(report.drift)))
+
+
+def test_reconcile_runs_in_chunks_and_reports_drift_on_both_sides(world: Any) -> None:
+    from syncbridge.domain.setup.matchers import ExactKeyMatcher
+    from tests.unit.sync.fakes import FakeAudit, FakeQueue, FakeReviews
+
+    mappings, home = world
+    # the ERP already holds p-1 (unchanged), p-2 (edited at home since) and a new p-5;
+    # p-3 is gone from the ERP; the home platform also has a record no ERP record maps to
+    for pid in ("p-1", "p-2"):
+        mappings.advance_version(
+            "tenant-a", "ekos", "products", pid, "2026-03-01T10:00:00.000000Z", "setup"
+        )
+        home.update(
+            "tenant-a", "products", f"home-{pid}", {"name": pid, "sku": pid.upper(), "active": True}
+        )
+    home.update(
+        "tenant-a", "products", "home-p-2", {"name": "Edited at home", "sku": "P-2", "active": True}
+    )
+    home.create("tenant-a", "products", {"name": "Only here"}, record_id="home-only")
+    source = FakeSource(
+        [
+            product("p-1", "p-1", "2026-03-01T10:00:00Z"),
+            product("p-2", "p-2", "2026-03-01T10:00:00Z"),
+            product("p-5", "New in the ERP", "2026-03-01T11:00:00Z"),
+        ]
+    )
+    queue, runs, audit = FakeQueue(), Runs(), FakeAudit()
+    ports: dict[str, Any] = {
+        "setup": FakeSetupProgress({"products"}),
+        "audit": audit,
+        "matcher": ExactKeyMatcher(),
+        "reviews": FakeReviews(),
+        "queue": queue,
+        "runs": runs,
+        "pages_per_chunk": 1,
+    }
+    next_command = command("reconcile", since=None)
+    reports = []
+    while next_command is not None:  # what the importer does with each continuation
+        reports.append(run_sync_command(next_command, source, mappings, home, **ports))
+        next_command = queue.messages.pop(0) if queue.messages else None
+    # two ERP pages (2 + 1 records) -> two chunks, then the home phase
+    assert [r.phase for r in reports] == ["erp", "erp", "home"]
+    assert [c[2] for c in runs.chunks] == [False, False, True]
+    drift: dict[str, int] = {}
+    for r in reports:
+        for k, v in r.drift.items():
+            drift[k] = drift.get(k, 0) + v
+    assert drift == {"home_changed": 1, "missing_in_erp": 1, "home_only": 1}
+    # the home-side edit is kept and audited with both values
+    assert home.get("tenant-a", "products", "home-p-2").fields["name"] == "Edited at home"
+    [entry] = [e for e in audit.entries.values() if e.get("drift") == "home_changed"]
+    assert entry["before"] == {"name": "p-2"} and entry["after"] == {"name": "Edited at home"}
+    assert home.get("tenant-a", "products", "home-p-3").archived
+    # the new ERP record might be the unmapped home record renamed: a person decides
+    assert ports["reviews"].get("tenant-a", "ekos", "products", "p-5") is not None
+    assert mappings.get("tenant-a", "ekos", "products", "p-5") is None

@@ -58,8 +58,14 @@ class _LazyOAuth:
 
 
 def connection_service() -> ConnectionService:
+    from syncbridge.store.schedules import EventBridgeSchedules
+
     return ConnectionService(
-        DynamoConnectionRepository(), KmsTokenCipher(), _LazyOAuth(), SqsImportPublisher()
+        DynamoConnectionRepository(),
+        KmsTokenCipher(),
+        _LazyOAuth(),
+        SqsImportPublisher(),
+        schedules=EventBridgeSchedules(),
     )
 
 

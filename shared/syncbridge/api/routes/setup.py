@@ -149,6 +149,15 @@ def accept_confident(
     return _json({"accepted": accepted, "threshold": threshold})
 
 
+@router.post(
+    "/setup/<resource_type>/retry",
+    summary="Retry a failed import (it resumes after the last page it staged)",
+)
+def retry(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
+    result = bootstrap.retry_import(tenant(), resource_type)
+    return _json(result, HTTPStatus.ACCEPTED)
+
+
 @router.post("/setup/<resource_type>/submit", summary="Apply this type's decisions")
 def submit(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
     result = service().submit(tenant(), resource_type)

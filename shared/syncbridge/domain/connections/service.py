@@ -39,6 +39,7 @@ from syncbridge.domain.connections.ports import (
     TokenCipher,
     TokenResponseLike,
 )
+from syncbridge.domain.sync.schedules import ConnectionSchedules
 from syncbridge.observability import logger
 
 STATE_TTL_SECONDS = 600
@@ -109,6 +110,7 @@ class ConnectionService:
         *,
         erp: str = "ekos",
         clock: Callable[[], float] = time.time,
+        schedules: ConnectionSchedules | None = None,
     ) -> None:
         self.repo = repo
         self.cipher = cipher
@@ -116,6 +118,7 @@ class ConnectionService:
         self.publisher = publisher
         self.erp = erp
         self.clock = clock
+        self.schedules = schedules
 
     @property
     def connection_id(self) -> str:
@@ -241,10 +244,27 @@ class ConnectionService:
                 run_id=run_id,
             )
         )
+        self._schedule(tenant, connection_id, create=True)
         logger.info(
             "ekos connected; import enqueued", extra={"tenant_id": tenant, "run_id": run_id}
         )
         return ConnectResult(connection=connection, run_id=run_id)
+
+    def _schedule(self, tenant_id: str, connection_id: str, create: bool) -> None:
+        """The connection's sync schedules follow it; a Scheduler failure never undoes the
+        connection (the sync status shows the missing schedules)."""
+        if self.schedules is None:
+            return
+        try:
+            if create:
+                self.schedules.ensure(tenant_id, connection_id)
+            else:
+                self.schedules.remove(tenant_id, connection_id)
+        except Exception:
+            logger.exception(
+                "connection schedules not updated",
+                extra={"tenant_id": tenant_id, "create": create},
+            )
 
     # ---------------------------------------------------------------- disconnect
     def disconnect(self, tenant_id: str, connection_id: str | None = None) -> Connection:
@@ -263,6 +283,7 @@ class ConnectionService:
             )
             self._revoke(tenant_id, tokens)
         self.repo.set_status(tenant_id, connection_id, "disconnected", drop_tokens=True)
+        self._schedule(tenant_id, connection_id, create=False)
         logger.info("ekos disconnected", extra={"tenant_id": tenant_id})
         stored.connection.status = "disconnected"
         return stored.connection

@@ -31,6 +31,7 @@ from syncbridge.domain.pest.errors import (
 )
 from syncbridge.domain.pest.models import Alert, IncidentDraft, IncidentGroup, Point, SnapshotMeta
 from syncbridge.domain.pest.ports import SourcesAndStores
+from syncbridge.observability import logger
 
 OVERLAP = timedelta(minutes=2)
 MAX_GROUP_EVENTS = 100
@@ -106,6 +107,12 @@ class IncidentService(SourcesAndStores):
                 cause = SourceUnavailable("erp", "no inspection point snapshot yet (never read)")
             result.stop("erp", cause)
             return result
+        try:
+            delivered = self.deliver_pending_notes(tenant)
+        except Conflict:  # another run is delivering them right now
+            delivered = 0
+        if delivered:
+            result.summary["notes_delivered"] = delivered
         points = self.store.list_points(tenant)
         by_ref: dict[str, Point] = {}
         for point in sorted(points, key=lambda p: (not p.active, p.id)):
@@ -260,16 +267,21 @@ class IncidentService(SourcesAndStores):
             }
         )
         self.store.put_group(tenant, updated, group.version)
+        note = (
+            f"Repeated {alert.event} at {alert.created.isoformat()} (event {alert.id}); "
+            f"{updated.count} alerts so far."
+        )
         detail: str | None = None
         try:
-            if not self.erp.append_to_incident(
-                group.incident_id,
-                f"Repeated {alert.event} at {alert.created.isoformat()} (event {alert.id}); "
-                f"{updated.count} alerts so far.",
-            ):
+            if not self.erp.append_to_incident(group.incident_id, note):
                 detail = "grouped in Sync Bridge (ERP adapter takes no notes)"
-        except (SourceUnavailable, RecordMissing, UpstreamConflict) as exc:
-            # the group record already counts it; the note is a courtesy
+        except SourceUnavailable:
+            # the ERP is down: the note waits on the group and goes out on a later run
+            deferred = updated.model_copy(update={"pending_notes": [*updated.pending_notes, note]})
+            self.store.put_group(tenant, deferred, updated.version + 1)
+            detail = "grouped; the note is queued until the ERP is back"
+        except (RecordMissing, UpstreamConflict) as exc:
+            # the ERP refused the note itself: no later run would do better
             detail = f"grouped in Sync Bridge; the ERP note failed: {exc}"
         return AlertResult(
             alert_id=alert.id,
@@ -278,6 +290,36 @@ class IncidentService(SourcesAndStores):
             incident_id=group.incident_id,
             detail=detail,
         )
+
+    def deliver_pending_notes(self, tenant: str) -> int:
+        """Send the notes queued while the ERP was down, oldest first; stop at the first
+        failure (still down). Returns how many went out."""
+        sent = 0
+        for group in self.store.list_groups(tenant):
+            if not group.pending_notes:
+                continue
+            delivered = 0
+            try:
+                for note in group.pending_notes:
+                    try:
+                        self.erp.append_to_incident(group.incident_id, note)
+                    except (RecordMissing, UpstreamConflict) as exc:  # refused: dropped
+                        logger.warning(
+                            "queued incident note refused by the ERP; dropped",
+                            extra={"incident_id": group.incident_id, "reason": str(exc)},
+                        )
+                    delivered += 1
+            except SourceUnavailable:
+                pass  # still down: the rest waits for the next run
+            if delivered:
+                left = group.pending_notes[delivered:]
+                self.store.put_group(
+                    tenant, group.model_copy(update={"pending_notes": left}), group.version
+                )
+                sent += delivered
+            if delivered < len(group.pending_notes):
+                break
+        return sent
 
     def open_incidents(self, tenant: str) -> list[IncidentGroup]:
         return sorted(self.store.list_groups(tenant), key=lambda g: g.last_at, reverse=True)

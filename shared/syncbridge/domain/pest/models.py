@@ -189,6 +189,9 @@ class IncidentGroup(BaseModel):
     count: int = 1
     event_ids: list[str] = Field(default_factory=list)
     version: int = 0
+    pending_notes: list[str] = Field(
+        default_factory=list, description="notes the ERP was down for; delivered next run"
+    )
 
 
 class SnapshotMeta(BaseModel):

@@ -8,13 +8,14 @@ the matching engine it does not use.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from .applier import ApplyService
 from .importer import ImportService
 from .matchers import EngineMatcher
 from .matching import MatchService
-from .models import ImportMessage
+from .models import ImportMessage, SourcePage
 from .ports import RecordSource
 from .review import ReviewService
 
@@ -40,12 +41,17 @@ class EkosRecordSource:
         self.client = client
         self.page_size = page_size or int(os.environ.get("IMPORT_PAGE_SIZE", "200"))
 
-    def iter_pages(self, resource: str, updated_since: str | None = None):
+    def iter_pages(
+        self, resource: str, updated_since: str | None = None, cursor: str | None = None
+    ) -> Iterator[SourcePage]:
         with self.client:
             for page in self.client.iter_pages(
-                resource, updated_since=updated_since, page_size=self.page_size
+                resource, updated_since=updated_since, cursor=cursor, page_size=self.page_size
             ):
-                yield [record.model_dump(mode="json") for record in page.records]
+                yield SourcePage(
+                    records=[record.model_dump(mode="json") for record in page.records],
+                    next_cursor=page.next_cursor,
+                )
 
 
 def ekos_source(msg: ImportMessage) -> RecordSource:
@@ -65,6 +71,15 @@ def import_service() -> ImportService:
         source_for=ekos_source,
         match_queue=SqsQueue("MATCH_QUEUE_URL"),
     )
+
+
+def retry_import(tenant_id: str, resource_type: str) -> dict[str, str]:
+    """A person's retry of a failed import (see `importer.retry_import`)."""
+    from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
+
+    from .importer import retry_import as retry
+
+    return retry(DynamoSetupRepository(), SqsQueue("IMPORT_QUEUE_URL"), tenant_id, resource_type)
 
 
 def match_service() -> MatchService:
@@ -110,15 +125,16 @@ def review_service() -> ReviewService:
 
 
 def apply_service() -> ApplyService:
+    from syncbridge.store.audit import DynamoAuditTrail
     from syncbridge.store.mappings import DynamoMappingRepository
     from syncbridge.store.proposals import DynamoProposalRepository
-    from syncbridge.store.setup import DynamoAuditLog, DynamoSetupRepository, SqsQueue
+    from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
 
     return ApplyService(
         setups=DynamoSetupRepository(),
         proposals=DynamoProposalRepository(),
         home=_home(),
         mappings=DynamoMappingRepository(),
-        audit=DynamoAuditLog(),
+        audit=DynamoAuditTrail(),
         import_queue=SqsQueue("IMPORT_QUEUE_URL"),
     )

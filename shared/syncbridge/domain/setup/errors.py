@@ -23,6 +23,12 @@ class NotInReview(Conflict):
     code = "not_in_review"
 
 
+class ImportNotFailed(Conflict):
+    """Only a failed import can be retried by hand (others retry by themselves)."""
+
+    code = "import_not_failed"
+
+
 class UnconfirmedProposals(Conflict):
     code = "unconfirmed_proposals"
 

@@ -32,7 +32,9 @@ LABELS: dict[str, str] = {
     "product-batches": "Product batches",
 }
 
-TypeStatus = Literal["pending", "importing", "matching", "awaiting_review", "applying", "done"]
+TypeStatus = Literal[
+    "pending", "importing", "failed", "matching", "awaiting_review", "applying", "done"
+]
 SetupStatus = Literal["in_progress", "complete"]
 Decision = Literal["match", "review", "create"]
 DECISIONS: tuple[Decision, ...] = ("match", "review", "create")
@@ -60,6 +62,13 @@ class ImportMessage(_Message):
     action: Literal["import"] = "import"
 
 
+class SourcePage(BaseModel):
+    """One page the ERP listed, and the cursor that reads the page after it."""
+
+    records: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
 class MatchMessage(_Message):
     action: Literal["match"] = "match"
 
@@ -81,6 +90,8 @@ class TypeProgress(BaseModel):
     lease_until: int = 0
     error: str = ""
     updated_at: str = ""
+    cursor: str = ""  # stream state: the ERP cursor after the last staged page
+    attempts: int = 0  # import attempts since the type started (or a person's retry)
 
 
 class Setup(BaseModel):

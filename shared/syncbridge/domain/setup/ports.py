@@ -18,6 +18,7 @@ from .models import (
     Proposal,
     ReviewLabel,
     Setup,
+    SourcePage,
     TypeStatus,
 )
 
@@ -43,13 +44,22 @@ class SetupRepository(Protocol):
         now: int,
         lease_seconds: int,
     ) -> bool:
-        """pending -> importing (or take over an importing type whose lease ran out), zeroing
-        the page/record counters. False when another import holds it or it is past that."""
+        """pending -> importing, zeroing the counters and the cursor; or resume an importing
+        type whose lease ran out (counters and cursor kept, one more attempt). False when
+        another import holds it, it failed (a person retries it) or it is past that."""
         ...
 
     def add_progress(
-        self, tenant_id: str, connection_id: str, resource_type: str, pages: int, records: int
-    ) -> None: ...
+        self,
+        tenant_id: str,
+        connection_id: str,
+        resource_type: str,
+        pages: int,
+        records: int,
+        cursor: str | None = None,
+    ) -> None:
+        """Count a staged page and checkpoint the cursor after it (one write)."""
+        ...
 
     def transition(
         self,
@@ -124,11 +134,12 @@ class MessageQueue(Protocol):
 
 
 class RecordSource(Protocol):
-    """The ERP side: every page of one resource type (the Ekos adapter's `iter_pages`)."""
+    """The ERP side: every page of one resource type (the Ekos adapter's `iter_pages`),
+    starting after `cursor` when given (a resumed import)."""
 
     def iter_pages(
-        self, resource: str, updated_since: str | None = None
-    ) -> Iterator[list[dict[str, Any]]]: ...
+        self, resource: str, updated_since: str | None = None, cursor: str | None = None
+    ) -> Iterator[SourcePage]: ...
 
 
 class Matcher(Protocol):

@@ -79,6 +79,9 @@ class ReviewService:
                     "counts": {d: p.counts.get(d, 0) for d in DECISIONS},
                     "applied": p.applied,
                     "error": p.error,
+                    "attempts": p.attempts,
+                    "resumable": bool(p.cursor),
+                    "can_retry": p.status == "failed",
                 }
             )
         return {

@@ -1,9 +1,12 @@
-"""The per-type state machine of a guided setup.
+r"""The per-type state machine of a guided setup.
 
     pending -> importing -> matching -> awaiting_review -> applying -> done
-                  ^  |         ^  |  (a crashed import is retried once its lease ran
-                  +--+         +--+   out; a match too large for the matcher's memory
-                                      stays `matching` with the reason in `error`)
+                  ^  |  \  (a crashed import resumes from its cursor once its lease ran out;
+                             a match too large for the matcher's memory stays `matching`
+                             with the reason in `error`)
+                  +--+   failed  (attempts used up: visible, with the reason, until a
+                  ^          |    person retries: failed -> importing, from the cursor)
+                  +----------+
 
 Every step happens once: repositories apply a transition only when the stored status is
 one the transition allows (a conditional write), so a redelivered message finds the type
@@ -18,7 +21,8 @@ from .models import TypeStatus
 
 TRANSITIONS: dict[TypeStatus, frozenset[TypeStatus]] = {
     "pending": frozenset({"importing"}),
-    "importing": frozenset({"importing", "matching"}),
+    "importing": frozenset({"importing", "matching", "failed"}),
+    "failed": frozenset({"importing"}),
     "matching": frozenset({"matching", "awaiting_review"}),
     "awaiting_review": frozenset({"applying"}),
     "applying": frozenset({"done"}),
@@ -27,6 +31,7 @@ TRANSITIONS: dict[TypeStatus, frozenset[TypeStatus]] = {
 ORDER: tuple[TypeStatus, ...] = (
     "pending",
     "importing",
+    "failed",
     "matching",
     "awaiting_review",
     "applying",

@@ -6,8 +6,16 @@ record (`source_version`); an event no newer than that is acknowledged and dropp
 version is advanced with a conditional write *after* the home write, so a crash between
 the two re-applies the same change on redelivery instead of losing it.
 
-Records not mapped yet are created at home only once the guided setup has applied their
-type; before that they wait for the person's review (the setup import will see them).
+A record not mapped yet waits for the guided setup of its type. After that, it goes
+through the matcher (the engine behind `domain.setup.ports.Matcher`) against the home
+records no ERP record holds yet: a confident match links to that record; anything else
+becomes a review item for a person (with the engine's best candidate, if any), so a
+`created` event for a record the home platform already holds never duplicates it, even
+when its fields changed meanwhile. Only when every home record of the type is mapped
+already (nothing it could duplicate) is a new record created directly. A batch whose product is not mapped yet raises `DependencyNotMapped`: SQS
+retries it, and its last attempt is parked in the DLQ with that reason.
+
+Every change is audited with the record's fields before and after.
 """
 
 from __future__ import annotations
@@ -16,16 +24,34 @@ from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any, Literal
 
+from syncbridge.domain.errors import Conflict
 from syncbridge.domain.home import HomePlatform, HomeRecordNotFound
 from syncbridge.domain.setup.applier import home_id_for
+from syncbridge.domain.setup.models import PROFILE_BY_TYPE, Proposal, Resolution
+from syncbridge.domain.setup.ports import Matcher
 from syncbridge.domain.setup.records import from_erp, home_fields
 from syncbridge.domain.sync.models import QueuedErpEvent
-from syncbridge.domain.sync.ports import AuditTrail, EventMappings, SetupProgress
+from syncbridge.domain.sync.ports import AuditTrail, EventMappings, ReviewItems, SetupProgress
 from syncbridge.observability import logger
 
 EventOutcome = Literal[
-    "created", "updated", "archived", "stale", "unmapped", "awaiting_setup", "conflict"
+    "created",
+    "linked",
+    "review",
+    "updated",
+    "archived",
+    "stale",
+    "unmapped",
+    "awaiting_setup",
+    "conflict",
 ]
+MATCH_SOURCE = "event-match"
+
+
+class DependencyNotMapped(Conflict):
+    """The record refers to one not mapped yet (a batch's product): retried, then parked."""
+
+    code = "dependency_not_mapped"
 
 
 def apply_erp_event(
@@ -34,12 +60,16 @@ def apply_erp_event(
     home: HomePlatform | None = None,
     setup: SetupProgress | None = None,
     audit: AuditTrail | None = None,
+    matcher: Matcher | None = None,
+    reviews: ReviewItems | None = None,
+    source: str | None = None,
 ) -> EventOutcome:
     """Apply `queued` unless a newer change of the same record was already applied.
 
     `queued` may be the EventsQueue message body as it arrives (JSON text or dict). Without
     ports, the production wiring is used (`domain.sync.bootstrap`: DynamoDB mappings and
-    home platform, setup gate and audit) — that is what the applier Lambda does.
+    home platform, setup gate, audit, the matching engine and the review items) — that is
+    what the applier Lambda does. Without a matcher, an unmapped record is created.
     """
     if not isinstance(queued, QueuedErpEvent):
         queued = (
@@ -54,7 +84,10 @@ def apply_erp_event(
         home = home or bootstrap.home_platform()
         setup = setup or bootstrap.setup_progress()
         audit = audit or bootstrap.audit_log()
+        matcher = matcher or bootstrap.matcher()
+        reviews = reviews or bootstrap.review_items()
     event = queued.event
+    source = source or queued.source
     tenant, erp, rtype, external_id = (
         queued.tenant_id,
         queued.erp,
@@ -64,70 +97,193 @@ def apply_erp_event(
     version = queued.version
     log = {"event_id": str(event.event_id), "resource_type": rtype, "event_action": event.action}
 
-    seen = mappings.source_version(tenant, erp, rtype, external_id)
+    internal_id, seen = mappings.snapshot(tenant, erp, rtype, external_id)
     if seen is not None and seen >= version:
         logger.info("erp event older than applied state; skipped", extra=log)
         return "stale"
 
-    internal_id = mappings.get(tenant, erp, rtype, external_id)
+    if internal_id is None:
+        buried = mappings.tombstone_version(tenant, erp, rtype, external_id)
+        if buried is not None and buried >= version:
+            logger.info("change older than the record's delete; skipped", extra=log)
+            return "stale"
     outcome: EventOutcome
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
     if event.action == "deleted":
         if internal_id is None:
-            logger.info("delete of an unmapped record; nothing to do", extra=log)
+            mappings.bury(tenant, erp, rtype, external_id, version)
+            if reviews is not None:
+                reviews.remove(tenant, erp, rtype, external_id)  # nothing left to decide
+            logger.info("delete of an unmapped record; remembered", extra=log)
             return "unmapped"
         with suppress(HomeRecordNotFound):  # already gone: the delete is satisfied
-            home.archive(tenant, rtype, internal_id)
+            current = home.get(tenant, rtype, internal_id)  # type: ignore[arg-type]
+            before = dict(current.fields) if current else None
+            home.archive(tenant, rtype, internal_id)  # type: ignore[arg-type]
         outcome = "archived"
     else:
-        fields = _home_fields(queued, mappings)
+        fields = erp_home_fields(queued, mappings)
+        after = fields
         if internal_id is None:
             if setup is not None and not setup.type_done(tenant, erp, rtype):
                 logger.info("record not mapped and its setup is not applied yet", extra=log)
                 return "awaiting_setup"
-            internal_id = home_id_for(tenant, erp, rtype, external_id)
-            home.create(tenant, rtype, fields, record_id=internal_id)
-            if not mappings.put(tenant, erp, rtype, external_id, internal_id, source="event"):
+            placed = _place_unmapped(queued, fields, mappings, home, matcher, reviews)
+            if placed is None:
+                _audit(audit, queued, "", "review", None, fields, source)
+                return "review"
+            internal_id, outcome, before = placed
+            if outcome == "conflict":
                 logger.warning("mapping points elsewhere; event not applied", extra=log)
                 return "conflict"
-            outcome = "created"
         else:
+            current = home.get(tenant, rtype, internal_id)  # type: ignore[arg-type]
+            before = dict(current.fields) if current else None
             try:
-                home.update(tenant, rtype, internal_id, fields)
+                home.update(tenant, rtype, internal_id, fields)  # type: ignore[arg-type]
             except HomeRecordNotFound:
-                home.create(tenant, rtype, fields, record_id=internal_id)
+                home.create(tenant, rtype, fields, record_id=internal_id)  # type: ignore[arg-type]
             outcome = "updated"
 
     if not mappings.advance_version(tenant, erp, rtype, external_id, version, str(event.event_id)):
         logger.info("a newer change was applied concurrently", extra=log)
         return "stale"
-    if audit is not None:
-        audit.record(tenant, [_audit_entry(queued, internal_id, outcome)])
+    _audit(audit, queued, internal_id, outcome, before, after, source)
     logger.info("erp event applied", extra={**log, "outcome": outcome})
     return outcome
 
 
-def _home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str, Any]:
+def _place_unmapped(
+    queued: QueuedErpEvent,
+    fields: dict[str, Any],
+    mappings: EventMappings,
+    home: HomePlatform,
+    matcher: Matcher | None,
+    reviews: ReviewItems | None,
+) -> tuple[str, EventOutcome, dict[str, Any] | None] | None:
+    """Link, create, or (None) hand to a person: (home id, outcome, fields before)."""
+    tenant, erp, event = queued.tenant_id, queued.erp, queued.event
+    rtype, external_id = event.resource_type, event.resource_id
+    candidate = None
+    unmapped: dict[str, Any] = {}
+    decision = "create"
+    outcome_score = 0.0
+    explanation: dict[str, Any] = {}
+    if matcher is not None:
+        taken = mappings.internal_ids(tenant, erp, rtype)
+        unmapped = {
+            r.id: r
+            for r in home.iter_all(tenant, rtype)  # type: ignore[arg-type]
+            if r.id not in taken
+        }
+        if unmapped:
+            [result] = matcher.match(
+                [{"id": rid, **r.fields} for rid, r in unmapped.items()],
+                [{"id": external_id, **fields}],
+                PROFILE_BY_TYPE[rtype],
+            )
+            decision, outcome_score = result.decision, float(result.score)
+            explanation = dict(result.explanation)
+            candidate = unmapped.get(result.internal_id or "")
+    if decision == "match" and candidate is not None:
+        if not mappings.put(tenant, erp, rtype, external_id, candidate.id, source=MATCH_SOURCE):
+            return candidate.id, "conflict", None
+        before = dict(candidate.fields)
+        home.update(tenant, rtype, candidate.id, fields)  # type: ignore[arg-type]
+        if reviews is not None:
+            reviews.remove(tenant, erp, rtype, external_id)
+        return candidate.id, "linked", before
+    if unmapped and reviews is not None:
+        reviews.put(
+            tenant,
+            erp,
+            rtype,
+            Proposal(
+                external_id=external_id,
+                decision="review",
+                score=round(outcome_score, 4),
+                proposed_internal_id=candidate.id if candidate else None,
+                explanation={
+                    **{k: v for k, v in explanation.items() if isinstance(v, int | float | str)},
+                    "occurred_at": queued.version,
+                    "event_id": str(event.event_id),
+                },
+                external={"id": external_id, **fields},
+                internal=(
+                    {"id": candidate.id, **home_fields(rtype, candidate.fields)}
+                    if candidate
+                    else None
+                ),
+                resolution=(
+                    Resolution(action="link", internal_id=candidate.id)
+                    if candidate
+                    else Resolution(action="create")
+                ),
+            ),
+        )
+        logger.info("unmapped record needs a person's decision", extra={"score": outcome_score})
+        return None
+    internal_id = home_id_for(tenant, erp, rtype, external_id)
+    home.create(tenant, rtype, fields, record_id=internal_id)  # type: ignore[arg-type]
+    if not mappings.put(tenant, erp, rtype, external_id, internal_id, source="event"):
+        return internal_id, "conflict", None
+    if reviews is not None:
+        reviews.remove(tenant, erp, rtype, external_id)
+    return internal_id, "created", None
+
+
+def erp_home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str, Any]:
+    """The home-shaped fields of the event's record (a batch's product mapped first; a
+    product the ERP deleted before it was ever mapped will never be, so its batches go
+    without the link instead of waiting forever)."""
     event = queued.event
     record = {**event.data, "id": event.resource_id}
     product_ids: dict[str, str] = {}
     if event.resource_type == "product-batches" and record.get("product_id") is not None:
         erp_product = str(record["product_id"])
         mapped = mappings.get(queued.tenant_id, queued.erp, "products", erp_product)
+        gone = not mapped and mappings.tombstone_version(
+            queued.tenant_id, queued.erp, "products", erp_product
+        )
+        if not mapped and not gone:
+            raise DependencyNotMapped(
+                f"batch {event.resource_id}: its product {erp_product} is not mapped yet",
+                product_id=erp_product,
+            )
         if mapped:
             product_ids[erp_product] = mapped
     return home_fields(event.resource_type, from_erp(event.resource_type, record, product_ids))
 
 
-def _audit_entry(queued: QueuedErpEvent, internal_id: str, outcome: str) -> dict[str, Any]:
+def _audit(
+    audit: AuditTrail | None,
+    queued: QueuedErpEvent,
+    internal_id: str,
+    outcome: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    source: str,
+) -> None:
+    if audit is None:
+        return
     event = queued.event
-    return {
-        "entry_id": f"EVENT#{queued.erp}#{event.event_id}",
-        "at": queued.received_at.isoformat(),
-        "actor": f"{queued.erp}-events",
-        "action": outcome,
-        "erp": queued.erp,
-        "resource_type": event.resource_type,
-        "external_id": event.resource_id,
-        "internal_id": internal_id,
-        "occurred_at": queued.version,
-    }
+    audit.record(
+        queued.tenant_id,
+        [
+            {
+                "entry_id": f"EVENT#{queued.erp}#{event.event_id}",
+                "at": queued.received_at.isoformat(),
+                "actor": f"{queued.erp}-{'events' if source == 'event' else 'sync'}",
+                "source": source,
+                "action": outcome,
+                "erp": queued.erp,
+                "resource_type": event.resource_type,
+                "external_id": event.resource_id,
+                "internal_id": internal_id,
+                "occurred_at": queued.version,
+                "before": before,
+                "after": after,
+            }
+        ],
+    )

@@ -47,6 +47,9 @@ class QueuedErpEvent(BaseModel):
     erp: str = Field(pattern=ERP_PATTERN)
     received_at: datetime
     event: ErpChangeEvent
+    source: Literal["event", "pull", "reconcile"] = Field(
+        default="event", description="pushed by the ERP, or read by a scheduled pull"
+    )
 
     @property
     def version(self) -> str:
@@ -76,17 +79,23 @@ class UnitScanMessage(BaseModel):
     location_id: str = Field(min_length=1, description="internal (home) location id")
     location_type: Literal["customer", "storage"]
     scanned_at: AwareDatetime
+    attempt: int = Field(
+        default=0, ge=0, description="0, then +1 per retry a person asks for after a refusal"
+    )
 
 
 SyncAction = Literal["incremental_sync", "reconcile"]
 
 
 class ScheduleTick(BaseModel):
-    """What EventBridge Scheduler sends the scheduler function."""
+    """What EventBridge Scheduler sends the scheduler function: a connection's own schedule
+    names it; without one, every active connection is planned."""
 
     model_config = ConfigDict(extra="ignore")
 
     action: SyncAction
+    tenant_id: str | None = None
+    connection_id: str | None = None
 
 
 class SyncCommand(BaseModel):
@@ -104,3 +113,8 @@ class SyncCommand(BaseModel):
     resource_type: ResourceType
     run_id: str
     updated_since: str | None = None
+    started_at: str = Field(default="", description="when the tick planned the run (UTC)")
+    phase: Literal["erp", "home"] = "erp"
+    cursor: str | None = Field(default=None, description="ERP cursor a continuation resumes at")
+    after: str | None = Field(default=None, description="last external id the home phase did")
+    chunk: int = Field(default=0, ge=0)

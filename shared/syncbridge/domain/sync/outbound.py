@@ -3,9 +3,12 @@
 The Idempotency-Key is a UUIDv5 of (tenant, ERP, scan id): every redelivery of the same
 scan sends the same key, so the ERP answers the first receipt again instead of recording a
 second scan. Failures split in two: the ERP refusing the scan itself (422 invalid, 409 key
-reused with another body, other 4xx) is permanent and goes to the audit trail, so the
-message is not retried forever; throttling, outages and missing mappings raise, so SQS
-retries the message and finally parks it in the DLQ for replay.
+reused with another body, other 4xx) is permanent: it goes to the audit trail and to the
+user's list of failed scans (`FailedScans`), and the message is acknowledged; throttling,
+outages and missing mappings raise, so SQS retries the message and finally parks it in
+the DLQ with the reason. A person's retry of a failed scan (`retry_failed_scan`, after
+fixing what the ERP refused) sends it again with `attempt + 1`, hence a new key: the ERP
+would answer the old key with its old refusal (or 409 for the changed body).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import Any, Literal, Protocol
 
 from syncbridge.adapters.ekos.errors import EkosRequestRejected, ScanRejected
 from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
-from syncbridge.domain.errors import Conflict
+from syncbridge.domain.errors import Conflict, NotFound
 from syncbridge.domain.sync.models import UnitScanMessage
-from syncbridge.domain.sync.ports import AuditTrail, ScanMappings
+from syncbridge.domain.sync.ports import AuditTrail, FailedScans, MessageQueue, ScanMappings
 from syncbridge.observability import logger
 
 # Fixed namespace for scan idempotency keys (never change it: keys must stay stable).
@@ -35,15 +38,20 @@ class ScanSink(Protocol):
     def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt: ...
 
 
+class ScanNotFailed(NotFound):
+    code = "scan_not_failed"
+
+
 class ScanNotMapped(Conflict):
     """The scan's batch or location has no ERP id yet: retried (then DLQ, replayable)."""
 
     code = "scan_not_mapped"
 
 
-def idempotency_key(tenant_id: str, erp: str, scan_id: str) -> str:
-    """The same UUID for every delivery of one scan."""
-    return str(uuid.uuid5(SCAN_KEY_NAMESPACE, f"{tenant_id}/{erp}/{scan_id}"))
+def idempotency_key(tenant_id: str, erp: str, scan_id: str, attempt: int = 0) -> str:
+    """The same UUID for every delivery of one scan (and of one retry of it)."""
+    suffix = f"/retry-{attempt}" if attempt else ""
+    return str(uuid.uuid5(SCAN_KEY_NAMESPACE, f"{tenant_id}/{erp}/{scan_id}{suffix}"))
 
 
 def to_erp_scan(message: UnitScanMessage, mappings: ScanMappings) -> UnitScan:
@@ -78,25 +86,59 @@ def push_unit_scan(
     sink_for: Callable[[UnitScanMessage], ScanSink],
     audit: AuditTrail,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    failed: FailedScans | None = None,
 ) -> ScanOutcome:
-    """Send the scan; permanent refusals are audited and acknowledged, the rest raise."""
+    """Send the scan; permanent refusals are audited, listed and acknowledged, the rest
+    raise."""
     scan = to_erp_scan(message, mappings)
-    key = idempotency_key(message.tenant_id, message.erp, message.scan_id)
+    key = idempotency_key(message.tenant_id, message.erp, message.scan_id, message.attempt)
     log = {"scan_id": message.scan_id, "erp": message.erp}
     try:
         receipt = sink_for(message).post_unit_scan(scan, key)
     except ScanRejected as rejected:
-        _audit_refusal(audit, message, clock, 422, rejected.errors)
+        _refused(audit, failed, message, clock, 422, rejected.errors)
         logger.warning("scan rejected by the ERP; not retried", extra={**log, "status": 422})
         return "rejected"
     except EkosRequestRejected as refused:
-        _audit_refusal(audit, message, clock, refused.status, [])
+        _refused(audit, failed, message, clock, refused.status, [])
         logger.warning(
             "scan refused by the ERP; not retried", extra={**log, "status": refused.status}
         )
         return "rejected"
+    if failed is not None and message.attempt:
+        failed.resolve(message.tenant_id, message.erp, message.scan_id)
     logger.info("scan sent", extra={**log, "replayed": receipt.replayed})
     return "replayed" if receipt.replayed else "sent"
+
+
+def retry_failed_scan(
+    tenant_id: str, erp: str, scan_id: str, failed: FailedScans, queue: MessageQueue
+) -> UnitScanMessage:
+    """Send a refused scan again (a person fixed the cause), with a fresh key."""
+    stored = failed.get(tenant_id, erp, scan_id)
+    if stored is None:
+        raise ScanNotFailed(f"no failed scan {scan_id}", scan_id=scan_id)
+    message = UnitScanMessage.model_validate(stored["message"])
+    again = message.model_copy(update={"attempt": message.attempt + 1})
+    queue.send(again)
+    logger.info("failed scan retried", extra={"scan_id": scan_id, "attempt": again.attempt})
+    return again
+
+
+def _refused(
+    audit: AuditTrail,
+    failed: FailedScans | None,
+    message: UnitScanMessage,
+    clock: Callable[[], datetime],
+    status: int,
+    errors: list[dict[str, Any]],
+) -> None:
+    plain = [
+        {"field": str(e.get("field", "")), "message": str(e.get("message", ""))} for e in errors
+    ]
+    _audit_refusal(audit, message, clock, status, plain)
+    if failed is not None:
+        failed.record(message, status, plain, f"SCAN#{message.erp}#{message.scan_id}")
 
 
 def _audit_refusal(
@@ -117,10 +159,11 @@ def _audit_refusal(
                 "erp": message.erp,
                 "scan_id": message.scan_id,
                 "status": status,
-                "errors": [
-                    {"field": str(e.get("field", "")), "message": str(e.get("message", ""))}
-                    for e in errors
-                ],
+                "errors": errors,
+                "resource_type": "unit-scans",
+                "external_id": message.scan_id,
+                "source": "outbound",
+                "after": message.model_dump(mode="json"),
             }
         ],
     )

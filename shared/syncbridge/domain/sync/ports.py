@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from syncbridge.domain.mappings import Mappings
+from syncbridge.domain.setup.models import Proposal
 
 
 class FifoQueue(Protocol):
@@ -26,6 +27,29 @@ class MessageQueue(Protocol):
 
 class EventMappings(Mappings, Protocol):
     """The mappings the change-event applier reads and the version it advances."""
+
+    def internal_ids(self, tenant_id: str, erp: str, resource_type: str) -> set[str]:
+        """Every home id mapped for this type (a new ERP record may not take one)."""
+        ...
+
+    def snapshot(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> tuple[str | None, str | None]:
+        """(internal id, source version) of a record in one read (None, None if unmapped)."""
+        ...
+
+    def tombstone_version(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> str | None:
+        """The version of a delete seen for a record that was never mapped."""
+        ...
+
+    def bury(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str, version: str
+    ) -> None:
+        """Remember a delete of an unmapped record, so an older create arriving late
+        (events overtake each other) does not bring it back."""
+        ...
 
     def source_version(
         self, tenant_id: str, erp: str, resource_type: str, external_id: str
@@ -44,6 +68,33 @@ class EventMappings(Mappings, Protocol):
     ) -> bool:
         """Store `version` iff it is newer than the stored one (conditional write)."""
         ...
+
+
+class ReviewItems(Protocol):
+    """Records a change event could not place on its own, waiting for a person (shown on
+    the review page beside the setup's proposals; one item per ERP record)."""
+
+    def put(self, tenant_id: str, erp: str, resource_type: str, proposal: Proposal) -> None: ...
+
+    def get(
+        self, tenant_id: str, erp: str, resource_type: str, external_id: str
+    ) -> Proposal | None: ...
+
+    def remove(self, tenant_id: str, erp: str, resource_type: str, external_id: str) -> None: ...
+
+
+class FailedScans(Protocol):
+    """Scans the ERP refused (409/422): shown to the user until retried successfully."""
+
+    def record(
+        self, message: Any, status: int, errors: list[dict[str, str]], audit_ref: str
+    ) -> None: ...
+
+    def resolve(self, tenant_id: str, erp: str, scan_id: str) -> None: ...
+
+    def get(self, tenant_id: str, erp: str, scan_id: str) -> dict[str, Any] | None: ...
+
+    def list(self, tenant_id: str, limit: int = 100) -> list[dict[str, Any]]: ...
 
 
 class ScanMappings(Protocol):

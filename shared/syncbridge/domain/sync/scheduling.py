@@ -1,5 +1,9 @@
 """Turn a schedule tick into sync commands: one per active connection and resource type.
 
+Each connection has its own schedules (created on connect, removed on disconnect, see
+`schedules`); their ticks name the connection, so only it is planned, and a tick for a
+connection that is no longer active plans nothing.
+
 `incremental_sync` asks for records changed since the connection's cursor (or, without
 one yet, since a look-back window a little longer than the schedule period, so a late
 tick loses nothing; re-reading an overlap is harmless because applying is newest-wins).
@@ -30,8 +34,14 @@ def plan_sync(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     run_id = f"{tick.action}-{moment:%Y%m%dT%H%MZ}"
     fallback = (moment - lookback).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started_at = moment.isoformat(timespec="seconds")
     sent: list[SyncCommand] = []
     for connection in connections.list_active():
+        if tick.tenant_id and (
+            connection.tenant_id != tick.tenant_id
+            or connection.connection_id != (tick.connection_id or connection.connection_id)
+        ):
+            continue  # a connection's own schedule plans that connection only
         for resource_type in RESOURCE_TYPES:
             updated_since = None
             if tick.action == "incremental_sync":
@@ -49,6 +59,7 @@ def plan_sync(
                 resource_type=resource_type,
                 run_id=run_id,
                 updated_since=updated_since,
+                started_at=started_at,
             )
             queue.send(command)
             sent.append(command)
