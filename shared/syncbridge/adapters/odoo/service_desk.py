@@ -25,8 +25,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from syncbridge.domain.pest.erp import ErpConfigurationMissing, ErpNotFound
 from syncbridge.adapters.odoo.transport import OdooTransport
+from syncbridge.domain.pest.erp import ErpConfigurationMissing, ErpNotFound
 
 DONE = "1_done"
 REFERENCE = re.compile(r"\b[A-Z]{2,}\d+(?:_\d+)+\b")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from syncbridge.domain.home import HomePlatform
 from syncbridge.domain.errors import Conflict, InvalidInput, NotFound
+from syncbridge.domain.home import HomePlatform
 from syncbridge.domain.setup.applier import home_id_for
 from syncbridge.domain.setup.models import Page, Resolution
 from syncbridge.domain.setup.records import home_fields
