@@ -250,9 +250,9 @@ class CrashingApplier:
 
     def __init__(self, rt: Any, every: int = 25) -> None:
         self.host = rt.functions["ApplierFunction"]
-        self.real = self.host.invoke
+        self.real = self.host.invoke_with_report  # what the runtime's pollers call
         self.every, self.calls, self.crashes = every, 0, 0
-        self.host.invoke = self
+        self.host.invoke_with_report = self
 
     def __call__(self, event: Any, *args: Any, **kwargs: Any) -> Any:
         records = event.get("Records", []) if isinstance(event, dict) else []
@@ -266,7 +266,7 @@ class CrashingApplier:
         return self.real(event, *args, **kwargs)
 
     def restore(self) -> None:
-        self.host.invoke = self.real
+        self.host.invoke_with_report = self.real
 
 
 # ---------------------------------------------------------------- the test

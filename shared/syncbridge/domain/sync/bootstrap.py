@@ -46,10 +46,10 @@ def audit_log() -> DynamoAuditTrail:
 
 
 def matcher() -> Matcher:
-    """The matching engine (or the exact-key stand-in where it does not import)."""
-    from syncbridge.domain.setup.matchers import default_matcher
+    """The matching engine, required: an import failure fails the function (no fallback)."""
+    from syncbridge.domain.setup import bootstrap as setup_wiring
 
-    return default_matcher()
+    return setup_wiring.matcher()
 
 
 def review_items() -> SyncReviewItems:
