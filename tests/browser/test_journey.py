@@ -26,7 +26,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
 ]
-BREWERY, PEST = "journey-brewery", "golden-crust"
+BREWERY, PEST = "journey-brewery", "journey-pest-co"  # own tenants: moto outlives a module
 LABELS = ["customer locations", "storage locations", "products", "product batches"]
 KINDS = ["customer-locations", "storage-locations", "products", "product-batches"]
 REAL_DEVEUI = "70-B3-D5-32-60-00-12-34"
@@ -348,7 +348,7 @@ def _credentials_as_admin(journey: Journey, person: dict[str, str]) -> None:
     journey.sign_in(person)
     page.wait_for_url(re.compile(r"/app/connections$"))
     page.goto(journey.url("/app/pest"))
-    page.locator("#alert").filter(has_text="Pest control is not set up for golden-crust").wait_for()
+    page.locator("#alert").filter(has_text=f"Pest control is not set up for {PEST}").wait_for()
     assert page.get_by_role("link", name="Enter them in Settings").count() == 1
     journey.shot("pest-not-configured")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
