@@ -288,7 +288,8 @@ class SqsDeadLetterQueues:
             message_id=message["MessageId"],
             queue=_name(redrive.dlq_arn),
             source_queue=attributes.get(SOURCE_QUEUE, redrive.source_arn),
-            reason=attributes.get(REASON, "unknown"),
+            # no attributes: SQS's own redrive moved it (the consumer died on its last try)
+            reason=attributes.get(REASON, "redriven_by_sqs"),
             detail=attributes.get(DETAIL, ""),
             attempts=int(attributes.get(ATTEMPTS) or 0),
             first_failure_at=attributes.get(FIRST_FAILURE, sent),
