@@ -82,6 +82,17 @@ def _file(body: bytes | str, content_type: str, filename: str) -> Response:
     )
 
 
+def _table_or_chart(rows: list[Any], fmt: str, chart: Any, stem: str) -> Response:
+    """The rows as a CSV download, or drawn by `chart` as a PNG/SVG download."""
+    if fmt == "csv":
+        from syncbridge.render.tables import to_csv
+
+        return _file(to_csv(rows), "text/csv; charset=utf-8", f"{stem}.csv")
+    from syncbridge.render.charts import FORMATS
+
+    return _file(chart(rows, fmt), FORMATS[fmt], f"{stem}.{fmt}")
+
+
 def _cached(kind: str) -> CachedOut:
     principal = caller(router)
     found = insights_service(principal.tenant_id).cached(principal.tenant_id, kind)
@@ -141,13 +152,9 @@ def seasonal(
     rows = insights_service(principal.tenant_id).seasonal(principal.tenant_id, by=by)
     if format == "json":
         return {"tenant_id": principal.tenant_id, "by": by, "rows": [r.model_dump() for r in rows]}
-    if format == "csv":
-        from syncbridge.render.tables import to_csv
+    from syncbridge.render.charts import seasonal_chart
 
-        return _file(to_csv(rows), "text/csv; charset=utf-8", f"seasonal-{by}.csv")
-    from syncbridge.render.charts import FORMATS, seasonal_chart
-
-    return _file(seasonal_chart(rows, format), FORMATS[format], f"seasonal-{by}.{format}")
+    return _table_or_chart(rows, format, seasonal_chart, f"seasonal-{by}")
 
 
 @router.post(
@@ -181,13 +188,9 @@ def monthly_report(
             "month": period.label(),
             "sites": [r.model_dump(mode="json") for r in rows],
         }
-    if format == "csv":
-        from syncbridge.render.tables import to_csv
+    from syncbridge.render.charts import report_chart
 
-        return _file(to_csv(rows), "text/csv; charset=utf-8", f"report-{period.label()}.csv")
-    from syncbridge.render.charts import FORMATS, report_chart
-
-    return _file(report_chart(rows, format), FORMATS[format], f"report-{period.label()}.{format}")
+    return _table_or_chart(rows, format, report_chart, f"report-{period.label()}")
 
 
 @router.get(
