@@ -13,8 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.api.routes.pest_incidents import run_incident_sync
 from syncbridge.observability import logger, metrics, tracer
-from syncbridge.pest_bootstrap import context_for
-from syncbridge.store.pest import DynamoPestStore
+from syncbridge.roots.pest import context_for, pest_tenants
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -25,7 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if action != "sync_incidents":
         logger.warning("unknown action", extra={"action": action})
         return {"ok": False, "error": f"unknown action {action!r}"}
-    tenants = [event["tenant_id"]] if event.get("tenant_id") else DynamoPestStore().list_tenants()
+    tenants = [event["tenant_id"]] if event.get("tenant_id") else pest_tenants()
     report: dict[str, Any] = {}
     for tenant in tenants:
         logger.append_keys(tenant_id=tenant)  # replaced per tenant, removed after the loop

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge import insights_bootstrap
+from syncbridge.roots import insights as insights_root
 from syncbridge.lambdas import sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
 
@@ -24,7 +24,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
     tenant = str(message.get("tenant_id") or "")
     if message.get("action") != "collect_insights" or not tenant:
         raise ValueError("expected {'action': 'collect_insights', 'tenant_id': ...}")
-    out = insights_bootstrap.collect(tenant)
+    out = insights_root.collect(tenant)
     metrics.add_metric(name="InsightsCollected", unit="Count", value=1)
     return out
 
@@ -38,11 +38,11 @@ consume = sqs_consumer(record_handler)
 def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report: dict[str, Any] = {}
     tenants = (
-        [event["tenant_id"]] if event.get("tenant_id") else insights_bootstrap.collect_tenants()
+        [event["tenant_id"]] if event.get("tenant_id") else insights_root.collect_tenants()
     )
     for tenant in tenants:
         try:
-            report[tenant] = insights_bootstrap.collect(tenant)
+            report[tenant] = insights_root.collect(tenant)
         except Exception as exc:
             logger.exception("insights collect failed for tenant", extra={"tenant_id": tenant})
             report[tenant] = {"error": type(exc).__name__}

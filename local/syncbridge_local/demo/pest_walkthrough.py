@@ -59,7 +59,7 @@ def install_simulator_credentials(runtime: Any, http: httpx.Client, admin_token:
         written.append(system)
     from aws_lambda_powertools.utilities import parameters
 
-    from syncbridge.pest_bootstrap import reset_ports
+    from syncbridge.roots.pest import reset_ports
 
     parameters.clear_caches()
     reset_ports()

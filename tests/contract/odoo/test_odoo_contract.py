@@ -400,7 +400,7 @@ def _pest_context(odoo: OdooTarget):
     """The pest services on this Odoo target, Microshare's simulator and in-memory stores,
     with the default configuration; returns (context, Microshare simulator)."""
     from syncbridge.adapters.microshare import MicroshareClient
-    from syncbridge.pest_bootstrap import ErpBridge, IotBridge, PestContext
+    from syncbridge.roots.pest import ErpBridge, IotBridge, PestContext
     from syncbridge_local.simulators import microshare as microshare_sim
     from tests.unit.pest.fakes import MemoryAudit, MemoryDeviceStore, MemoryPestStore
 

@@ -16,7 +16,7 @@ from syncbridge import aws
 from syncbridge.adapters.http_retry import RetryPolicy
 from syncbridge.adapters.odoo.transport import Json2Transport
 from syncbridge.domain.insights.reports import Month
-from syncbridge.insights_bootstrap import insights_for
+from syncbridge.roots.insights import insights_for
 from tests.helpers.template_tables import create_tables
 from tests.integration.pest.conftest import build_context
 

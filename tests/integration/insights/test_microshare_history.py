@@ -10,7 +10,7 @@ from syncbridge.adapters.microshare import MicroshareClient
 from syncbridge.adapters.microshare.models import HealthRecord
 from syncbridge.domain.insights.maintenance import predict
 from syncbridge.domain.insights.models import Problem
-from syncbridge.insights_bootstrap import reading_from
+from syncbridge.roots.insights import reading_from
 from syncbridge_local.simulators import microshare as microshare_sim
 from syncbridge_local.simulators.odoo import seed
 

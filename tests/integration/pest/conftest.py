@@ -69,7 +69,7 @@ def build_context(
     from syncbridge.adapters.http_retry import RetryPolicy
     from syncbridge.adapters.microshare import MicroshareClient
     from syncbridge.domain.pest.config import default_config
-    from syncbridge.pest_bootstrap import ErpBridge, IotBridge, PestContext
+    from syncbridge.roots.pest import ErpBridge, IotBridge, PestContext
     from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
     from syncbridge.store.pest import DynamoPestStore
 

@@ -14,7 +14,7 @@ from syncbridge.api import throttle
 from syncbridge.api.routes import pest_deps
 from syncbridge.api.routes.pest_app import build_app
 from syncbridge.domain.pest.config import default_config
-from syncbridge.pest_bootstrap import ErpBridge, IotBridge, PestContext
+from syncbridge.roots.pest import ErpBridge, IotBridge, PestContext
 from tests.helpers.apigw import MemoryCounter, Reply, api_event, authorizer_context
 from tests.unit.pest.fakes import MemoryAudit, MemoryDeviceStore, MemoryPestStore
 

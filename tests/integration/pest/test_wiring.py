@@ -2,7 +2,7 @@
 
 The secrets live in moto's Secrets Manager, one per tenant and system as the admin API
 stores them (`<TENANT_SECRETS_PREFIX>/<tenant>/<system>`), and are read by the product's
-own loader (`pest_bootstrap.load_secret`), so a change to how secrets are read or named
+own loader (`pest_root.load_secret`), so a change to how secrets are read or named
 breaks these tests as it would break a deploy.
 """
 
@@ -18,7 +18,8 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from syncbridge import aws, pest_bootstrap
+from syncbridge import aws
+from syncbridge.roots import pest as pest_root
 from syncbridge.domain.pest.config import default_config
 from tests.helpers.moto import offline_aws
 
@@ -52,7 +53,7 @@ def test_build_erp_from_secret_reads_the_points(sims, secrets, monkeypatch, prot
     credentials = {k: odoo.credentials[k] for k in ("database", "login", "api_key")}
     secrets("odoo", {**credentials, "protocol": protocol})
     monkeypatch.setenv("ODOO_BASE_URL", odoo.url)
-    erp = pest_bootstrap.build_erp(TENANT, default_config())
+    erp = pest_root.build_erp(TENANT, default_config())
     points = erp.list_inspection_points(None)
     assert len(points) == 11 and len(erp.list_point_ids()) == 11
 
@@ -62,7 +63,7 @@ def test_build_iot_from_secret_lists_the_devices(sims, secrets, monkeypatch):
     secrets("microshare", dict(microshare.credentials))
     monkeypatch.setenv("MICROSHARE_API_URL", microshare.url)
     monkeypatch.setenv("MICROSHARE_AUTH_URL", microshare.auth_url)
-    iot = pest_bootstrap.build_iot(TENANT, default_config())
+    iot = pest_root.build_iot(TENANT, default_config())
     devices = iot.list_devices("io.microshare.trap.packed")
     assert sorted(d.point_ref for d in devices) == ["ERP024_025_01", "ERP024_025_02"]
     alerts = iot.list_alerts("io.microshare.event.alert.rodent", None)
@@ -73,8 +74,8 @@ def test_wrong_credentials_are_source_unavailable_without_the_secret(sims, secre
     odoo, _ = sims
     secrets("odoo", {"database": "odoo", "login": "x", "api_key": "wrong-key-123"})
     monkeypatch.setenv("ODOO_BASE_URL", odoo.url)
-    erp = pest_bootstrap.build_erp(TENANT, default_config())
-    with pytest.raises(pest_bootstrap.SourceUnavailable) as info:
+    erp = pest_root.build_erp(TENANT, default_config())
+    with pytest.raises(pest_root.SourceUnavailable) as info:
         erp.list_point_ids()
     assert "wrong-key-123" not in str(info.value)
 
@@ -84,5 +85,5 @@ def test_another_tenants_secret_is_never_used(secrets):
 
     secrets("odoo", {"database": "odoo", "login": "x", "api_key": "k-other"}, tenant="other")
     with pytest.raises(CredentialsNotConfigured) as info:
-        pest_bootstrap.build_erp(TENANT, default_config())
+        pest_root.build_erp(TENANT, default_config())
     assert "k-other" not in str(info.value)

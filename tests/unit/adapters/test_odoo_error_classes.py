@@ -14,7 +14,7 @@ from syncbridge.adapters.erp import (
     ErpUnavailable,
 )
 from syncbridge.adapters.odoo.transport import classify
-from syncbridge.pest_bootstrap import _erp_errors
+from syncbridge.roots.pest import _erp_errors
 
 DUPLICATE = (
     'Barcode(s) already assigned:\n\n- Barcode "58-A0-CB-00-00-10-2F-01" already assigned to '

@@ -10,7 +10,7 @@ import pytest
 from syncbridge.api import throttle
 from syncbridge.api.routes import pest_deps
 from syncbridge.api.routes.pest_app import build_app
-from syncbridge.pest_bootstrap import PestContext
+from syncbridge.roots.pest import PestContext
 from tests.helpers.apigw import MemoryCounter, Reply, api_event, authorizer_context
 from tests.unit.pest.conftest import build_world, seed_points
 

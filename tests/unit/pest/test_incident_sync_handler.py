@@ -37,7 +37,7 @@ def test_each_tenant_runs_and_one_failure_does_not_stop_the_others(handler, monk
             devices_retried={},
         )
 
-    monkeypatch.setattr(handler, "DynamoPestStore", Store)
+    monkeypatch.setattr(handler, "pest_tenants", lambda: Store().list_tenants())
     monkeypatch.setattr(handler, "context_for", lambda tenant: tenant)
     monkeypatch.setattr(handler, "run_incident_sync", run)
     result = handler.lambda_handler({"action": "sync_incidents"}, FakeContext())
@@ -61,7 +61,7 @@ def test_sample_events_run(handler, monkeypatch, path):
         def list_tenants(self):
             return ["golden-crust"]
 
-    monkeypatch.setattr(handler, "DynamoPestStore", Store)
+    monkeypatch.setattr(handler, "pest_tenants", lambda: Store().list_tenants())
     monkeypatch.setattr(handler, "context_for", lambda tenant: tenant)
     monkeypatch.setattr(
         handler,

@@ -163,7 +163,7 @@ def seasonal(
     tags=TAG,
 )
 def collect() -> CollectQueued:
-    from syncbridge.insights_bootstrap import queue_collect
+    from syncbridge.roots.insights import queue_collect
 
     principal = caller(router)
     message_id = queue_collect(principal.tenant_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def _real(tenant: str) -> Any:
-    from syncbridge.insights_bootstrap import insights_for
+    from syncbridge.roots.insights import insights_for
 
     return insights_for(tenant)
 

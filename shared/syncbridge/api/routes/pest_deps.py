@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from syncbridge.pest_bootstrap import PestContext, context_for
+from syncbridge.roots.pest import PestContext, context_for
 
 _factory: Callable[[str], PestContext] = context_for
 

@@ -8,7 +8,7 @@ from syncbridge.api.gate import caller
 from syncbridge.api.routes.pest_deps import pest_context
 from syncbridge.api.routes.pest_models import IncidentsOut, IncidentSyncOut
 from syncbridge.observability import metrics
-from syncbridge.pest_bootstrap import PestContext
+from syncbridge.roots.pest import PestContext
 
 router = Router()
 TAG = ["incidents"]

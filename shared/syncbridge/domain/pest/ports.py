@@ -1,7 +1,7 @@
 """What the pest-control services need from the outside world, as small protocols.
 
 The ERP and IoT ports are the services' view of the adapters (Odoo/REST ERP, Microshare);
-`syncbridge.pest_bootstrap` bridges the concrete adapters to them and turns their typed
+`syncbridge.roots.pest` bridges the concrete adapters to them and turns their typed
 errors into `SourceUnavailable` / `Conflict`. The store ports are implemented by
 `syncbridge.store.pest` / `syncbridge.store.devices` on DynamoDB and by in-memory fakes in
 the unit tests.

@@ -10,7 +10,6 @@ Microshare over the same tenant credentials; adapter errors become the domain's
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from syncbridge.domain.insights.models import HealthReading, SensorEvent, Visit,
 from syncbridge.domain.insights.service import InsightsService
 from syncbridge.domain.insights.usage import SaleOrderLinePlan
 from syncbridge.domain.pest.errors import SourceUnavailable
-from syncbridge.pest_bootstrap import PestContext, context_for
+from syncbridge.roots.pest import PestContext, context_for, pest_tenants
+from syncbridge.roots.settings import Settings
 from syncbridge.store.history import DynamoHistoryStore
 
 HEALTH_REC_TYPE = "io.microshare.trap.unpacked"
@@ -270,9 +270,7 @@ def queue_collect(tenant: str) -> str:
 
 def collect_tenants() -> list[str]:
     """Every tenant with a pest-control configuration (the incident sync's registry)."""
-    from syncbridge.store.pest import DynamoPestStore
-
-    return DynamoPestStore().list_tenants()
+    return pest_tenants()
 
 
 def collect(tenant: str) -> dict[str, Any]:
@@ -289,5 +287,5 @@ def collect(tenant: str) -> dict[str, Any]:
             for kind in ("create", "update", "close", "keep")
         },
         "errors": result.errors,
-        "function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"),
+        "function": Settings().aws_lambda_function_name,
     }

@@ -1,4 +1,5 @@
-"""Composition root of the pest-control flows: real adapters and stores wired into services.
+"""Composition root of the pest-control product line: real adapters and stores wired into
+services.
 
 Handlers (`functions/pest_api`, `functions/incident_sync`) call `context_for(tenant)`;
 tests build `PestContext` themselves from fakes. Credentials are each tenant's own, one
@@ -12,7 +13,6 @@ business-rule refusals become `Conflict`.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +38,7 @@ from syncbridge.domain.pest.models import Alert, IncidentDraft, IotDevice, Point
 from syncbridge.domain.pest.ports import ErpPort, IotPort
 from syncbridge.domain.pest.provisioning import ProvisioningService
 from syncbridge.observability import logger
+from syncbridge.roots.settings import Settings
 from syncbridge.store.devices import DynamoDeviceAudit, DynamoDeviceStore
 from syncbridge.store.pest import DynamoPestStore
 
@@ -308,7 +309,7 @@ def build_erp(tenant: str, config: PestConfig) -> ErpPort:
     settings = {k: v for k, v in secret.items() if k not in ("api_key", "password", "base_url")}
     settings.update(config.erp_settings)
     credentials = {k: secret[k] for k in ("api_key", "password") if secret.get(k)}
-    base_url = secret.get("base_url") or os.environ.get("ODOO_BASE_URL", "")
+    base_url = secret.get("base_url") or Settings().odoo_base_url
     try:
         with _erp_errors():
             adapter = build_erp_adapter(
@@ -329,12 +330,13 @@ def build_iot(tenant: str, config: PestConfig) -> IotPort:
 
     secret = load_secret("microshare", tenant)
     credentials = {k: secret[k] for k in ("username", "password", "client_id") if k in secret}
+    env = Settings()
     try:
         client = MicroshareClient.from_secret(
-            secret.get("api_url") or os.environ.get("MICROSHARE_API_URL", ""),
-            secret.get("auth_url") or os.environ.get("MICROSHARE_AUTH_URL", ""),
+            secret.get("api_url") or env.microshare_api_url,
+            secret.get("auth_url") or env.microshare_auth_url,
             credentials,
-            settle_seconds=float(os.environ.get("MICROSHARE_SETTLE_SECONDS", "1.0")),
+            settle_seconds=env.microshare_settle_seconds,
         )
     except ValueError:
         raise SourceUnavailable("iot", "Microshare credentials incomplete") from None
@@ -420,6 +422,11 @@ def reset_ports() -> None:
         _ports.clear()
 
 
+def pest_tenants() -> list[str]:
+    """Every tenant with a pest-control configuration (the scheduled runs' registry)."""
+    return DynamoPestStore().list_tenants()
+
+
 def tenant_config(store: DynamoPestStore, tenant: str) -> PestConfig:
     return store.get_config(tenant) or default_config()
 
@@ -433,7 +440,7 @@ def context_for(tenant: str) -> PestContext:
     The tenant joins the registry the scheduled incident sync iterates (once per container).
     """
     store = DynamoPestStore()
-    key = (os.environ.get("PEST_TABLE", ""), tenant)
+    key = (Settings().pest_table, tenant)
     if key not in _registered:
         store.register_tenant(tenant)
         _registered.add(key)

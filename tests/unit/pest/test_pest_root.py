@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncbridge import pest_bootstrap
+from syncbridge.roots import pest as pest_root
 from syncbridge.adapters.erp import ErpConflict, ErpUnavailable, InspectionPoint
 from syncbridge.adapters.microshare import MicroshareConflict, MicroshareUnavailable
 from syncbridge.domain.pest.errors import Conflict, SourceUnavailable
@@ -36,7 +36,7 @@ def tenant_secrets(monkeypatch):
 
 
 def test_a_tenant_gets_its_own_credentials(tenant_secrets):
-    assert pest_bootstrap.load_secret("odoo", "a")["api_key"] == "key-of-a"
+    assert pest_root.load_secret("odoo", "a")["api_key"] == "key-of-a"
 
 
 def test_a_tenant_without_its_own_is_not_configured_never_another_s(tenant_secrets):
@@ -44,7 +44,7 @@ def test_a_tenant_without_its_own_is_not_configured_never_another_s(tenant_secre
 
     for tenant, system in [("b", "odoo"), ("a", "microshare"), ("new-tenant", "odoo")]:
         with pytest.raises(CredentialsNotConfigured) as info:
-            pest_bootstrap.load_secret(system, tenant)
+            pest_root.load_secret(system, tenant)
         assert info.value.http_status == 409
         assert info.value.code == "credentials_not_configured"
         assert "key-of-a" not in str(info.value.details) + info.value.message
@@ -58,7 +58,7 @@ def test_secrets_manager_down_is_unavailable(tenant_secrets, monkeypatch):
 
     monkeypatch.setattr(credentials.SecretsManagerCredentials, "get", down)
     with pytest.raises(SourceUnavailable):
-        pest_bootstrap.load_secret("microshare", "a")
+        pest_root.load_secret("microshare", "a")
 
 
 class _Erp:
@@ -82,12 +82,12 @@ class _Erp:
 
 
 def test_erp_bridge_maps_points_and_errors():
-    (point,) = pest_bootstrap.ErpBridge(_Erp()).list_inspection_points(None)
+    (point,) = pest_root.ErpBridge(_Erp()).list_inspection_points(None)
     assert point.id == "7" and point.default_code is None and point.active is False
     with pytest.raises(SourceUnavailable):
-        pest_bootstrap.ErpBridge(_Erp(ErpUnavailable("down"))).list_inspection_points(None)
+        pest_root.ErpBridge(_Erp(ErpUnavailable("down"))).list_inspection_points(None)
     with pytest.raises(Conflict):
-        pest_bootstrap.ErpBridge(_Erp(ErpConflict("dup barcode"))).write_point_fields(
+        pest_root.ErpBridge(_Erp(ErpConflict("dup barcode"))).write_point_fields(
             "7", {"barcode": "X"}
         )
 
@@ -109,7 +109,7 @@ class _Client:
     ],
 )
 def test_iot_bridge_maps_errors(error, expected):
-    bridge = pest_bootstrap.IotBridge(_Client(error))
+    bridge = pest_root.IotBridge(_Client(error))
     with pytest.raises(expected):
         bridge.add_devices("t", [IotDevice(deveui="00-00-00-00-00-00-00-00", location=["s"])])
 
@@ -121,7 +121,7 @@ def test_lazy_port_builds_once_and_failures_stay_source_errors():
         calls.append(1)
         raise SourceUnavailable("erp", "secret unavailable")
 
-    port = pest_bootstrap.LazyPort(factory)
+    port = pest_root.LazyPort(factory)
     for _ in range(2):
         with pytest.raises(SourceUnavailable):
             port.list_point_ids()
@@ -144,7 +144,7 @@ def test_lazy_port_rebuilds_after_the_system_was_unavailable():
         built.append(1)
         return Port(fail=len(built) == 1)  # the first build has the stale credentials
 
-    port = pest_bootstrap.LazyPort(factory)
+    port = pest_root.LazyPort(factory)
     with pytest.raises(SourceUnavailable):
         port.list_point_ids()
     assert port.list_point_ids() == {"1"} and port.list_point_ids() == {"1"}
