@@ -14,16 +14,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.applier import ApplyService
 from syncbridge.domain.setup.models import ApplyMessage
 from syncbridge.lambdas import DeadLetteringFifoProcessor, sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
+from syncbridge.roots import keg
 
 
 @cache
 def service() -> ApplyService:
-    return bootstrap.apply_service()
+    return keg.apply_service()
 
 
 @tracer.capture_method
@@ -37,9 +37,7 @@ def apply_handler(record: SQSRecord) -> str:
 
 @tracer.capture_method
 def erp_event_handler(record: SQSRecord) -> Any:
-    from syncbridge.domain.sync.events import apply_erp_event
-
-    result = apply_erp_event(record.body)
+    result = keg.apply_event(record.body)
     metrics.add_metric(name="ErpEventApplied", unit=MetricUnit.Count, value=1)
     return result
 

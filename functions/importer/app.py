@@ -2,7 +2,7 @@
 
 - `import` (guided setup): every page of one resource type staged, then matching;
 - `incremental_sync` / `reconcile` (the scheduler's ticks): handed to
-  `syncbridge.domain.sync.pull.run_sync_message` (newest-wins pull after the setup).
+  `syncbridge.roots.keg.run_sync` (newest-wins pull after the setup).
 
 SQS consumer with partial batch failures: a record fails by raising (Ekos down, another
 delivery holding the import) and SQS redelivers it; the services make redelivery safe.
@@ -18,16 +18,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.importer import ImportService
 from syncbridge.domain.setup.models import ImportMessage
 from syncbridge.lambdas import sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
+from syncbridge.roots import keg
 
 
 @cache
 def service() -> ImportService:
-    return bootstrap.import_service()
+    return keg.import_service()
 
 
 SYNC_ACTIONS = frozenset({"incremental_sync", "reconcile"})
@@ -44,9 +44,7 @@ def _action(body: str) -> str | None:
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> Any:
     if _action(record.body) in SYNC_ACTIONS:
-        from syncbridge.domain.sync.pull import run_sync_message
-
-        report = run_sync_message(record.body)
+        report = keg.run_sync(record.body)
         metrics.add_metric(name="SyncPulls", unit=MetricUnit.Count, value=1)
         return report
     message = ImportMessage.model_validate_json(record.body)

@@ -14,9 +14,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from syncbridge.roots import insights as insights_root
 from syncbridge.lambdas import sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
+from syncbridge.roots import insights as insights_root
 
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
@@ -37,9 +37,7 @@ consume = sqs_consumer(record_handler)
 @metrics.log_metrics
 def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report: dict[str, Any] = {}
-    tenants = (
-        [event["tenant_id"]] if event.get("tenant_id") else insights_root.collect_tenants()
-    )
+    tenants = [event["tenant_id"]] if event.get("tenant_id") else insights_root.collect_tenants()
     for tenant in tenants:
         try:
             report[tenant] = insights_root.collect(tenant)

@@ -13,16 +13,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import syncbridge.matching  # noqa: F401  (init fails without the engine: no lesser matcher)
-from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import MatchMessage
 from syncbridge.lambdas import sqs_consumer
 from syncbridge.observability import logger, metrics, tracer
+from syncbridge.roots import keg
 
 
 @cache
 def service() -> MatchService:
-    return bootstrap.match_service()
+    return keg.match_service()
 
 
 @tracer.capture_method

@@ -1,7 +1,7 @@
 """Consumes OUTBOUND_QUEUE_URL: home-platform unit scans pushed to the ERP exactly once.
 
 Each record is one scan (`UnitScanMessage`); `push_unit_scan` maps internal ids to the
-ERP's and posts with a stable Idempotency-Key. Permanent refusals (422, 409) are audited
+ERP's and posts with a stable Idempotency-Key to the scan's ERP (`keg.scan_sink`). Permanent refusals (422, 409) are audited
 and acknowledged; throttling/outages raise, so only that record is retried (then DLQ).
 """
 
@@ -16,14 +16,11 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Json
 
-from syncbridge.adapters.ekos import bootstrap
 from syncbridge.domain.sync.models import UnitScanMessage
 from syncbridge.domain.sync.outbound import ScanSink, push_unit_scan
 from syncbridge.lambdas import DeadLetteringProcessor, sqs_consumer
 from syncbridge.observability import metrics
-from syncbridge.store.audit import DynamoAuditTrail
-from syncbridge.store.mappings import DynamoMappingRepository
-from syncbridge.store.sync import FailedScanRepository
+from syncbridge.roots import keg
 
 
 class ScanRecord(SqsRecordModel):
@@ -34,32 +31,30 @@ processor = DeadLetteringProcessor(event_type=EventType.SQS, model=ScanRecord)
 
 
 @cache
-def mappings() -> DynamoMappingRepository:
-    return DynamoMappingRepository()
+def mappings() -> Any:
+    return keg.outbound_mappings()
 
 
 @cache
-def audit() -> DynamoAuditTrail:
-    return DynamoAuditTrail()
+def audit() -> Any:
+    return keg.audit_log()
 
 
 @cache
-def failed_scans() -> FailedScanRepository:
-    return FailedScanRepository()
+def failed_scans() -> Any:
+    return keg.failed_scans()
 
 
 def erp_client(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
-    """The ERP client acting for the scan's tenant and connection (closed after use)."""
-    if message.erp != "ekos":
-        raise ValueError(f"no outbound adapter for ERP {message.erp!r}")
-    return bootstrap.ekos_client(message.tenant_id, message.connection_id)
+    """The scan's ERP, acting for its tenant and connection (closed after use)."""
+    return keg.scan_sink(message)
 
 
 def record_handler(record: ScanRecord) -> str:
     message = record.body
-    with erp_client(message) as ekos:
+    with erp_client(message) as sink:
         outcome = push_unit_scan(
-            message, mappings(), lambda _m: ekos, audit(), failed=failed_scans()
+            message, mappings(), lambda _m: sink, audit(), failed=failed_scans()
         )
     metrics.add_metric(name=f"Scans_{outcome}", unit="Count", value=1)
     return outcome

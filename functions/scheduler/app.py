@@ -11,10 +11,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.domain.sync.models import ScheduleTick
-from syncbridge.domain.sync.scheduling import plan_sync
 from syncbridge.observability import logger, metrics, tracer
-from syncbridge.store.setup import SqsQueue
-from syncbridge.store.sync import ActiveConnectionDirectory, SyncCursorRepository
+from syncbridge.roots import keg
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -22,8 +20,6 @@ from syncbridge.store.sync import ActiveConnectionDirectory, SyncCursorRepositor
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tick = ScheduleTick.model_validate(event)
-    commands = plan_sync(
-        tick, ActiveConnectionDirectory(), SqsQueue("IMPORT_QUEUE_URL"), SyncCursorRepository()
-    )
+    commands = keg.plan_scheduled_sync(tick)
     metrics.add_metric(name="SyncCommandsEnqueued", unit="Count", value=len(commands))
     return {"action": tick.action, "enqueued": len(commands)}

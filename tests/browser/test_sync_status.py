@@ -39,6 +39,7 @@ def _prepare(rt: Any) -> str:
     from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
     from syncbridge.domain.setup.matchers import ExactKeyMatcher
     from syncbridge.domain.sync.events import apply_erp_event
+    from syncbridge.roots import keg
     from syncbridge.store.setup import DynamoSetupRepository
     from syncbridge.store.sync import EventMappingRepository
 
@@ -64,7 +65,16 @@ def _prepare(rt: Any) -> str:
                 "data": {"name": "Pale Ale", "sku": "PA-X"},
             },
         }
-        assert apply_erp_event(review, matcher=ExactKeyMatcher()) == "review"
+        outcome = apply_erp_event(
+            review,
+            keg.event_mappings(),
+            keg.home_platform(),
+            setup=keg.setup_progress(),
+            audit=keg.audit_log(),
+            matcher=ExactKeyMatcher(),
+            reviews=keg.review_items(),
+        )
+        assert outcome == "review"
         mappings = EventMappingRepository()
         assert mappings.put(TENANT, "ekos", "product-batches", "no-such", "home-ghost", "t")
         assert mappings.put(TENANT, "ekos", "customer-locations", "no-cust", "home-c", "t")

@@ -2,8 +2,8 @@
 
 - `syncbridge.domain` imports no adapter, store, API or AWS/HTTP framework: services depend
   on ports the domain owns; composition roots wire the concrete classes in.
-- an adapter (`syncbridge.adapters.<name>`) imports no other adapter; the shared HTTP core
-  (`ADAPTER_INFRASTRUCTURE`) is not an adapter.
+- an adapter (`syncbridge.adapters.<name>`) imports no other adapter, no composition root
+  and no API module; the shared HTTP core (`ADAPTER_INFRASTRUCTURE`) is not an adapter.
 
 Imports inside functions count too (a lazy import is still a dependency). Violations that
 predate the check are listed in `ALLOWED` with why; the list may only shrink: a new
@@ -21,6 +21,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "shared" / "syncbridge"
 
 DOMAIN_MAY_NOT_IMPORT = (
     "syncbridge.adapters",
+    "syncbridge.roots",  # the composition roots wire the domain, never the reverse
     "syncbridge.store",
     "syncbridge.api",
     "syncbridge.aws",
@@ -29,45 +30,16 @@ DOMAIN_MAY_NOT_IMPORT = (
     "aws_lambda_powertools",
     "httpx",
 )
+ADAPTER_MAY_NOT_IMPORT = ("syncbridge.roots", "syncbridge.api")
 ADAPTER_INFRASTRUCTURE = frozenset(
     {"syncbridge.adapters.http_retry"}  # the one HTTP core every adapter builds on
 )
 
-# (importing module, imported module): why it is still there. May only shrink.
-ALLOWED: dict[tuple[str, str], str] = {
-    # Composition roots that live inside the domain package (to move out of domain/, one
-    # per product line, as issue 14 asks); they are the only domain modules naming
-    # concrete adapters and stores.
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.adapters.ekos.bootstrap"): "root",
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.adapters.home.dynamodb"): "root",
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.mappings"): "root",
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.proposals"): "root",
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.setup"): "root",
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.staging"): "root",
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.labels"): "root",  # the reviewer's labels
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.adapters.ekos"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.adapters.ekos.client"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.adapters.home.dynamodb"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.store.setup"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.store.sync"): "root",
-    # Staying in sync (issue 15) wires its audit, connection, dead-letter and schedule stores
-    # in the same misplaced roots; they leave domain/ together with the roots (issue 14).
-    ("syncbridge.domain.setup.bootstrap", "syncbridge.store.audit"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.store.audit"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.store.connections"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.store.dead_letters"): "root",
-    ("syncbridge.domain.sync.bootstrap", "syncbridge.store.schedules"): "root",
-    # Outbound scans use the Ekos adapter's models and errors instead of a domain port.
-    (
-        "syncbridge.domain.sync.outbound",
-        "syncbridge.adapters.ekos.errors",
-    ): "keg side hard-wired to Ekos",
-    (
-        "syncbridge.domain.sync.outbound",
-        "syncbridge.adapters.ekos.models",
-    ): "keg side hard-wired to Ekos",
-}
-MAX_ALLOWED = 19  # lower it with every entry removed; raised once, for the sync wiring above
+# (importing module, imported module): why it is still there. May only shrink. Empty since
+# the composition roots left domain/ (`syncbridge.roots`) and outbound scans got a domain
+# port (`domain.sync.outbound.ScanSink`, `ScanRefused`).
+ALLOWED: dict[tuple[str, str], str] = {}
+MAX_ALLOWED = 0  # lower it with every entry removed
 
 
 def _module_name(path: Path) -> str:
@@ -118,6 +90,10 @@ def violations() -> frozenset[tuple[str, str]]:
                 found.add((module, name))
             own, other = _adapter_of(module), _adapter_of(name)
             if own and other and own != other:
+                found.add((module, name))
+            if _within(module, "syncbridge.adapters") and any(
+                _within(name, banned) for banned in ADAPTER_MAY_NOT_IMPORT
+            ):
                 found.add((module, name))
     return frozenset(found)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from syncbridge.cli import OneLineParser, usage_error
 from syncbridge.domain.errors import DomainError
-from syncbridge.domain.setup.bootstrap import home_platform
 from syncbridge.domain.setup.home_import import import_home_records
 from syncbridge.domain.setup.models import RESOURCE_ORDER
+from syncbridge.roots.keg import home_platform
 
 PROG = "python -m syncbridge.ops.import_home"
 

@@ -30,4 +30,3 @@ class Settings(BaseSettings):
     pest_table: str = ""
     # the function's own name (Lambda sets it; "local" elsewhere)
     aws_lambda_function_name: str = "local"
-

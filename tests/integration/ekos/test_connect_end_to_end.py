@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from syncbridge.adapters.ekos import EkosClient, RetryPolicy
-from syncbridge.adapters.ekos.bootstrap import ekos_client, token_provider
 from syncbridge.domain.connections.errors import ReauthorizationRequired
 from syncbridge.domain.connections.messages import ImportCommand
+from syncbridge.roots.keg import ekos_client, token_provider
 from tests.integration.ekos.conftest import CLIENT_SECRET, TENANT_A
 
 pytestmark = pytest.mark.integration

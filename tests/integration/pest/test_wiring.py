@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from syncbridge import aws
-from syncbridge.roots import pest as pest_root
 from syncbridge.domain.pest.config import default_config
+from syncbridge.roots import pest as pest_root
 from tests.helpers.moto import offline_aws
 
 pytestmark = pytest.mark.integration

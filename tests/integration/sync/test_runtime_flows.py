@@ -25,7 +25,7 @@ from syncbridge.authserver.service import (
 )
 from syncbridge.authserver.store import OAuthStore
 from syncbridge.domain.sync.models import SyncCommand
-from syncbridge.domain.sync.pull import run_sync_message
+from syncbridge.roots import keg
 from syncbridge.store.sync import EventMappingRepository, SyncCursorRepository
 
 pytestmark = pytest.mark.integration
@@ -141,7 +141,7 @@ def test_a_reconcile_pull_from_the_ekos_simulator_refreshes_mapped_records(
             resource_type="products",
             run_id="reconcile-test",
         )
-        report = run_sync_message(command.model_dump_json())
+        report = keg.run_sync(command.model_dump_json())
     # (the pull queues each change on the events queue; the applier applies them in order,
     # and the reconcile's home phase follows on the import queue)
     rt.wait_idle(timeout=120)

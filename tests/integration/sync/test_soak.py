@@ -446,7 +446,7 @@ def _decide_reviews_as_a_person(rt: Any, held: dict[str, list[dict]]) -> int:
     """Review items the matcher was unsure about: link held records to their twin, create
     the others (what a person knowing the brewery would click)."""
     from syncbridge.domain.setup.models import Resolution
-    from syncbridge.domain.sync import bootstrap
+    from syncbridge.roots import keg
 
     held_ids = {r["id"] for rows in held.values() for r in rows}
     decided = 0
@@ -456,7 +456,7 @@ def _decide_reviews_as_a_person(rt: Any, held: dict[str, list[dict]]) -> int:
             for proposal in items.list(TENANT, "ekos", rtype, limit=500).items:
                 twin = f"home-{proposal.external_id}"
                 action = "link" if proposal.external_id in held_ids else "create"
-                bootstrap.decide_review_item(
+                keg.decide_review_item(
                     TENANT,
                     "ekos",
                     rtype,

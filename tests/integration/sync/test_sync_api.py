@@ -17,6 +17,7 @@ from syncbridge.authserver.service import create_person, sign_in
 from syncbridge.authserver.store import OAuthStore
 from syncbridge.domain.setup.matchers import ExactKeyMatcher
 from syncbridge.domain.sync.events import apply_erp_event
+from syncbridge.roots import keg
 from syncbridge.store.setup import DynamoSetupRepository
 from syncbridge.store.sync import EventMappingRepository, SyncReviewItems
 from tests.integration.sync.test_runtime_flows import connect_to_ekos
@@ -60,7 +61,13 @@ def world(local_runtime: Any) -> dict[str, Any]:
         home.create(TENANT, "products", {"name": "Pale Ale", "sku": "PA-9"}, record_id="home-pale")
         # an ERP product whose SKU differs from ours: the exact-key matcher asks a person
         outcome = apply_erp_event(
-            created("p-pale", name="Pale Ale", sku="PA-X"), matcher=ExactKeyMatcher()
+            created("p-pale", name="Pale Ale", sku="PA-X"),
+            keg.event_mappings(),
+            keg.home_platform(),
+            setup=keg.setup_progress(),
+            audit=keg.audit_log(),
+            matcher=ExactKeyMatcher(),
+            reviews=keg.review_items(),
         )
         assert outcome == "review"
     return {

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from syncbridge.roots import pest as pest_root
 from syncbridge.adapters.erp import ErpConflict, ErpUnavailable, InspectionPoint
 from syncbridge.adapters.microshare import MicroshareConflict, MicroshareUnavailable
 from syncbridge.domain.pest.errors import Conflict, SourceUnavailable
 from syncbridge.domain.pest.models import IotDevice
+from syncbridge.roots import pest as pest_root
 
 
 @pytest.fixture

@@ -36,9 +36,9 @@ def test_the_importer_runs_imports_and_hands_sync_ticks_to_the_sync_service(monk
             return "imported"
 
     monkeypatch.setattr(app, "service", lambda: Service())
-    import syncbridge.domain.sync.pull as pull
+    from syncbridge.roots import keg
 
-    monkeypatch.setattr(pull, "run_sync_message", lambda body: seen["sync"].append(body))
+    monkeypatch.setattr(keg, "run_sync", lambda body: seen["sync"].append(body))
     sync = {**IMPORT, "action": "incremental_sync", "updated_since": "2026-01-01T00:00:00Z"}
     result = app.lambda_handler(_event(IMPORT, sync, "not json"), FakeContext())
     # the malformed record alone is reported failed; the others succeeded
@@ -57,11 +57,9 @@ def test_the_applier_tells_setup_applies_from_fifo_erp_events(monkeypatch):
             return "applied"
 
     monkeypatch.setattr(app, "service", lambda: Service())
-    import syncbridge.domain.sync.events as events
+    from syncbridge.roots import keg
 
-    monkeypatch.setattr(
-        events, "apply_erp_event", lambda body: applied.append(json.loads(body)["kind"])
-    )
+    monkeypatch.setattr(keg, "apply_event", lambda body: applied.append(json.loads(body)["kind"]))
     apply = {**IMPORT, "action": "apply"}
     assert app.lambda_handler(_event(apply), FakeContext()) == {"batchItemFailures": []}
     fifo = "arn:aws:sqs:us-east-1:123456789012:EventsQueue.fifo"

@@ -6,14 +6,14 @@ import sys
 
 import pytest
 
-from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.matchers import EngineMatcher, ExactKeyMatcher
+from syncbridge.roots import keg
 
 
 def test_the_match_service_is_wired_to_the_engine() -> None:
     import syncbridge.matching
 
-    service = bootstrap.match_service()
+    service = keg.match_service()
     assert isinstance(service.matcher, EngineMatcher)
     assert not isinstance(service.matcher, ExactKeyMatcher)
     assert service.matcher._match_records is syncbridge.matching.match_records
@@ -24,9 +24,9 @@ def test_without_the_engine_the_wiring_fails_instead_of_falling_back(
 ) -> None:
     monkeypatch.setitem(sys.modules, "syncbridge.matching", None)  # the import now fails
     with pytest.raises(ImportError):
-        bootstrap.matcher()
+        keg.matcher()
     with pytest.raises(ImportError):
-        bootstrap.match_service()
+        keg.match_service()
 
 
 def test_the_matcher_function_fails_its_init_without_the_engine(

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from syncbridge.adapters.ekos.errors import EkosUnavailable
-from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
 from syncbridge.domain.home import HomeRecord, HomeRecordNotFound
+from syncbridge.domain.sync.models import ErpUnitScan, ScanAccepted
 from syncbridge.domain.sync.ports import ConnectionRef
 from tests.unit.setup.fakes import FakeMappings as SetupFakeMappings
 
@@ -201,16 +201,16 @@ class FakeScanSink:
 
     def __init__(self, fail_with: Exception | None = None) -> None:
         self.fail_with = fail_with
-        self.received: dict[str, UnitScan] = {}
-        self.calls: list[tuple[str, UnitScan]] = []
+        self.received: dict[str, ErpUnitScan] = {}
+        self.calls: list[tuple[str, ErpUnitScan]] = []
 
-    def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt:
+    def post_unit_scan(self, scan: ErpUnitScan, idempotency_key: str) -> ScanAccepted:
         self.calls.append((idempotency_key, scan))
         if self.fail_with is not None:
             raise self.fail_with
         replayed = idempotency_key in self.received
         self.received.setdefault(idempotency_key, scan)
-        return ScanReceipt(
+        return ScanAccepted(
             id=f"ekos-{idempotency_key[:8]}", scan_id=scan.scan_id, replayed=replayed
         )
 

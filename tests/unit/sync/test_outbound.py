@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
-from syncbridge.adapters.ekos.errors import IdempotencyConflict, ScanRejected
-from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
-from syncbridge.domain.sync.models import UnitScanMessage
-from syncbridge.domain.sync.outbound import ScanNotMapped, idempotency_key, push_unit_scan
+from syncbridge.domain.sync.models import ErpUnitScan, ScanAccepted, UnitScanMessage
+from syncbridge.domain.sync.outbound import (
+    ScanNotMapped,
+    ScanRefused,
+    idempotency_key,
+    push_unit_scan,
+)
 from tests.helpers.functions import ROOT, FakeContext, load_function
 from tests.unit.sync.fakes import (
     FakeAudit,
@@ -72,7 +75,9 @@ def test_scan_is_sent_in_erp_ids_and_a_redelivery_replays(mappings: FakeMappings
 def test_a_422_is_audited_and_not_retried(mappings: FakeMappings) -> None:
     errors = [{"field": "product_batch_id", "message": "unknown batch"}]
     audit = FakeAudit()
-    outcome = push_unit_scan(scan(), mappings, lambda _m: FakeScanSink(ScanRejected(errors)), audit)
+    outcome = push_unit_scan(
+        scan(), mappings, lambda _m: FakeScanSink(ScanRefused(422, errors)), audit
+    )
     assert outcome == "rejected"
     entry = audit.entries["SCAN#ekos#scan-1"]
     assert entry["tenant_id"] == "tenant-a" and entry["status"] == 422
@@ -81,7 +86,7 @@ def test_a_422_is_audited_and_not_retried(mappings: FakeMappings) -> None:
 
 def test_a_409_key_conflict_is_permanent_too(mappings: FakeMappings) -> None:
     audit = FakeAudit()
-    sink = FakeScanSink(IdempotencyConflict({"error": "key reused"}))
+    sink = FakeScanSink(ScanRefused(409))
     assert push_unit_scan(scan(), mappings, lambda _m: sink, audit) == "rejected"
     assert audit.entries["SCAN#ekos#scan-1"]["status"] == 409
 
@@ -131,7 +136,7 @@ def test_handler_reports_only_failed_records(
     fn = load_function("outbound")
     sinks = {
         "ok": FakeScanSink(),
-        "bad": FakeScanSink(ScanRejected([])),
+        "bad": FakeScanSink(ScanRefused(422)),
         "down": FakeScanSink(unavailable()),
     }
     audit = FakeAudit()
@@ -156,11 +161,11 @@ class RecordingEkos:
     what the product sends (the Idempotency-Key) decides whether Ekos could count twice."""
 
     def __init__(self) -> None:
-        self.posts: list[tuple[str, UnitScan]] = []
+        self.posts: list[tuple[str, ErpUnitScan]] = []
 
-    def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt:
+    def post_unit_scan(self, scan: ErpUnitScan, idempotency_key: str) -> ScanAccepted:
         self.posts.append((idempotency_key, scan))
-        return ScanReceipt(id=f"ekos-{len(self.posts)}", scan_id=scan.scan_id)
+        return ScanAccepted(id=f"ekos-{len(self.posts)}", scan_id=scan.scan_id)
 
 
 def test_sample_event_redelivered_sends_each_scan_under_one_key(
@@ -202,7 +207,7 @@ def test_a_refused_scan_is_listed_and_a_retry_uses_a_new_key(mappings: FakeMappi
     from tests.unit.sync.fakes import FakeQueue
 
     audit, failed, queue = FakeAudit(), FakeFailedScans(), FakeQueue()
-    refusing = FakeScanSink(ScanRejected([{"field": "location_id", "message": "unknown"}]))
+    refusing = FakeScanSink(ScanRefused(422, [{"field": "location_id", "message": "unknown"}]))
     assert push_unit_scan(scan(), mappings, lambda _m: refusing, audit, failed=failed) == "rejected"
     [listed] = failed.list("tenant-a")
     assert listed["status"] == 422 and listed["errors"][0]["field"] == "location_id"

@@ -11,7 +11,7 @@ import pytest
 
 from syncbridge.adapters.ekos.models import Page, Product
 from syncbridge.domain.sync.models import SyncCommand
-from syncbridge.domain.sync.pull import run_sync_command, run_sync_message
+from syncbridge.domain.sync.pull import run_sync_command
 from tests.unit.sync.fakes import FakeCursorStore, FakeHome, FakeMappings, FakeSetupProgress
 
 
@@ -116,23 +116,22 @@ def test_reconcile_archives_mapped_records_the_erp_no_longer_lists(world: Any) -
 def test_message_entry_point_parses_the_queue_body(
     world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syncbridge.domain.sync import bootstrap
+    from syncbridge.roots import keg
 
     mappings, home = world
-    monkeypatch.setattr(bootstrap, "event_mappings", lambda: mappings)
-    monkeypatch.setattr(bootstrap, "home_platform", lambda: home)
-    monkeypatch.setattr(bootstrap, "setup_progress", lambda: FakeSetupProgress({"products"}))
-    monkeypatch.setattr(bootstrap, "sync_cursors", FakeCursorStore)
-    monkeypatch.setattr(bootstrap, "audit_log", lambda: None)
-    monkeypatch.setattr(bootstrap, "matcher", lambda: None)
-    monkeypatch.setattr(bootstrap, "review_items", lambda: None)
-    monkeypatch.setattr(bootstrap, "sync_queue", lambda: None)
-    monkeypatch.setattr(bootstrap, "sync_runs", lambda: None)
-    monkeypatch.setattr(bootstrap, "events_queue", lambda: None)
     source = FakeSource([product("p-3", "Via message", "2026-03-01T10:00:00Z")])
-    report = run_sync_message(
-        command().model_dump_json(), client_for=lambda _c: nullcontext(source)
-    )
+    monkeypatch.setattr(keg, "erp_source", lambda _c: nullcontext(source))
+    monkeypatch.setattr(keg, "event_mappings", lambda: mappings)
+    monkeypatch.setattr(keg, "home_platform", lambda: home)
+    monkeypatch.setattr(keg, "setup_progress", lambda: FakeSetupProgress({"products"}))
+    monkeypatch.setattr(keg, "sync_cursors", FakeCursorStore)
+    monkeypatch.setattr(keg, "audit_log", lambda: None)
+    monkeypatch.setattr(keg, "matcher", lambda: None)
+    monkeypatch.setattr(keg, "review_items", lambda: None)
+    monkeypatch.setattr(keg, "sync_queue", lambda: None)
+    monkeypatch.setattr(keg, "sync_runs", lambda: None)
+    monkeypatch.setattr(keg, "events_queue", lambda: None)
+    report = keg.run_sync(command().model_dump_json())
     assert report.outcomes == {"updated": 1}
 
 

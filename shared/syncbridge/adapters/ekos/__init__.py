@@ -5,7 +5,7 @@
         records = [r for r in page.records if not r.deleted]
 
 `token_provider` implements `TokenProvider` (see `syncbridge.domain.connections.tokens`
-for the one backed by the Connections table; `syncbridge.adapters.ekos.bootstrap.ekos_client(tenant_id)` wires it).
+for the one backed by the Connections table; `syncbridge.roots.keg.ekos_client(tenant_id)` wires it).
 """
 
 from syncbridge.adapters.ekos.client import EkosClient, TokenProvider

@@ -24,13 +24,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import BaseModel
 
-from syncbridge.adapters.ekos import bootstrap
 from syncbridge.api.gate import actor, caller
 from syncbridge.authserver.service import secure_cookies
 from syncbridge.domain.connections.errors import ConnectionFlowError
 from syncbridge.domain.connections.models import Connection
 from syncbridge.domain.connections.service import STATE_TTL_SECONDS, CallbackQuery
 from syncbridge.observability import logger, metrics
+from syncbridge.roots import keg
 
 router = Router()
 
@@ -88,7 +88,7 @@ def _digest(nonce: str) -> str:
 def start_ekos_connection() -> Response[str]:
     principal = caller(router)
     nonce = secrets.token_urlsafe(32)
-    url = bootstrap.connection_service().start_connection(
+    url = keg.connection_service().start_connection(
         principal.tenant_id,
         _public_base_url() + CALLBACK_PATH,
         started_by=actor(principal),
@@ -114,7 +114,7 @@ def ekos_callback() -> Response[str]:
     )
     principal = caller(router)
     try:
-        result = bootstrap.connection_service().complete_connection(
+        result = keg.connection_service().complete_connection(
             query,
             principal_tenant=principal.tenant_id,
             principal_subject=actor(principal),
@@ -147,7 +147,7 @@ def ekos_callback() -> Response[str]:
 )
 def disconnect_ekos() -> Disconnected:
     principal = caller(router)
-    connection = bootstrap.connection_service().disconnect(principal.tenant_id)
+    connection = keg.connection_service().disconnect(principal.tenant_id)
     metrics.add_metric(name="EkosDisconnected", unit="Count", value=1)
     return Disconnected(connection=connection)
 
@@ -156,7 +156,7 @@ def disconnect_ekos() -> Disconnected:
 def list_connections() -> ConnectionList:
     principal = caller(router)
     return ConnectionList(
-        connections=bootstrap.connection_service().list_connections(principal.tenant_id)
+        connections=keg.connection_service().list_connections(principal.tenant_id)
     )
 
 

@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from syncbridge.api import shell
 from syncbridge.api.gate import caller
-from syncbridge.domain.setup import bootstrap
 from syncbridge.domain.setup.home_import import import_home_records
 from syncbridge.domain.setup.models import LABELS, RESOURCE_ORDER, Resolution, ResourceType
 from syncbridge.domain.setup.review import CONFIDENT_THRESHOLD, ReviewService
 from syncbridge.observability import logger
+from syncbridge.roots import keg
 
 router = Router()
 
@@ -28,7 +28,7 @@ router = Router()
 def service() -> ReviewService:
     """Built per request (cheap): boto3 clients are cached in `syncbridge.aws`, and a
     cached repository would outlive a switch of endpoint or stack."""
-    return bootstrap.review_service()
+    return keg.review_service()
 
 
 def tenant() -> str:
@@ -154,7 +154,7 @@ def accept_confident(
     summary="Retry a failed import (it resumes after the last page it staged)",
 )
 def retry(resource_type: Annotated[ResourceType, Path()]) -> Response[Any]:
-    result = bootstrap.retry_import(tenant(), resource_type)
+    result = keg.retry_import(tenant(), resource_type)
     return _json(result, HTTPStatus.ACCEPTED)
 
 
@@ -182,7 +182,7 @@ def upload_home_records(
     body: Annotated[HomeRecordsUpload, Body()],
 ) -> Response[Any]:
     result = import_home_records(
-        bootstrap.home_platform(), tenant(), resource_type, body.content, body.format
+        keg.home_platform(), tenant(), resource_type, body.content, body.format
     )
     logger.info("home records loaded", extra={"resource_type": resource_type})
     return _json(

@@ -21,7 +21,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from syncbridge.api.gate import actor as actor_of
 from syncbridge.api.gate import caller
 from syncbridge.domain.setup.models import Resolution, ResourceType
-from syncbridge.domain.sync import bootstrap
 from syncbridge.domain.sync.audit import AuditQuery, RetentionPolicy, export
 from syncbridge.domain.sync.dead_letters import (
     DeadLetterFilter,
@@ -30,6 +29,7 @@ from syncbridge.domain.sync.dead_letters import (
 )
 from syncbridge.domain.sync.outbound import retry_failed_scan
 from syncbridge.observability import logger
+from syncbridge.roots import keg
 
 router = Router()
 STATIC = FilePath(__file__).resolve().parent.parent / "static"
@@ -76,7 +76,7 @@ def page() -> Response[Any]:
 
 @router.get("/sync/status", summary="Every connection's sync status")
 def status() -> Response[Any]:
-    return _json(bootstrap.sync_status(caller_tenant()))
+    return _json(keg.sync_status(caller_tenant()))
 
 
 # ---------------------------------------------------------------- review items
@@ -95,7 +95,7 @@ def review_items(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response[Any]:
     tenant = caller_tenant()
-    page = bootstrap.review_items().list(tenant, erp, resource_type, cursor, limit)
+    page = keg.review_items().list(tenant, erp, resource_type, cursor, limit)
     return _json({"items": [p.model_dump() for p in page.items], "next_cursor": page.next_cursor})
 
 
@@ -110,7 +110,7 @@ def decide(
     erp: Annotated[str, Query(pattern=r"^[a-z][a-z0-9_-]{1,31}$")] = "ekos",
 ) -> Response[Any]:
     principal = caller(router)
-    result = bootstrap.decide_review_item(
+    result = keg.decide_review_item(
         principal.tenant_id,
         erp,
         resource_type,
@@ -125,7 +125,7 @@ def decide(
 @router.get("/sync/scans/failed", summary="Unit scans the ERP refused")
 def failed_scans() -> Response[Any]:
     tenant = caller_tenant()
-    rows = bootstrap.failed_scans().list(tenant)
+    rows = keg.failed_scans().list(tenant)
     return _json({"items": [{k: v for k, v in r.items() if k != "message"} for r in rows]})
 
 
@@ -136,7 +136,7 @@ def retry_scan(
 ) -> Response[Any]:
     tenant = caller_tenant()
     again = retry_failed_scan(
-        tenant, erp, scan_id, bootstrap.failed_scans(), bootstrap.outbound_queue()
+        tenant, erp, scan_id, keg.failed_scans(), keg.outbound_queue()
     )
     return _json({"scan_id": scan_id, "attempt": again.attempt}, HTTPStatus.ACCEPTED)
 
@@ -177,7 +177,7 @@ def audit_entries(
 ) -> Response[Any]:
     tenant = caller_tenant()
     query = _audit_query(resource_type, external_id, actor, action, since, until)
-    page = bootstrap.audit_log().query(tenant, query, cursor, limit)
+    page = keg.audit_log().query(tenant, query, cursor, limit)
     return _json({"items": page.items, "next_cursor": page.next_cursor})
 
 
@@ -193,7 +193,7 @@ def audit_export(
 ) -> Response[Any]:
     tenant = caller_tenant()
     query = _audit_query(resource_type, external_id, actor, action, since, until)
-    body = export(bootstrap.audit_log(), tenant, query, format)
+    body = export(keg.audit_log(), tenant, query, format)
     kind = "text/csv" if format == "csv" else "application/x-ndjson"
     return Response(
         status_code=HTTPStatus.OK,
@@ -209,14 +209,14 @@ def audit_export(
 @router.get("/audit/retention", summary="How long this tenant's audit entries are kept")
 def retention() -> Response[Any]:
     tenant = caller_tenant()
-    return _json(bootstrap.audit_log().retention(tenant).model_dump())
+    return _json(keg.audit_log().retention(tenant).model_dump())
 
 
 @router.put("/audit/retention", summary="Set the retention of new audit entries (days)")
 def set_retention(body: Annotated[RetentionPolicy, Body()]) -> Response[Any]:
     tenant = caller_tenant()
     logger.info("audit retention changed", extra={"retention_days": body.retention_days})
-    return _json(bootstrap.audit_log().set_retention(tenant, body).model_dump())
+    return _json(keg.audit_log().set_retention(tenant, body).model_dump())
 
 
 # ---------------------------------------------------------------- dead letters (admin)
@@ -240,7 +240,7 @@ def dead_letters(
     selector = DeadLetterFilter(
         reason=reason, message_type=message_type, min_age_seconds=min_age_seconds
     )
-    letters = list_dead_letters(bootstrap.dead_letter_queues(), selector, tenant_id=tenant)
+    letters = list_dead_letters(keg.dead_letter_queues(), selector, tenant_id=tenant)
     return _json({"items": [d.model_dump() for d in letters]})
 
 
@@ -257,5 +257,5 @@ def move(body: Annotated[MoveRequest, Body()]) -> Response[Any]:
         from syncbridge.domain.errors import InvalidInput
 
         raise InvalidInput("say which: message_ids, a filter, or all=true", field="all")
-    result = move_dead_letters(bootstrap.dead_letter_queues(), selector, tenant_id=tenant)
+    result = move_dead_letters(keg.dead_letter_queues(), selector, tenant_id=tenant)
     return _json(result.model_dump(), HTTPStatus.ACCEPTED)

@@ -1,8 +1,8 @@
 """Matchers behind the `Matcher` port: the matching engine, and an exact-key stand-in.
 
 Production always matches with the engine (`syncbridge.matching.match_records`, NumPy
-layer; wired in `bootstrap.matcher`): a matcher that cannot import it fails at init rather
-than quietly proposing exact-key matches. `ExactKeyMatcher` is the deterministic stand-in
+layer; wired in `syncbridge.roots.keg.matcher`): a matcher that cannot import it fails at
+init rather than quietly proposing exact-key matches. `ExactKeyMatcher` is the deterministic stand-in
 the setup's unit tests use. Both produce the CLI contract's decisions: match / review /
 create, one-to-one.
 """

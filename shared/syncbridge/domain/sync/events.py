@@ -55,9 +55,9 @@ class DependencyNotMapped(Conflict):
 
 
 def apply_erp_event(
-    queued: QueuedErpEvent | Mapping[str, Any] | str,
-    mappings: EventMappings | None = None,
-    home: HomePlatform | None = None,
+    queued: QueuedErpEvent | Mapping[str, Any] | str | bytes,
+    mappings: EventMappings,
+    home: HomePlatform,
     setup: SetupProgress | None = None,
     audit: AuditTrail | None = None,
     matcher: Matcher | None = None,
@@ -66,10 +66,10 @@ def apply_erp_event(
 ) -> EventOutcome:
     """Apply `queued` unless a newer change of the same record was already applied.
 
-    `queued` may be the EventsQueue message body as it arrives (JSON text or dict). Without
-    ports, the production wiring is used (`domain.sync.bootstrap`: DynamoDB mappings and
-    home platform, setup gate, audit, the matching engine and the review items) — that is
-    what the applier Lambda does. Without a matcher, an unmapped record is created.
+    `queued` may be the EventsQueue message body as it arrives (JSON text or dict). The
+    ports are always passed in (the applier's are wired by `syncbridge.roots.keg`); the
+    optional ones relax the flow for tools and tests: without a setup gate every type
+    counts as set up, without a matcher an unmapped record is created.
     """
     if not isinstance(queued, QueuedErpEvent):
         queued = (
@@ -77,15 +77,6 @@ def apply_erp_event(
             if isinstance(queued, str | bytes)
             else QueuedErpEvent.model_validate(queued)
         )
-    if mappings is None or home is None:
-        from syncbridge.domain.sync import bootstrap
-
-        mappings = mappings or bootstrap.event_mappings()
-        home = home or bootstrap.home_platform()
-        setup = setup or bootstrap.setup_progress()
-        audit = audit or bootstrap.audit_log()
-        matcher = matcher or bootstrap.matcher()
-        reviews = reviews or bootstrap.review_items()
     event = queued.event
     source = source or queued.source
     tenant, erp, rtype, external_id = (

@@ -84,6 +84,26 @@ class UnitScanMessage(BaseModel):
     )
 
 
+class ErpUnitScan(BaseModel):
+    """A unit scan in the ERP's ids, as a `ScanSink` sends it."""
+
+    scan_id: str
+    unit_serial: str
+    event: Literal["filled", "shipped", "delivered", "returned", "emptied"]
+    product_batch_id: str
+    location_id: str
+    location_type: Literal["customer", "storage"]
+    scanned_at: AwareDatetime
+
+
+class ScanAccepted(BaseModel):
+    """The ERP's receipt of a scan; `replayed` when it had seen the Idempotency-Key."""
+
+    id: str
+    scan_id: str
+    replayed: bool = False
+
+
 SyncAction = Literal["incremental_sync", "reconcile"]
 
 

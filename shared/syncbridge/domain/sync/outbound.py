@@ -18,10 +18,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from syncbridge.adapters.ekos.errors import EkosRequestRejected, ScanRejected
-from syncbridge.adapters.ekos.models import ScanReceipt, UnitScan
 from syncbridge.domain.errors import Conflict, NotFound
-from syncbridge.domain.sync.models import UnitScanMessage
+from syncbridge.domain.sync.models import ErpUnitScan, ScanAccepted, UnitScanMessage
 from syncbridge.domain.sync.ports import AuditTrail, FailedScans, MessageQueue, ScanMappings
 from syncbridge.observability import logger
 
@@ -32,10 +30,24 @@ ScanOutcome = Literal["sent", "replayed", "rejected"]
 LOCATION_TYPES = {"customer": "customer-locations", "storage": "storage-locations"}
 
 
-class ScanSink(Protocol):
-    """The ERP side of a scan (the Ekos adapter's `EkosClient.post_unit_scan`)."""
+class ScanRefused(Exception):
+    """The ERP refused the scan itself (422 invalid, 409 key reused with another body, other
+    4xx): permanent, retrying the same scan will not help. `errors` are the ERP's
+    {field, message} pairs, when it gave any."""
 
-    def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt: ...
+    def __init__(self, status: int, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(f"the ERP refused the scan with {status}")
+        self.status = status
+        self.errors = list(errors or [])
+
+
+class ScanSink(Protocol):
+    """The ERP side of a scan (for Ekos: `syncbridge.adapters.ekos.scans.EkosScanSink`).
+
+    Raises `ScanRefused` for a permanent refusal; anything else it raises (throttling,
+    outage) is transient: the message is retried."""
+
+    def post_unit_scan(self, scan: ErpUnitScan, idempotency_key: str) -> ScanAccepted: ...
 
 
 class ScanNotFailed(NotFound):
@@ -54,7 +66,7 @@ def idempotency_key(tenant_id: str, erp: str, scan_id: str, attempt: int = 0) ->
     return str(uuid.uuid5(SCAN_KEY_NAMESPACE, f"{tenant_id}/{erp}/{scan_id}{suffix}"))
 
 
-def to_erp_scan(message: UnitScanMessage, mappings: ScanMappings) -> UnitScan:
+def to_erp_scan(message: UnitScanMessage, mappings: ScanMappings) -> ErpUnitScan:
     """The scan in the ERP's ids (raises ScanNotMapped when a mapping is missing)."""
     tenant, erp = message.tenant_id, message.erp
     batch = mappings.external_for(tenant, erp, "product-batches", message.product_batch_id)
@@ -69,7 +81,7 @@ def to_erp_scan(message: UnitScanMessage, mappings: ScanMappings) -> UnitScan:
     if missing:
         raise ScanNotMapped("the scan refers to records not mapped to the ERP yet", fields=missing)
     assert batch is not None and location is not None
-    return UnitScan(
+    return ErpUnitScan(
         scan_id=message.scan_id,
         unit_serial=message.unit_serial,
         event=message.event,
@@ -95,12 +107,8 @@ def push_unit_scan(
     log = {"scan_id": message.scan_id, "erp": message.erp}
     try:
         receipt = sink_for(message).post_unit_scan(scan, key)
-    except ScanRejected as rejected:
-        _refused(audit, failed, message, clock, 422, rejected.errors)
-        logger.warning("scan rejected by the ERP; not retried", extra={**log, "status": 422})
-        return "rejected"
-    except EkosRequestRejected as refused:
-        _refused(audit, failed, message, clock, refused.status, [])
+    except ScanRefused as refused:
+        _refused(audit, failed, message, clock, refused.status, refused.errors)
         logger.warning(
             "scan refused by the ERP; not retried", extra={**log, "status": refused.status}
         )

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -412,33 +411,9 @@ def _merge(report: SyncReport, rest: SyncReport) -> None:
     report.cursor = rest.cursor or report.cursor
 
 
-def run_sync_message(
-    body: str | bytes | Mapping[str, Any],
-    client_for: Callable[[SyncCommand], AbstractContextManager[RecordSource]] | None = None,
-) -> SyncReport:
-    """The importer's entry point for `incremental_sync`/`reconcile` messages: parse the
-    IMPORT_QUEUE_URL body and run one chunk with the production wiring (Ekos, DynamoDB,
-    the matcher, continuations on the same queue)."""
-    from syncbridge.domain.sync import bootstrap
-
-    command = (
-        SyncCommand.model_validate_json(body)
-        if isinstance(body, str | bytes)
-        else SyncCommand.model_validate(body)
-    )
-    opener = client_for or bootstrap.erp_source
-    with opener(command) as source:
-        return run_sync_command(
-            command,
-            source,
-            bootstrap.event_mappings(),
-            bootstrap.home_platform(),
-            bootstrap.setup_progress(),
-            bootstrap.sync_cursors(),
-            bootstrap.audit_log(),
-            matcher=bootstrap.matcher(),
-            reviews=bootstrap.review_items(),
-            queue=bootstrap.sync_queue(),
-            runs=bootstrap.sync_runs(),
-            events=bootstrap.events_queue(),
-        )
+def parse_sync_command(body: str | bytes | Mapping[str, Any]) -> SyncCommand:
+    """An `incremental_sync`/`reconcile` message of IMPORT_QUEUE_URL (JSON text or dict);
+    the composition root opens the command's ERP and runs it (`run_sync_command`)."""
+    if isinstance(body, str | bytes):
+        return SyncCommand.model_validate_json(body)
+    return SyncCommand.model_validate(body)
