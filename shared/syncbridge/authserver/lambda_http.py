@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -19,6 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from authlib.oauth2.rfc6749 import JsonPayload, JsonRequest, OAuth2Payload, OAuth2Request
+
+from syncbridge.public_url import public_base_url
 
 
 class Headers(dict[str, str]):
@@ -120,20 +121,6 @@ def _basic_decodes(value: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
-
-
-def public_base_url(event: dict[str, Any], headers: Headers) -> str:
-    """Our own base URL: PUBLIC_BASE_URL when configured, else derived from the request."""
-    configured = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
-    if configured:
-        return configured
-    host = headers.get("host") or "localhost"
-    proto = headers.get("x-forwarded-proto")
-    on_aws = host.endswith(".amazonaws.com")
-    if not proto:
-        proto = "https" if on_aws else "http"
-    stage = (event.get("requestContext") or {}).get("stage") if on_aws else None
-    return f"{proto}://{host}" + (f"/{stage}" if stage else "")
 
 
 class _Payload(OAuth2Payload):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import secrets
 from http import HTTPStatus
 from http.cookies import SimpleCookie
@@ -30,6 +29,7 @@ from syncbridge.domain.connections.errors import ConnectionFlowError
 from syncbridge.domain.connections.models import Connection
 from syncbridge.domain.connections.service import STATE_TTL_SECONDS, CallbackQuery
 from syncbridge.observability import logger, metrics
+from syncbridge.public_url import public_base_url
 from syncbridge.roots import keg
 
 router = Router()
@@ -47,14 +47,8 @@ class Disconnected(BaseModel):
 
 
 def _public_base_url() -> str:
-    """PUBLIC_BASE_URL, or (on AWS without it) this request's own host and stage."""
-    configured = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
-    if configured:
-        return configured
-    event = router.current_event
-    host = event.headers.get("Host") or event.headers.get("host") or ""
-    stage = (event.request_context.stage or "").strip("/")
-    return f"https://{host}" + (f"/{stage}" if stage else "")
+    """PUBLIC_BASE_URL, or this request's own scheme, host and stage."""
+    return public_base_url(router.current_event.raw_event)
 
 
 def _binding_cookie(value: str, max_age: int) -> Cookie:

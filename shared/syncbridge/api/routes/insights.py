@@ -21,9 +21,9 @@ from syncbridge.api import signed_links
 from syncbridge.api.gate import caller
 from syncbridge.api.policy import allowed
 from syncbridge.api.routes.insights_deps import insights_service
-from syncbridge.authserver.lambda_http import public_base_url
 from syncbridge.domain.errors import InvalidInput
 from syncbridge.domain.insights.reports import Month
+from syncbridge.public_url import public_base_url
 
 router = Router()
 TAG = ["insights"]
@@ -298,9 +298,7 @@ def portal_link(body: Annotated[PortalLinkIn, Body()]) -> PortalLinkOut:
         signed_links.LinkGrant(principal.tenant_id, body.customer, expires),
         signed_links.signing_key(),
     )
-    event = router.current_event.raw_event
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    base = public_base_url(event, headers)
+    base = public_base_url(router.current_event.raw_event)
     return PortalLinkOut(
         customer=body.customer,
         url=f"{base}/portal?token={token}",
