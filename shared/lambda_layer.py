@@ -2,12 +2,17 @@
 what the Lambda runtime already provides. Run by the layers' Makefiles (`sam build`).
 
     python3.12 shared/lambda_layer.py REQUIREMENTS ARTIFACTS_DIR [--package DIR ...]
+                                      [--beside OTHER_REQUIREMENTS ...]
 
-- wheels for manylinux x86_64 / CPython 3.12 whatever the build machine is;
+- wheels for manylinux x86_64 / CPython 3.12 whatever the build machine is, at the
+  versions `constraints.txt` pins (the ones the tests ran with);
 - distributions the python3.12 runtime ships in /var/runtime (boto3, botocore and their
   dependencies) are removed file by file from their RECORD: a second botocore in a layer
   (aws-xray-sdk pulls it in) would shadow the runtime's and cost ~30 MB;
-- `tests` folders of the installed packages are removed (never imported at run time);
+- `tests` folders, `__pycache__` and type stubs (`*.pyi`) of the installed packages are
+  removed (never imported at run time);
+- `--beside OTHER` drops every distribution OTHER's requirements resolve to: the layer
+  goes beside SharedLayer on every function, so a second copy would only cost space;
 - `--package DIR` copies our own package (e.g. shared/syncbridge) beside the libraries.
 """
 
@@ -15,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # What the Lambda python3.12 runtime provides (AWS documents boto3 and botocore; the rest
@@ -41,6 +48,13 @@ PLATFORM_ARGS = [
 ]
 
 
+CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
+
+
+def _constraints() -> list[str]:
+    return ["-c", str(CONSTRAINTS)] if CONSTRAINTS.is_file() else []
+
+
 def install(requirements: Path, target: Path) -> None:
     subprocess.run(
         [
@@ -53,12 +67,41 @@ def install(requirements: Path, target: Path) -> None:
             "--no-compile",
             "-r",
             str(requirements),
+            *_constraints(),
             "--target",
             str(target),
             *PLATFORM_ARGS,
         ],
         check=True,
     )
+
+
+def resolved_names(requirements: Path) -> list[str]:
+    """The distributions `requirements` resolve to for Lambda (pip's dry-run report)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--dry-run",
+                "--ignore-installed",
+                "--report",
+                str(report),
+                "-r",
+                str(requirements),
+                *_constraints(),
+                "--target",
+                str(Path(scratch) / "unused"),
+                *PLATFORM_ARGS,
+            ],
+            check=True,
+        )
+        return [item["metadata"]["name"] for item in json.loads(report.read_text())["install"]]
 
 
 def _normalized(name: str) -> str:
@@ -89,8 +132,12 @@ def _remove_empty_dirs(target: Path) -> None:
 
 
 def remove_tests(target: Path) -> None:
-    for folder in [p for p in target.rglob("tests") if p.is_dir()]:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Test suites, byte code and type stubs: never imported by the function."""
+    for name in ("tests", "__pycache__"):
+        for folder in [p for p in target.rglob(name) if p.is_dir()]:
+            shutil.rmtree(folder, ignore_errors=True)
+    for stub in target.rglob("*.pyi"):
+        stub.unlink()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("requirements", type=Path)
     parser.add_argument("artifacts_dir", type=Path)
     parser.add_argument("--package", type=Path, action="append", default=[])
+    parser.add_argument("--beside", type=Path, action="append", default=[])
     args = parser.parse_args(argv)
     target = args.artifacts_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
@@ -105,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in RUNTIME_PROVIDED:
         for removed in remove_distribution(target, name):
             print(f"not shipped (the Lambda runtime provides it): {removed}")
+    for other in args.beside:
+        for name in resolved_names(other):
+            for removed in remove_distribution(target, name):
+                print(f"not shipped (its layer beside this one carries it): {removed}")
     remove_tests(target)
     for package in args.package:
         shutil.copytree(

@@ -4,8 +4,10 @@ staying in sync, wired to DynamoDB, SQS, KMS, Secrets Manager and the keg ERP ad
 Handlers and API routes call these factories (once per warm Lambda where they cache);
 tests build the services from fakes instead. Nothing here is cached: the adapters are
 cheap (boto3 clients are cached in `syncbridge.aws`, which the local runtime resets), and
-a cached table would outlive a switch of endpoint or stack. Imports of heavy modules are
-local, so the API function never loads the matching engine it does not use.
+a cached table would outlive a switch of endpoint or stack. The ERP adapters and the
+matching engine are imported where they are used: the matcher, applier and scheduler
+functions ship without httpx, authlib and cryptography (`CryptoLayer`, `HttpLayer`), and
+the API function without the engine.
 
 A keg ERP is a registry entry (`KEG_ERPS`): the client of one tenant's connection, its
 `RecordSource` for pulls and imports, and its `ScanSink` for outbound unit scans.
@@ -15,14 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from syncbridge.adapters.ekos.client import EkosClient
-from syncbridge.adapters.ekos.credentials import load_client_credentials
-from syncbridge.adapters.ekos.models import TokenResponse
-from syncbridge.adapters.ekos.oauth import EkosOAuthClient
-from syncbridge.adapters.ekos.scans import EkosScanSink
-from syncbridge.adapters.ekos.source import EkosRecordSource
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.connections.service import ConnectionService
 from syncbridge.domain.connections.tokens import StoredTokenProvider
@@ -54,6 +50,11 @@ from syncbridge.store.sync import (
     SyncRunRepository,
 )
 
+if TYPE_CHECKING:
+    from syncbridge.adapters.ekos.client import EkosClient
+    from syncbridge.adapters.ekos.models import TokenResponse
+    from syncbridge.adapters.ekos.oauth import EkosOAuthClient
+
 # The variables holding the queue URLs (the template sets them; a store reads the URL
 # when it sends).
 IMPORT_QUEUE = "IMPORT_QUEUE_URL"
@@ -65,6 +66,9 @@ EVENTS_QUEUE = "EVENTS_QUEUE_URL"
 
 # ---------------------------------------------------------------- Ekos connections
 def ekos_oauth_client() -> EkosOAuthClient:
+    from syncbridge.adapters.ekos.credentials import load_client_credentials
+    from syncbridge.adapters.ekos.oauth import EkosOAuthClient
+
     return EkosOAuthClient(_ekos_base_url(), load_client_credentials())
 
 
@@ -126,6 +130,8 @@ def token_provider(tenant_id: str, connection_id: str = EKOS_CONNECTION_ID) -> S
 
 def ekos_client(tenant_id: str, connection_id: str = EKOS_CONNECTION_ID) -> EkosClient:
     """An Ekos API client acting for `tenant_id`, refreshing its tokens as needed."""
+    from syncbridge.adapters.ekos.client import EkosClient
+
     return EkosClient(_ekos_base_url(), token_provider(tenant_id, connection_id))
 
 
@@ -151,11 +157,15 @@ def erp_source(command: SyncCommand) -> AbstractContextManager[EkosClient]:
 
 def scan_sink(message: UnitScanMessage) -> AbstractContextManager[ScanSink]:
     """Where a unit scan goes: the scan's ERP, acting for its tenant (closed after use)."""
+    from syncbridge.adapters.ekos.scans import EkosScanSink
+
     return EkosScanSink(erp_client(message.erp, message.tenant_id, message.connection_id))
 
 
 def record_source(msg: ImportMessage) -> RecordSource:
     """The import's ERP, as pages of records (tokens from the Connections table)."""
+    from syncbridge.adapters.ekos.source import EkosRecordSource
+
     client = erp_client(msg.erp, msg.tenant_id, msg.connection_id)
     return EkosRecordSource(client, page_size=Settings().import_page_size)
 

@@ -16,17 +16,21 @@ import base64
 import hashlib
 import json
 import os
-from typing import Any
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING, Any
 
 from syncbridge.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 MAX_AGE_SECONDS = 24 * 3600
 _PROCESS_KEY = os.urandom(32)
 
 
 def _fernet(key: bytes | None) -> Fernet:
+    # imported on first use: only the functions that page (the API) ship `cryptography`
+    from cryptography.fernet import Fernet
+
     digest = hashlib.sha256(b"sync-bridge cursor\x00" + (key or _PROCESS_KEY)).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
@@ -49,6 +53,8 @@ def decode(
 ) -> dict[str, Any] | None:
     if not cursor:
         return None
+    from cryptography.fernet import InvalidToken
+
     try:
         raw = _fernet(key).decrypt(cursor.encode("ascii"), ttl=MAX_AGE_SECONDS)
         value = json.loads(raw)
