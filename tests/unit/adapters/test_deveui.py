@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syncbridge.adapters.microshare.deveui import (
+from syncbridge.domain.pest.deveui import (
     UNASSIGNED_DEVEUI,
     InvalidDevEui,
     is_unassigned,
@@ -67,3 +67,16 @@ def test_the_all_zero_placeholder_is_unassigned_in_any_spelling():
     assert is_unassigned(None)
     assert not is_unassigned("58-A0-CB-00-00-10-2F-01")
     assert not same_deveui(None, None)
+
+
+def test_one_definition_serves_the_domain_and_the_microshare_adapter() -> None:
+    # regression: two modules disagreed ("58:A0-CB-..." valid in the domain, an error in
+    # the adapter), so a DevEUI the API accepted could be refused on its way to Microshare
+    import syncbridge.adapters.microshare as microshare
+    from syncbridge.domain.pest import deveui
+
+    assert microshare.normalize_deveui is deveui.normalize_deveui
+    with pytest.raises(deveui.InvalidDevEui):
+        deveui.normalize_deveui("58:A0-CB-00-00-10-2F-01")
+    assert deveui.is_default("") and deveui.is_default(None)
+    assert not deveui.is_default("not a deveui")

@@ -10,14 +10,6 @@ from syncbridge.adapters.microshare.changes import (
     UpsertDevice,
 )
 from syncbridge.adapters.microshare.client import DevicePlatform, MicroshareClient
-from syncbridge.adapters.microshare.deveui import (
-    UNASSIGNED_DEVEUI,
-    InvalidDevEui,
-    is_unassigned,
-    normalize_deveui,
-    same_deveui,
-    try_normalize_deveui,
-)
 from syncbridge.adapters.microshare.errors import (
     MicroshareAuthError,
     MicroshareConflict,
@@ -35,6 +27,14 @@ from syncbridge.adapters.microshare.models import (
     DeviceCluster,
     DeviceMeta,
     PlatformHealth,
+)
+from syncbridge.domain.pest.deveui import (
+    UNASSIGNED_DEVEUI,
+    InvalidDevEui,
+    is_unassigned,
+    normalize_deveui,
+    same_deveui,
+    try_normalize_deveui,
 )
 
 __all__ = [

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from syncbridge.adapters.microshare.deveui import is_unassigned, normalize_deveui, same_deveui
 from syncbridge.adapters.microshare.errors import MicroshareConflict, MicroshareNotFound
 from syncbridge.adapters.microshare.models import Device
+from syncbridge.domain.pest.deveui import is_unassigned, normalize_deveui, same_deveui
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from syncbridge.adapters.microshare.deveui import is_unassigned, try_normalize_deveui
+from syncbridge.domain.pest.deveui import is_unassigned, try_normalize_deveui
 
 RODENT_ALERTS = "io.microshare.event.alert.rodent"
 TRAP_EVENTS = "io.microshare.event.alert.trap"
