@@ -43,6 +43,14 @@ def required_env(name: str) -> str:
         raise RuntimeError(f"environment variable {name} is not set (see template.yaml)") from None
 
 
+def condition_failed(error: Exception) -> bool:
+    """True when DynamoDB refused a write because its condition did not hold (a conditional
+    put/update/delete, or a transaction one of whose conditions failed): the one test every
+    store's conditional write uses, so "someone else got there first" reads the same."""
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints between moto servers)."""
     client.cache_clear()

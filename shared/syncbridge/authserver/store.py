@@ -41,10 +41,6 @@ def _family_pk(tenant_id: str, family_id: str) -> str:
     return f"TENANT#{tenant_id}#OAUTH#FAMILY#{family_id}"
 
 
-def _is_conditional_failure(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
 class OAuthStore:
     """DynamoDB repository of clients, people, tokens and codes (one table, OAUTH_TABLE)."""
 
@@ -110,7 +106,7 @@ class OAuthStore:
                 ExpressionAttributeValues={":t": True, ":f": False},
             )
         except ClientError as error:
-            if _is_conditional_failure(error):
+            if aws.condition_failed(error):
                 return False
             raise
         return True
@@ -154,7 +150,7 @@ class OAuthStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if not _is_conditional_failure(error):
+            if not aws.condition_failed(error):
                 raise
             item = self._get(key)
             return None, (CodeRecord.model_validate(item) if item else None)
@@ -168,7 +164,7 @@ class OAuthStore:
         try:
             self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
         except ClientError as error:
-            if _is_conditional_failure(error):
+            if aws.condition_failed(error):
                 raise Conflict(conflict_message) from None
             raise
 
@@ -181,5 +177,5 @@ class OAuthStore:
                 ExpressionAttributeValues={":t": True},
             )
         except ClientError as error:
-            if not _is_conditional_failure(error):
+            if not aws.condition_failed(error):
                 raise

@@ -9,14 +9,14 @@ Microshare over the same tenant credentials; adapter errors become the domain's
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from syncbridge import aws
+from pydantic import BaseModel
+
 from syncbridge.domain.errors import NotConfigured
 from syncbridge.domain.insights.compliance import DeviceChange, IncidentRecord
 from syncbridge.domain.insights.models import HealthReading, SensorEvent, Visit, WorkOrder
@@ -26,6 +26,7 @@ from syncbridge.domain.pest.errors import SourceUnavailable
 from syncbridge.roots.pest import PestContext, context_for, pest_tenants
 from syncbridge.roots.settings import Settings
 from syncbridge.store.history import DynamoHistoryStore
+from syncbridge.store.setup import SqsQueue
 
 HEALTH_REC_TYPE = "io.microshare.trap.unpacked"
 PEST_EVENTS = ("rodent_present", "trap_triggered", "catch_detected")
@@ -259,13 +260,16 @@ def insights_for(tenant: str, ctx: PestContext | None = None) -> InsightsService
     )
 
 
+class CollectInsights(BaseModel):
+    """What the collect function's queue carries: collect one tenant now."""
+
+    action: Literal["collect_insights"] = "collect_insights"
+    tenant_id: str
+
+
 def queue_collect(tenant: str) -> str:
     """Ask the collect function to run for `tenant` now (off the request path)."""
-    response = aws.client("sqs").send_message(
-        QueueUrl=aws.required_env("INSIGHTS_QUEUE_URL"),
-        MessageBody=json.dumps({"action": "collect_insights", "tenant_id": tenant}),
-    )
-    return str(response["MessageId"])
+    return SqsQueue("INSIGHTS_QUEUE_URL").send(CollectInsights(tenant_id=tenant))
 
 
 def collect_tenants() -> list[str]:

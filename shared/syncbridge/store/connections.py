@@ -25,6 +25,7 @@ from syncbridge.domain.connections.models import (
     StoredConnection,
 )
 from syncbridge.domain.connections.pkce import state_digest, state_tenant
+from syncbridge.store.setup import SqsQueue
 
 TABLE_ENV = "CONNECTIONS_TABLE"
 
@@ -39,13 +40,6 @@ def _state_key(tenant_id: str, state: str) -> dict[str, str]:
 
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _conditional_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in (
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    )
 
 
 def _bytes(value: Any) -> bytes | None:
@@ -93,7 +87,7 @@ class DynamoConnectionRepository:
                 ReturnValues="ALL_OLD",
             ).get("Attributes")
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return None
             raise
         if not old or old.get("tenant_id") != tenant_id:
@@ -211,7 +205,7 @@ class DynamoConnectionRepository:
                 },
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
         return True
@@ -225,7 +219,7 @@ class DynamoConnectionRepository:
                 ExpressionAttributeValues={":h": holder},
             )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
 
     def replace_tokens(
@@ -256,7 +250,7 @@ class DynamoConnectionRepository:
                 },
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
         return True
@@ -297,7 +291,7 @@ class DynamoConnectionRepository:
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
         return True
@@ -326,14 +320,11 @@ class KmsTokenCipher:
         return bytes(answer["Plaintext"])
 
 
-class SqsImportPublisher:
-    """`ImportPublisher` on IMPORT_QUEUE_URL."""
+class SqsImportPublisher(SqsQueue):
+    """`ImportPublisher`: the one SQS publisher on IMPORT_QUEUE_URL."""
 
-    def __init__(self, queue_url: str | None = None) -> None:
-        self._queue_url = queue_url
+    def __init__(self, env_var: str = "IMPORT_QUEUE_URL") -> None:
+        super().__init__(env_var)
 
     def publish(self, command: ImportCommand) -> None:
-        aws.client("sqs").send_message(
-            QueueUrl=self._queue_url or aws.required_env("IMPORT_QUEUE_URL"),
-            MessageBody=command.model_dump_json(),
-        )
+        self.send(command)

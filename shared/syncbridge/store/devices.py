@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from syncbridge import aws
 from syncbridge.domain.pest.errors import ConcurrentUpdate, DuplicateDevEui
 from syncbridge.domain.pest.models import AuditEntry, Device
-from syncbridge.store.pest import _conditional_failed, query_all
+from syncbridge.store.pest import query_all
 
 DEFAULT_AUDIT_RETENTION_DAYS = 400
 
@@ -77,7 +77,7 @@ class DynamoDeviceStore:
             )
             return True
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
 
@@ -96,7 +96,7 @@ class DynamoDeviceStore:
                 },
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 raise ConcurrentUpdate(
                     f"device {device.device_id} changed meanwhile; reload and retry"
                 ) from None
@@ -112,7 +112,7 @@ class DynamoDeviceStore:
                 ExpressionAttributeValues={":d": device_id},
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 owner = self.owner_of(tenant, deveui)
                 raise DuplicateDevEui(
                     f"DevEUI {deveui} is already used by device {owner}", deveui=deveui
@@ -127,7 +127,7 @@ class DynamoDeviceStore:
                 ExpressionAttributeValues={":d": device_id},
             )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
 
     def owner_of(self, tenant: str, deveui: str) -> str | None:
@@ -149,7 +149,7 @@ class DynamoDeviceStore:
             )
             return True
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
 
@@ -162,7 +162,7 @@ class DynamoDeviceStore:
                 ExpressionAttributeValues={":o": owner},
             )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
 
 

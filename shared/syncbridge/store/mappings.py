@@ -68,7 +68,7 @@ class DynamoMappingRepository:
                 },
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if aws.condition_failed(exc):
                 return False
             raise
         return True

@@ -38,13 +38,6 @@ def _pest(tenant: str) -> str:
     return f"TENANT#{tenant}#PEST"
 
 
-def _conditional_failed(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") in (
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    )
-
-
 def query_all(table: Any, pk: str, prefix: str | None = None) -> list[dict[str, Any]]:
     """Every item of a partition (optionally with a sort-key prefix), following pages."""
     condition = Key("pk").eq(pk)
@@ -114,7 +107,7 @@ class DynamoPestStore:
         try:
             self.table.put_item(**kwargs)
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 raise Conflict(conflict_message) from None
             raise
 
@@ -186,7 +179,7 @@ class DynamoPestStore:
             )
             return True
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
 
@@ -199,7 +192,7 @@ class DynamoPestStore:
                 ExpressionAttributeValues={":o": owner},
             )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
 
     # ---------------------------------------------------------------- alerts
@@ -225,7 +218,7 @@ class DynamoPestStore:
             )
             return True
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
 

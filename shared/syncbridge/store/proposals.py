@@ -159,7 +159,7 @@ class DynamoProposalRepository:
                 ExpressionAttributeValues={":v": expected_version},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if aws.condition_failed(exc):
                 raise ProposalChanged(
                     "the proposal changed since the page loaded it; reload and try again",
                     external_id=proposal.external_id,

@@ -38,13 +38,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _conditional_failed(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] in (
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    )
-
-
 def _pk(tenant_id: str) -> str:
     return f"TENANT#{tenant_id}#SETUP"
 
@@ -147,7 +140,7 @@ class DynamoSetupRepository:
         try:
             self.table.put_item(Item=item, **condition)
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
         stored = self.get(setup.tenant_id, setup.connection_id)
         assert stored is not None
@@ -180,7 +173,7 @@ class DynamoSetupRepository:
             )
             return True
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
         try:  # a fresh start: counters, cursor and attempts from zero
             self.table.update_item(
@@ -210,7 +203,7 @@ class DynamoSetupRepository:
                 },
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
         return True
@@ -267,7 +260,7 @@ class DynamoSetupRepository:
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
         return True
@@ -282,19 +275,35 @@ class DynamoSetupRepository:
                 ExpressionAttributeValues={":complete": "complete", ":at": _now()},
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 return False
             raise
         return True
 
 
 class SqsQueue:
-    """`MessageQueue` on the SQS queue whose URL the template put in `env_var`."""
+    """The one SQS publisher: `MessageQueue` (and, with a group and deduplication id,
+    `FifoQueue`) on the queue whose URL the template put in `env_var`, read when sending."""
 
     def __init__(self, env_var: str) -> None:
         self.env_var = env_var
 
-    def send(self, message: BaseModel) -> None:
-        aws.client("sqs").send_message(
-            QueueUrl=aws.required_env(self.env_var), MessageBody=message.model_dump_json()
+    def send(
+        self,
+        message: BaseModel,
+        *,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+    ) -> str:
+        """Send `message` as JSON; returns SQS's message id."""
+        fifo: dict[str, str] = {}
+        if group_id is not None:
+            fifo["MessageGroupId"] = group_id
+        if deduplication_id is not None:
+            fifo["MessageDeduplicationId"] = deduplication_id
+        answer = aws.client("sqs").send_message(
+            QueueUrl=aws.required_env(self.env_var),
+            MessageBody=message.model_dump_json(),
+            **fifo,
         )
+        return str(answer["MessageId"])

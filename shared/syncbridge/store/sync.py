@@ -22,7 +22,6 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
 from syncbridge import aws
 from syncbridge.domain.setup.models import Page, Proposal, proposal_scope
@@ -31,26 +30,14 @@ from syncbridge.domain.sync.ports import ConnectionRef
 from syncbridge.domain.sync.pull import SyncReport
 from syncbridge.store.mappings import DynamoMappingRepository, _pk
 from syncbridge.store.proposals import DynamoProposalRepository
-from syncbridge.store.setup import DynamoSetupRepository
+from syncbridge.store.setup import DynamoSetupRepository, SqsQueue
 
 
-def _conditional_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-class SqsFifoQueue:
-    """`FifoQueue` on the FIFO queue whose URL the template put in `env_var`."""
+class SqsFifoQueue(SqsQueue):
+    """`FifoQueue`: the one SQS publisher on the events queue (EVENTS_QUEUE_URL)."""
 
     def __init__(self, env_var: str = "EVENTS_QUEUE_URL") -> None:
-        self.env_var = env_var
-
-    def send(self, message: BaseModel, *, group_id: str, deduplication_id: str) -> None:
-        aws.client("sqs").send_message(
-            QueueUrl=aws.required_env(self.env_var),
-            MessageBody=message.model_dump_json(),
-            MessageGroupId=group_id,
-            MessageDeduplicationId=deduplication_id,
-        )
+        super().__init__(env_var)
 
 
 class EventMappingRepository(DynamoMappingRepository):
@@ -99,7 +86,7 @@ class EventMappingRepository(DynamoMappingRepository):
                 ExpressionAttributeValues={":v": version, ":e": event_id},
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if aws.condition_failed(error):
                 return False
             raise
         return True
@@ -128,7 +115,7 @@ class EventMappingRepository(DynamoMappingRepository):
                 ExpressionAttributeValues={":v": version},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not aws.condition_failed(error):
                 raise
 
     def mark_seen(
@@ -142,7 +129,7 @@ class EventMappingRepository(DynamoMappingRepository):
                 ExpressionAttributeValues={":r": run_id},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not aws.condition_failed(error):
                 raise
 
     def page_mapped(
@@ -257,7 +244,7 @@ class SyncCursorRepository(_OnConnectionsTable):
                 ExpressionAttributeValues={":u": updated_since},
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if aws.condition_failed(error):
                 return False
             raise
         return True

@@ -32,10 +32,6 @@ def _pk(tenant_id: str, kind: str) -> str:
     return f"TENANT#{tenant_id}#HOME#{kind}"
 
 
-def _conditional_failed(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
-
-
 class DynamoHomePlatform:
     """`HomePlatform` on DynamoDB; the table is resolved lazily from `HOME_TABLE`."""
 
@@ -143,7 +139,7 @@ class DynamoHomePlatform:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not aws.condition_failed(exc):
                 raise
             existing = self.get(tenant_id, kind, record.id)
             if existing is None:  # pragma: no cover - deleted in between
@@ -244,6 +240,6 @@ class DynamoHomePlatform:
                 ExpressionAttributeValues={":v": previous_version},
             )
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if aws.condition_failed(exc):
                 raise HomeVersionConflict("the record changed since it was read") from None
             raise
