@@ -35,11 +35,28 @@ def apply_handler(record: SQSRecord) -> str:
     return outcome
 
 
+@cache
+def event_ports() -> dict[str, Any]:
+    """The change-event applier's ports, built once per warm container (each resolves its
+    table or queue on use, so nothing here outlives a switch of stack)."""
+    from syncbridge.domain.sync import bootstrap as sync
+
+    return {
+        "mappings": sync.event_mappings(),
+        "home": sync.home_platform(),
+        "setup": sync.setup_progress(),
+        "audit": sync.audit_log(),
+        "matcher": sync.matcher(),
+        "reviews": sync.review_items(),
+        "claims": sync.event_claims(),
+    }
+
+
 @tracer.capture_method
 def erp_event_handler(record: SQSRecord) -> Any:
     from syncbridge.domain.sync.events import apply_erp_event
 
-    result = apply_erp_event(record.body)
+    result = apply_erp_event(record.body, **event_ports())
     metrics.add_metric(name="ErpEventApplied", unit=MetricUnit.Count, value=1)
     return result
 

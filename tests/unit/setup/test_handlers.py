@@ -60,7 +60,7 @@ def test_the_applier_tells_setup_applies_from_fifo_erp_events(monkeypatch):
     import syncbridge.domain.sync.events as events
 
     monkeypatch.setattr(
-        events, "apply_erp_event", lambda body: applied.append(json.loads(body)["kind"])
+        events, "apply_erp_event", lambda body, **_ports: applied.append(json.loads(body)["kind"])
     )
     apply = {**IMPORT, "action": "apply"}
     assert app.lambda_handler(_event(apply), FakeContext()) == {"batchItemFailures": []}

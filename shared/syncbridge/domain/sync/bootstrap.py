@@ -20,6 +20,7 @@ from syncbridge.domain.sync.models import SyncCommand
 from syncbridge.store.audit import DynamoAuditTrail
 from syncbridge.store.setup import SqsQueue
 from syncbridge.store.sync import (
+    DynamoEventClaims,
     EventMappingRepository,
     SetupProgressView,
     SqsFifoQueue,
@@ -31,6 +32,10 @@ from syncbridge.store.sync import (
 
 def event_mappings() -> EventMappingRepository:
     return EventMappingRepository()
+
+
+def event_claims() -> DynamoEventClaims:
+    return DynamoEventClaims()
 
 
 def home_platform() -> DynamoHomePlatform:
