@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from syncbridge import aws
 from syncbridge.domain.setup.models import Page, Proposal, proposal_scope
 from syncbridge.domain.sync.models import SyncCommand
-from syncbridge.domain.sync.ports import ConnectionRef
+from syncbridge.domain.sync.ports import ClaimState, ConnectionRef
 from syncbridge.domain.sync.pull import SyncReport
 from syncbridge.store.mappings import DynamoMappingRepository, _pk
 from syncbridge.store.proposals import DynamoProposalRepository
@@ -202,7 +202,7 @@ class DynamoEventClaims:
     def _key(tenant_id: str, erp: str, event_id: str) -> dict[str, str]:
         return {"pk": f"TENANT#{tenant_id}#EVENTS#{erp}", "sk": f"EVENT#{event_id}"}
 
-    def claim(self, tenant_id: str, erp: str, event_id: str, lease_seconds: float) -> str:
+    def claim(self, tenant_id: str, erp: str, event_id: str, lease_seconds: float) -> ClaimState:
         now_ms = int(time.time() * 1000)
         try:
             self.table.put_item(

@@ -173,9 +173,7 @@ def test_home_candidates_are_found_by_key_not_by_reading_every_record(sync_aws: 
     assert home.candidates("tenant-b", "products", {"sku": "HZ-1"}) == []  # tenant's own
     # a renamed record is found under its new name, no longer under the old one
     home.update("tenant-a", "products", "h-1", {"name": "Juicy IPA"})
-    assert [r.id for r in home.candidates("tenant-a", "products", {"name": "Juicy IPA"})] == [
-        "h-1"
-    ]
+    assert [r.id for r in home.candidates("tenant-a", "products", {"name": "Juicy IPA"})] == ["h-1"]
     assert home.candidates("tenant-a", "products", {"name": "Hazy IPA"}) == []
     home.archive("tenant-a", "products", "h-2")
     assert home.candidates("tenant-a", "products", {"sku": "PA-9"}) == []

@@ -189,7 +189,9 @@ class FakeHome:
     def candidates(self, tenant_id, kind, fields):
         wanted = set(candidate_keys(kind, fields))
         return [
-            r for r in self.iter_all(tenant_id, kind) if wanted & set(candidate_keys(kind, r.fields))
+            r
+            for r in self.iter_all(tenant_id, kind)
+            if wanted & set(candidate_keys(kind, r.fields))
         ]
 
     def iter_all(self, tenant_id, kind):

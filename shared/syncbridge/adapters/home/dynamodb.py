@@ -152,7 +152,9 @@ class DynamoHomePlatform:
         name = self.table.name
         got: dict[str, HomeRecord] = {}
         for start in range(0, len(ids), 100):
-            keys = [{"pk": _pk(tenant_id, kind), "sk": f"REC#{i}"} for i in ids[start : start + 100]]
+            keys = [
+                {"pk": _pk(tenant_id, kind), "sk": f"REC#{i}"} for i in ids[start : start + 100]
+            ]
             request: dict[str, Any] = {name: {"Keys": keys, "ConsistentRead": True}}
             while request:
                 reply = aws.resource("dynamodb").batch_get_item(RequestItems=request)

@@ -86,8 +86,9 @@ class EventClaims(Protocol):
     or "busy" (another delivery holds an unexpired claim). `finish` marks it applied,
     `release` gives an unfinished claim up so a retry may take it at once."""
 
-    def claim(self, tenant_id: str, erp: str, event_id: str, lease_seconds: float) -> ClaimState:
-        ...
+    def claim(
+        self, tenant_id: str, erp: str, event_id: str, lease_seconds: float
+    ) -> ClaimState: ...
 
     def finish(self, tenant_id: str, erp: str, event_id: str, outcome: str) -> None: ...
 
