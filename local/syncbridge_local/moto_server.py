@@ -143,17 +143,26 @@ def _keyed_queries() -> None:
     """DynamoDB reads a Query's partition by its key; moto sorts the whole table on every
     Query and filters it (O(table) per call, seconds once a table holds thousands of
     items). A Query on the table's own key reads its partition only here (same items,
-    same order); index queries and scans are left as they are."""
+    same order); index queries and scans read a snapshot of the table."""
     from moto.dynamodb.models.table import Table
 
     hint = threading.local()
     all_items, query = Table.all_items, Table.query
 
+    def snapshot(self: Any) -> Any:
+        # moto walks the live dicts in Python, so a write on another server thread fails
+        # the read ("dictionary changed size during iteration"); list() copies in C, atomically
+        if not self.range_key_attr:
+            return all_items(self)
+        items = [item for part in list(self.items.values()) for item in list(part.values())]
+        return sorted(items, key=lambda item: (item.hash_key, item.range_key))
+
     def partition_items(self: Any) -> Any:
         wanted = getattr(hint, "partition", None)
         if wanted is None or wanted[0] is not self or not self.range_key_attr:
-            return all_items(self)
-        return sorted(self.items.get(wanted[1], {}).values(), key=lambda item: item.range_key)
+            return snapshot(self)
+        part = list(self.items.get(wanted[1], {}).values())
+        return sorted(part, key=lambda item: item.range_key)
 
     def keyed_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
