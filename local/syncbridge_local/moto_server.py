@@ -18,6 +18,7 @@ import logging
 import subprocess
 import sys
 import threading
+from typing import Any
 
 _lock = threading.Lock()
 _process: subprocess.Popen[str] | None = None
@@ -86,18 +87,157 @@ def _cached_module_list() -> None:
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
+def _atomic_sqs() -> None:
+    """SQS hands a message to one receiver at a time; moto's receive checks a message's
+    visibility and then marks it received without a lock, so two concurrent receives
+    (the runtime's pollers) can both take it: a FIFO message delivered twice, its group's
+    order broken. Each receive attempt, send and delete runs under one lock here; a long
+    poll waits outside it."""
+    import time
+
+    from moto.sqs.models import SQSBackend
+
+    lock = threading.RLock()
+    receive = SQSBackend.receive_message
+
+    def locked(method: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return run
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> Any:
+        deadline = time.monotonic() + (wait_seconds_timeout or 0)
+        while True:
+            with lock:
+                found = receive(
+                    self, queue_name, count, 0, visibility_timeout, message_attribute_names
+                )
+            remaining = deadline - time.monotonic()
+            if found or remaining <= 0:
+                return found
+            time.sleep(min(remaining, 0.02))  # moto's own long poll re-scans as often
+
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+    for name in (
+        "send_message",
+        "send_message_batch",
+        "delete_message",
+        "delete_message_batch",
+        "change_message_visibility",
+        "change_message_visibility_batch",
+    ):
+        if hasattr(SQSBackend, name):
+            setattr(SQSBackend, name, locked(getattr(SQSBackend, name)))
+
+
+def _keyed_queries() -> None:
+    """DynamoDB reads a Query's partition by its key; moto sorts the whole table on every
+    Query and filters it (O(table) per call, seconds once a table holds thousands of
+    items). A Query on the table's own key reads its partition only here (same items,
+    same order); index queries and scans read a snapshot of the table."""
+    from moto.dynamodb.models.table import Table
+
+    hint = threading.local()
+    all_items, query = Table.all_items, Table.query
+
+    def snapshot(self: Any) -> Any:
+        # moto walks the live dicts in Python, so a write on another server thread fails
+        # the read ("dictionary changed size during iteration"); list() copies in C, atomically
+        if not self.range_key_attr:
+            return all_items(self)
+        items = [item for part in list(self.items.values()) for item in list(part.values())]
+        return sorted(items, key=lambda item: (item.hash_key, item.range_key))
+
+    def partition_items(self: Any) -> Any:
+        wanted = getattr(hint, "partition", None)
+        if wanted is None or wanted[0] is not self or not self.range_key_attr:
+            return snapshot(self)
+        part = list(self.items.get(wanted[1], {}).values())
+        return sorted(part, key=lambda item: item.range_key)
+
+    def keyed_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return query(self, hash_key, *args, **kwargs)
+        hint.partition = (self, hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            hint.partition = None
+
+    Table.all_items = partition_items  # type: ignore[method-assign]
+    Table.query = keyed_query  # type: ignore[method-assign]
+
+
+class _Sampler:
+    """Every few ms, which functions are on the stacks of the server's busy threads
+    (inclusive counts), written to a file at exit: where moto's CPU goes."""
+
+    def __init__(self, interval: float = 0.003) -> None:
+        import collections
+
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.samples = 0
+        self.interval = interval
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        import time
+
+        me = threading.get_ident()
+        while True:
+            time.sleep(self.interval)
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                top = frame.f_code.co_name
+                if top in ("receive_message", "wait", "_wait_for_tstate_lock", "readinto"):
+                    continue  # asleep (a long poll, a lock, a socket), not working
+                names, f = set(), frame
+                while f is not None:
+                    code = f.f_code
+                    names.add(f"{code.co_filename.rsplit('site-packages/', 1)[-1]}:{code.co_name}")
+                    f = f.f_back
+                if any("dispatch_request" in n or "_respond" in n for n in names):
+                    self.samples += 1
+                    self.counts.update(names)
+
+    def dump(self, path: str) -> None:
+        with open(path, "w") as out:
+            out.write(f"samples {self.samples}\n")
+            for name, count in self.counts.most_common(120):
+                out.write(f"{count:8d} {name}\n")
+
+
 def main() -> None:
     from moto.server import ThreadedMotoServer
 
     _fast_sqs_clock()
     _cached_module_list()
+    _atomic_sqs()
+    _keyed_queries()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    import os
+
+    profile_to = os.environ.get("SYNCBRIDGE_MOTO_PROFILE", "")  # sampled stacks, for tuning
+    sampler = _Sampler() if profile_to else None
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     print(f"ready http://{host}:{port}", flush=True)
     sys.stdin.read()  # until the parent closes the pipe or exits
     server.stop()
+    if sampler is not None:
+        sampler.dump(profile_to)
 
 
 if __name__ == "__main__":

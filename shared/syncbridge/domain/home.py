@@ -53,6 +53,14 @@ class HomePlatform(Protocol):
 
     def get(self, tenant_id: str, kind: HomeKind, record_id: str) -> HomeRecord | None: ...
 
+    def candidates(
+        self, tenant_id: str, kind: HomeKind, fields: Mapping[str, Any]
+    ) -> builtins.list[HomeRecord]:
+        """Live records sharing a candidate key (`domain.candidate_keys`) with `fields`: the
+        possible twins of an incoming record, found by key rather than by reading every
+        record. A key shared by very many records tells none apart and is skipped."""
+        ...
+
     def search(
         self, tenant_id: str, kind: HomeKind, query: str, limit: int = 20
     ) -> builtins.list[HomeRecord]:  # `list` is a method of this class

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
@@ -42,6 +43,7 @@ from syncbridge.store.connections import (
 )
 from syncbridge.store.setup import SqsQueue
 from syncbridge.store.sync import (
+    DynamoEventClaims,
     EventMappingRepository,
     SetupProgressView,
     SqsFifoQueue,
@@ -258,6 +260,10 @@ def event_mappings() -> EventMappingRepository:
     return EventMappingRepository()
 
 
+def event_claims() -> DynamoEventClaims:
+    return DynamoEventClaims()
+
+
 def setup_progress() -> SetupProgressView:
     return SetupProgressView()
 
@@ -288,18 +294,26 @@ def sync_cursors() -> SyncCursorRepository:
     return SyncCursorRepository()
 
 
+@cache
+def _event_ports() -> dict[str, Any]:
+    """The change-event applier's ports, built once per warm container: each resolves its
+    table or queue on use, so nothing here outlives a switch of stack, and the matching
+    engine is not re-imported for every event."""
+    return {
+        "mappings": event_mappings(),
+        "home": home_platform(),
+        "setup": setup_progress(),
+        "audit": audit_log(),
+        "matcher": matcher(),
+        "reviews": review_items(),
+        "claims": event_claims(),
+    }
+
+
 def apply_event(body: str | bytes) -> EventOutcome:
     """The applier's ERP change event (an EventsQueue message body), on the real stores,
-    the home platform and the matching engine."""
-    return apply_erp_event(
-        body,
-        event_mappings(),
-        home_platform(),
-        setup=setup_progress(),
-        audit=audit_log(),
-        matcher=matcher(),
-        reviews=review_items(),
-    )
+    the home platform and the matching engine; applied once per event id."""
+    return apply_erp_event(body, **_event_ports())
 
 
 def run_sync(body: str | bytes) -> SyncReport:

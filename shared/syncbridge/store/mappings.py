@@ -44,7 +44,30 @@ class DynamoMappingRepository:
         internal_id: str,
         source: str,
     ) -> bool:
-        try:
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        try:  # a new mapping: one conditional put (the common case, and the cheaper call)
+            self.table.put_item(
+                Item={
+                    "pk": _pk(tenant_id, erp, resource_type),
+                    "sk": f"EXT#{external_id}",
+                    "internal_id": internal_id,
+                    "external_id": external_id,
+                    "tenant_id": tenant_id,
+                    "erp": erp,
+                    "resource_type": resource_type,
+                    "gsi1pk": _gsi1pk(tenant_id, erp, resource_type),
+                    "gsi1sk": f"INT#{internal_id}",
+                    "source": source,
+                    "updated_at": at,
+                    "version": 1,
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return True
+        except ClientError as exc:
+            if not aws.condition_failed(exc):
+                raise
+        try:  # it exists: the same pairing is confirmed, another one refused
             self.table.update_item(
                 Key={"pk": _pk(tenant_id, erp, resource_type), "sk": f"EXT#{external_id}"},
                 UpdateExpression=(
@@ -63,7 +86,7 @@ class DynamoMappingRepository:
                     ":g1pk": _gsi1pk(tenant_id, erp, resource_type),
                     ":g1sk": f"INT#{internal_id}",
                     ":src": source,
-                    ":at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    ":at": at,
                     ":one": 1,
                 },
             )

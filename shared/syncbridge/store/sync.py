@@ -3,6 +3,8 @@
 - `SqsFifoQueue`: the events queue (FIFO group + deduplication id).
 - `EventMappingRepository`: the setup team's mappings plus the per-record `source_version`
   (newest `occurred_at` applied), advanced only by a conditional write.
+- `DynamoEventClaims`: one claim per applied ERP event (MAPPINGS_TABLE, pk
+  `TENANT#<t>#EVENTS#<erp>`, sk `EVENT#<event id>`), expiring with the dead letters.
 - `ActiveConnectionDirectory`: every active connection, for the scheduler.
 - `SetupProgressView`: has the guided setup applied a resource type yet?
 - `SyncCursorRepository`: where the next incremental read of a connection's type starts.
@@ -26,7 +28,7 @@ from botocore.exceptions import ClientError
 from syncbridge import aws
 from syncbridge.domain.setup.models import Page, Proposal, proposal_scope
 from syncbridge.domain.sync.models import SyncCommand
-from syncbridge.domain.sync.ports import ConnectionRef
+from syncbridge.domain.sync.ports import ClaimState, ConnectionRef
 from syncbridge.domain.sync.pull import SyncReport
 from syncbridge.store.mappings import DynamoMappingRepository, _pk
 from syncbridge.store.proposals import DynamoProposalRepository
@@ -166,6 +168,74 @@ class EventMappingRepository(DynamoMappingRepository):
                 return rows, None
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return rows, rows[-1][0] if rows else None
+
+
+CLAIM_RETENTION_SECONDS = 14 * 86400
+"""As long as the events DLQ keeps a message: a replayed letter of an applied event is a
+duplicate still (DynamoDB's TTL on `expires_at` removes the claim afterwards)."""
+
+
+class DynamoEventClaims:
+    """`EventClaims` on MAPPINGS_TABLE: a conditional put wins the event for one delivery."""
+
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        return self._table if self._table is not None else aws.table("MAPPINGS_TABLE")
+
+    @staticmethod
+    def _key(tenant_id: str, erp: str, event_id: str) -> dict[str, str]:
+        return {"pk": f"TENANT#{tenant_id}#EVENTS#{erp}", "sk": f"EVENT#{event_id}"}
+
+    def claim(self, tenant_id: str, erp: str, event_id: str, lease_seconds: float) -> ClaimState:
+        now_ms = int(time.time() * 1000)
+        try:
+            self.table.put_item(
+                Item={
+                    **self._key(tenant_id, erp, event_id),
+                    "state": "applying",
+                    "lease_until_ms": now_ms + int(lease_seconds * 1000),
+                    "expires_at": now_ms // 1000 + CLAIM_RETENTION_SECONDS,
+                },
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR (#s = :applying AND lease_until_ms < :now)"
+                ),
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":applying": "applying", ":now": now_ms},
+            )
+        except ClientError as error:
+            if not aws.condition_failed(error):
+                raise
+            item = self.table.get_item(
+                Key=self._key(tenant_id, erp, event_id), ConsistentRead=True
+            ).get("Item")
+            return "done" if item and item.get("state") == "done" else "busy"
+        return "claimed"
+
+    def finish(self, tenant_id: str, erp: str, event_id: str, outcome: str) -> None:
+        # a plain put (the claim is this delivery's): cheaper than an update expression
+        self.table.put_item(
+            Item={
+                **self._key(tenant_id, erp, event_id),
+                "state": "done",
+                "outcome": outcome,
+                "expires_at": int(time.time()) + CLAIM_RETENTION_SECONDS,
+            }
+        )
+
+    def release(self, tenant_id: str, erp: str, event_id: str) -> None:
+        try:
+            self.table.delete_item(
+                Key=self._key(tenant_id, erp, event_id),
+                ConditionExpression="#s = :applying",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":applying": "applying"},
+            )
+        except ClientError as error:
+            if not aws.condition_failed(error):
+                raise
 
 
 class _OnConnectionsTable:

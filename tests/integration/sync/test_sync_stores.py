@@ -139,3 +139,49 @@ def test_marks_tombstones_counts_and_paging_by_external_id(sync_aws: Any) -> Non
     assert [r[0] for r in seen] == [f"p-{n}" for n in range(7)]
     assert [r[0] for r in seen if r[2] == "run-1"] == ["p-2"]
     assert repo.get("t", "ekos", "products", "p-404") is None
+
+
+def test_event_claims_grant_an_event_to_one_delivery(sync_aws: Any) -> None:
+    from syncbridge.store.sync import DynamoEventClaims
+
+    claims = DynamoEventClaims()
+    assert claims.claim("tenant-a", "ekos", "e-1", 60) == "claimed"
+    assert claims.claim("tenant-a", "ekos", "e-1", 60) == "busy"  # another delivery
+    assert claims.claim("tenant-b", "ekos", "e-1", 60) == "claimed"  # another tenant's
+    claims.finish("tenant-a", "ekos", "e-1", "updated")
+    assert claims.claim("tenant-a", "ekos", "e-1", 60) == "done"
+    claims.release("tenant-a", "ekos", "e-1")  # a finished claim is kept
+    assert claims.claim("tenant-a", "ekos", "e-1", 60) == "done"
+    # a released claim is free at once; an expired lease may be taken over
+    assert claims.claim("tenant-a", "ekos", "e-2", 60) == "claimed"
+    claims.release("tenant-a", "ekos", "e-2")
+    assert claims.claim("tenant-a", "ekos", "e-2", -1) == "claimed"  # lease already over
+    assert claims.claim("tenant-a", "ekos", "e-2", 60) == "claimed"
+
+
+def test_home_candidates_are_found_by_key_not_by_reading_every_record(sync_aws: Any) -> None:
+    from syncbridge.adapters.home.dynamodb import KEY_FANOUT_LIMIT
+
+    home = DynamoHomePlatform()
+    home.create("tenant-a", "products", {"name": "Hazy IPA", "sku": "HZ-1"}, record_id="h-1")
+    home.create_many("tenant-a", "products", {"h-2": {"name": "Pale Ale", "sku": "PA-9"}})
+    home.load("tenant-a", "products", [{"id": "h-3", "name": "Dark Stout", "sku": "DS-3"}])
+    found = home.candidates("tenant-a", "products", {"name": "hazy  ipa!", "sku": "XX"})
+    assert [r.id for r in found] == ["h-1"]
+    assert [r.id for r in home.candidates("tenant-a", "products", {"sku": "pa-9"})] == ["h-2"]
+    assert [r.id for r in home.candidates("tenant-a", "products", {"sku": "DS 3"})] == ["h-3"]
+    assert home.candidates("tenant-b", "products", {"sku": "HZ-1"}) == []  # tenant's own
+    # a renamed record is found under its new name, no longer under the old one
+    home.update("tenant-a", "products", "h-1", {"name": "Juicy IPA"})
+    assert [r.id for r in home.candidates("tenant-a", "products", {"name": "Juicy IPA"})] == ["h-1"]
+    assert home.candidates("tenant-a", "products", {"name": "Hazy IPA"}) == []
+    home.archive("tenant-a", "products", "h-2")
+    assert home.candidates("tenant-a", "products", {"sku": "PA-9"}) == []
+    # a key shared by very many records tells none apart: skipped
+    home.load(
+        "tenant-a",
+        "products",
+        [{"id": f"c-{i}", "name": "Common", "sku": f"C-{i}"} for i in range(KEY_FANOUT_LIMIT + 1)],
+    )
+    assert home.candidates("tenant-a", "products", {"name": "Common"}) == []
+    assert [r.id for r in home.candidates("tenant-a", "products", {"sku": "C-7"})] == ["c-7"]

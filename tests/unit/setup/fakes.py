@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from syncbridge.adapters.home.search import matches
+from syncbridge.domain.candidate_keys import candidate_keys
 from syncbridge.domain.home import HomeKind, HomeRecord, HomeRecordNotFound
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.errors import ProposalChanged
@@ -184,6 +185,14 @@ class FakeHome:
     def list(self, tenant_id, kind, cursor=None, limit=100):
         rows = list(self.records.get((tenant_id, kind), {}).values())
         return rows[:limit], None
+
+    def candidates(self, tenant_id, kind, fields):
+        wanted = set(candidate_keys(kind, fields))
+        return [
+            r
+            for r in self.iter_all(tenant_id, kind)
+            if wanted & set(candidate_keys(kind, r.fields))
+        ]
 
     def iter_all(self, tenant_id, kind):
         yield from (r for r in self.records.get((tenant_id, kind), {}).values() if not r.archived)

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from syncbridge.adapters.ekos.errors import EkosUnavailable
+from syncbridge.adapters.home.dynamodb import KEY_FANOUT_LIMIT
+from syncbridge.domain.candidate_keys import candidate_keys
 from syncbridge.domain.home import HomeRecord, HomeRecordNotFound
 from syncbridge.domain.sync.models import ErpUnitScan, ScanAccepted
 from syncbridge.domain.sync.ports import ConnectionRef
@@ -108,6 +110,26 @@ class FakeHome:
             if (t, k) == (tenant_id, kind) and not r.archived
         ]
 
+    def list(
+        self, tenant_id: str, kind: str, cursor: str | None = None, limit: int = 100
+    ) -> tuple[list[HomeRecord], str | None]:
+        rows = [r for (t, k, _), r in sorted(self.records.items()) if (t, k) == (tenant_id, kind)]
+        return rows[:limit], None
+
+    def candidates(self, tenant_id: str, kind: str, fields: Mapping[str, Any]) -> Any:
+        """Records sharing a candidate key with `fields` (as the DynamoDB adapter files them;
+        a key held by more than `KEY_FANOUT_LIMIT` records is skipped)."""
+        wanted = set(candidate_keys(kind, fields))
+        live = self.iter_all(tenant_id, kind)
+        sharing = {
+            key: [r for r in live if key in candidate_keys(kind, r.fields)] for key in wanted
+        }
+        found: dict[str, HomeRecord] = {}
+        for hits in sharing.values():
+            if len(hits) <= KEY_FANOUT_LIMIT:
+                found.update((r.id, r) for r in hits)
+        return list(found.values())
+
     def create(
         self, tenant_id: str, kind: str, fields: Mapping[str, Any], record_id: str | None = None
     ) -> HomeRecord:
@@ -150,6 +172,31 @@ class FakeAudit:
     def record(self, tenant_id: str, entries: Iterable[Mapping[str, Any]]) -> None:
         for entry in entries:
             self.entries[entry["entry_id"]] = {"tenant_id": tenant_id, **entry}
+
+
+class FakeEventClaims:
+    """One claim per event, as the conditional put of `DynamoEventClaims` grants it."""
+
+    def __init__(self) -> None:
+        self.claims: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self.now = 0.0  # seconds; a test moves it to expire a lease
+
+    def claim(self, tenant_id: str, erp: str, event_id: str, lease_seconds: float) -> str:
+        key = (tenant_id, erp, event_id)
+        state, lease_until = self.claims.get(key, ("", 0.0))
+        if state == "done":
+            return "done"
+        if state == "applying" and lease_until >= self.now:
+            return "busy"
+        self.claims[key] = ("applying", self.now + lease_seconds)
+        return "claimed"
+
+    def finish(self, tenant_id: str, erp: str, event_id: str, outcome: str) -> None:
+        self.claims[(tenant_id, erp, event_id)] = ("done", 0.0)
+
+    def release(self, tenant_id: str, erp: str, event_id: str) -> None:
+        if self.claims.get((tenant_id, erp, event_id), ("",))[0] == "applying":
+            del self.claims[(tenant_id, erp, event_id)]
 
 
 class FakeSetupProgress:

@@ -76,13 +76,16 @@ def test_an_uncertain_candidate_becomes_a_review_item(world: Any) -> None:
     assert world["reviews"].get(TENANT, "ekos", "products", "p-2") is None
 
 
-def test_a_record_unlike_the_unmapped_home_records_waits_for_a_person(world: Any) -> None:
-    # the home platform holds records nothing maps: it might be one of them, renamed
+def test_a_record_with_no_plausible_twin_at_home_is_created_not_held_for_a_person(
+    world: Any,
+) -> None:
+    # the home platform holds unmapped records, but none shares a key with this one:
+    # there is nothing it could duplicate, so nobody has to look at it
     event = created("products", "p-3", name="Stout", sku="ST-3")
-    assert apply_erp_event(event, **world) == "review"
-    item = world["reviews"].get(TENANT, "ekos", "products", "p-3")
-    assert item.proposed_internal_id is None and item.resolution.action == "create"
-    assert len(world["home"].iter_all(TENANT, "products")) == 2
+    assert apply_erp_event(event, **world) == "created"
+    assert world["reviews"].get(TENANT, "ekos", "products", "p-3") is None
+    assert len(world["home"].iter_all(TENANT, "products")) == 3
+    assert world["mappings"].get(TENANT, "ekos", "products", "p-3") is not None
 
 
 def test_a_record_is_created_once_when_nothing_at_home_is_unmapped(world: Any) -> None:

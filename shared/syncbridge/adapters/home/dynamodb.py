@@ -3,6 +3,13 @@
 Key: pk `TENANT#<tenant>#HOME#<kind>`, sk `REC#<id>`. Fields are stored as one JSON string
 (floats such as lat/lon survive without Decimal juggling) next to a lower-cased `search`
 text. Writes are conditional: create never overwrites, update checks the version.
+
+Each record is also filed under its candidate keys (`domain.candidate_keys`): one small item
+per key, pk `TENANT#<tenant>#HOMEKEY#<kind>#<key>`, sk `REC#<id>`, so the possible twins of
+an incoming ERP record are a few keyed Queries away instead of a read of every record.
+Key items are only added (a record whose key changed keeps the old item until it is
+filed again); `candidates` checks each hit's current keys, so a stale item finds nothing.
+Records written before the key items existed are filed again by `refile`.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from syncbridge import aws
+from syncbridge.domain.candidate_keys import candidate_keys
 from syncbridge.domain.home import HomeKind, HomeRecord, HomeRecordNotFound, HomeVersionConflict
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.records import search_text
@@ -30,6 +38,15 @@ def _now() -> str:
 
 def _pk(tenant_id: str, kind: str) -> str:
     return f"TENANT#{tenant_id}#HOME#{kind}"
+
+
+def _key_pk(tenant_id: str, kind: str, key: str) -> str:
+    return f"TENANT#{tenant_id}#HOMEKEY#{kind}#{key}"
+
+
+KEY_FANOUT_LIMIT = 50
+"""A candidate key shared by more records than this tells none apart: it is skipped (as
+the matching engine skips an over-full block)."""
 
 
 class DynamoHomePlatform:
@@ -69,6 +86,78 @@ class DynamoHomePlatform:
             "created_at": record.created_at,
             "updated_at": record.updated_at,
         }
+
+    @staticmethod
+    def _key_items(
+        tenant_id: str, record: HomeRecord, skip: frozenset[str] = frozenset()
+    ) -> list[dict[str, Any]]:
+        return [
+            {"pk": _key_pk(tenant_id, record.kind, key), "sk": f"REC#{record.id}", "id": record.id}
+            for key in candidate_keys(record.kind, record.fields)
+            if key not in skip
+        ]
+
+    def _file(self, tenant_id: str, record: HomeRecord, before: HomeRecord | None = None) -> None:
+        """Put the record's candidate-key items (only the keys `before` did not have)."""
+        old = frozenset(candidate_keys(before.kind, before.fields)) if before else frozenset()
+        items = self._key_items(tenant_id, record, skip=old)
+        if len(items) == 1:
+            self.table.put_item(Item=items[0])
+        elif items:
+            with self.table.batch_writer() as batch:
+                for item in items:
+                    batch.put_item(Item=item)
+
+    def refile(self, tenant_id: str, kind: HomeKind) -> int:
+        """File every record of a kind under its candidate keys (records written before
+        the key items existed); the number of records filed."""
+        count = 0
+        with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+            for record in self.iter_all(tenant_id, kind):
+                for item in self._key_items(tenant_id, record):
+                    batch.put_item(Item=item)
+                count += 1
+        return count
+
+    def candidates(
+        self, tenant_id: str, kind: HomeKind, fields: Mapping[str, Any]
+    ) -> list[HomeRecord]:
+        keys = candidate_keys(kind, fields)
+        ids: dict[str, None] = {}
+        for key in keys:
+            page = self.table.query(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": _key_pk(tenant_id, kind, key)},
+                ProjectionExpression="id",
+                Limit=KEY_FANOUT_LIMIT + 1,
+            )
+            hits = page.get("Items", [])
+            if len(hits) <= KEY_FANOUT_LIMIT:
+                ids.update((item["id"], None) for item in hits)
+        wanted = set(keys)
+        found: list[HomeRecord] = []
+        for record in self._get_many(tenant_id, kind, list(ids)):
+            if not record.archived and wanted & set(candidate_keys(kind, record.fields)):
+                found.append(record)
+        return found
+
+    def _get_many(self, tenant_id: str, kind: HomeKind, ids: list[str]) -> list[HomeRecord]:
+        """Records by id (BatchGetItem, 100 per call, strongly consistent), in `ids` order."""
+        if not ids:
+            return []
+        name = self.table.name
+        got: dict[str, HomeRecord] = {}
+        for start in range(0, len(ids), 100):
+            keys = [
+                {"pk": _pk(tenant_id, kind), "sk": f"REC#{i}"} for i in ids[start : start + 100]
+            ]
+            request: dict[str, Any] = {name: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                reply = aws.resource("dynamodb").batch_get_item(RequestItems=request)
+                for item in reply.get("Responses", {}).get(name, []):
+                    got[item["id"]] = self._record(item)
+                request = reply.get("UnprocessedKeys") or {}
+        return [got[i] for i in ids if i in got]
 
     def list(
         self, tenant_id: str, kind: HomeKind, cursor: str | None = None, limit: int = 100
@@ -145,6 +234,7 @@ class DynamoHomePlatform:
             if existing is None:  # pragma: no cover - deleted in between
                 raise
             return existing
+        self._file(tenant_id, record)
         return record
 
     def create_many(
@@ -178,6 +268,8 @@ class DynamoHomePlatform:
                         updated_at=now,
                     )
                     batch.put_item(Item=self._item(tenant_id, record))
+                    for item in self._key_items(tenant_id, record):
+                        batch.put_item(Item=item)
         return created
 
     def load(self, tenant_id: str, kind: HomeKind, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -192,6 +284,8 @@ class DynamoHomePlatform:
                     id=str(row["id"]), kind=kind, fields=fields, created_at=now, updated_at=now
                 )
                 batch.put_item(Item=self._item(tenant_id, record))
+                for item in self._key_items(tenant_id, record):
+                    batch.put_item(Item=item)
                 count += 1
         return count
 
@@ -218,6 +312,7 @@ class DynamoHomePlatform:
             }
         )
         self._put_versioned(tenant_id, updated, current.version)
+        self._file(tenant_id, updated, before=current)
         return updated
 
     def archive(self, tenant_id: str, kind: HomeKind, record_id: str) -> HomeRecord:

@@ -1,19 +1,26 @@
-"""Apply one ERP change event to the home platform, newest-wins per record.
+"""Apply one ERP change event to the home platform, once, newest-wins per record.
 
-Events arrive duplicated (Ekos retries with the same event id) and out of order (retries
-overtake). Each mapping remembers the `occurred_at` of the newest change applied to its
-record (`source_version`); an event no newer than that is acknowledged and dropped. The
-version is advanced with a conditional write *after* the home write, so a crash between
-the two re-applies the same change on redelivery instead of losing it.
+Events arrive duplicated (Ekos retries with the same event id; SQS delivers at least
+once) and out of order (retries overtake). Two guards:
+- a claim keyed on the event (`EventClaims`, a conditional write) lets one delivery apply
+  it: a delivery of an event already applied is acknowledged as `duplicate`, one that
+  meets another delivery still applying it fails and is retried later, and a delivery
+  that fails releases its claim so the retry goes ahead;
+- each mapping remembers the `occurred_at` of the newest change applied to its record
+  (`source_version`); an event no newer than that is acknowledged and dropped. The
+  version is advanced with a conditional write *after* the home write, so a crash
+  between the two re-applies the same change on redelivery instead of losing it.
 
-A record not mapped yet waits for the guided setup of its type. After that, it goes
-through the matcher (the engine behind `domain.setup.ports.Matcher`) against the home
-records no ERP record holds yet: a confident match links to that record; anything else
-becomes a review item for a person (with the engine's best candidate, if any), so a
-`created` event for a record the home platform already holds never duplicates it, even
-when its fields changed meanwhile. Only when every home record of the type is mapped
-already (nothing it could duplicate) is a new record created directly. A batch whose product is not mapped yet raises `DependencyNotMapped`: SQS
-retries it, and its last attempt is parked in the DLQ with that reason.
+A record not mapped yet waits for the guided setup of its type. After that, its possible
+twins are looked up by candidate key (`HomePlatform.candidates`, never a read of every
+home record), those some ERP record already holds are dropped, and the matcher (the
+engine behind `domain.setup.ports.Matcher`) decides on the rest: a confident match
+links, a possible match (the engine's review band) becomes a review item for a person,
+and a record with no plausible twin is created (there is nothing it could duplicate).
+A new record's mapping is written before its home record, so a home record the sync
+created is never seen unmapped by a concurrent event. A batch whose product is not
+mapped yet raises `DependencyNotMapped`: SQS retries it, and its last attempt is parked
+in the DLQ with that reason.
 
 Every change is audited with the record's fields before and after.
 """
@@ -31,7 +38,13 @@ from syncbridge.domain.setup.models import PROFILE_BY_TYPE, Proposal, Resolution
 from syncbridge.domain.setup.ports import Matcher
 from syncbridge.domain.setup.records import from_erp, home_fields
 from syncbridge.domain.sync.models import QueuedErpEvent
-from syncbridge.domain.sync.ports import AuditTrail, EventMappings, ReviewItems, SetupProgress
+from syncbridge.domain.sync.ports import (
+    AuditTrail,
+    EventClaims,
+    EventMappings,
+    ReviewItems,
+    SetupProgress,
+)
 from syncbridge.observability import logger
 
 EventOutcome = Literal[
@@ -44,14 +57,25 @@ EventOutcome = Literal[
     "unmapped",
     "awaiting_setup",
     "conflict",
+    "duplicate",
 ]
 MATCH_SOURCE = "event-match"
+CLAIM_LEASE_SECONDS = 60.0
+"""How long a delivery may take to apply one event before another delivery of it may
+take over (one event takes well under a second; the version check stays the backstop)."""
 
 
 class DependencyNotMapped(Conflict):
     """The record refers to one not mapped yet (a batch's product): retried, then parked."""
 
     code = "dependency_not_mapped"
+
+
+class EventInProgress(Conflict):
+    """Another delivery of the same event is applying it right now: retried later (by
+    then it is applied, and this delivery is acknowledged as a duplicate)."""
+
+    code = "event_in_progress"
 
 
 def apply_erp_event(
@@ -63,13 +87,15 @@ def apply_erp_event(
     matcher: Matcher | None = None,
     reviews: ReviewItems | None = None,
     source: str | None = None,
+    claims: EventClaims | None = None,
 ) -> EventOutcome:
-    """Apply `queued` unless a newer change of the same record was already applied.
+    """Apply `queued` unless it was applied already or a newer change of the same record was.
 
     `queued` may be the EventsQueue message body as it arrives (JSON text or dict). The
     ports are always passed in (the applier's are wired by `syncbridge.roots.keg`); the
     optional ones relax the flow for tools and tests: without a setup gate every type
-    counts as set up, without a matcher an unmapped record is created.
+    counts as set up, without a matcher an unmapped record is created, without claims
+    only the version check keeps a duplicate harmless.
     """
     if not isinstance(queued, QueuedErpEvent):
         queued = (
@@ -77,6 +103,37 @@ def apply_erp_event(
             if isinstance(queued, str | bytes)
             else QueuedErpEvent.model_validate(queued)
         )
+    if claims is None:
+        return _apply(queued, mappings, home, setup, audit, matcher, reviews, source)
+    event_id = str(queued.event.event_id)
+    claim = claims.claim(queued.tenant_id, queued.erp, event_id, CLAIM_LEASE_SECONDS)
+    if claim == "done":
+        logger.info("erp event applied before; duplicate delivery acknowledged",
+                    extra={"event_id": event_id})  # fmt: skip
+        return "duplicate"
+    if claim == "busy":
+        raise EventInProgress(
+            f"event {event_id} is being applied by another delivery", event_id=event_id
+        )
+    try:
+        outcome = _apply(queued, mappings, home, setup, audit, matcher, reviews, source)
+    except BaseException:
+        claims.release(queued.tenant_id, queued.erp, event_id)
+        raise
+    claims.finish(queued.tenant_id, queued.erp, event_id, outcome)
+    return outcome
+
+
+def _apply(
+    queued: QueuedErpEvent,
+    mappings: EventMappings,
+    home: HomePlatform,
+    setup: SetupProgress | None,
+    audit: AuditTrail | None,
+    matcher: Matcher | None,
+    reviews: ReviewItems | None,
+    source: str | None,
+) -> EventOutcome:
     event = queued.event
     source = source or queued.source
     tenant, erp, rtype, external_id = (
@@ -157,20 +214,20 @@ def _place_unmapped(
     tenant, erp, event = queued.tenant_id, queued.erp, queued.event
     rtype, external_id = event.resource_type, event.resource_id
     candidate = None
-    unmapped: dict[str, Any] = {}
     decision = "create"
     outcome_score = 0.0
     explanation: dict[str, Any] = {}
     if matcher is not None:
-        taken = mappings.internal_ids(tenant, erp, rtype)
+        # home first, then mappings: the sync maps a record before creating it at home,
+        # so a record it created is never taken for an unmapped one
         unmapped = {
             r.id: r
-            for r in home.iter_all(tenant, rtype)  # type: ignore[arg-type]
-            if r.id not in taken
+            for r in home.candidates(tenant, rtype, fields)  # type: ignore[arg-type]
+            if mappings.external_for(tenant, erp, rtype, r.id) is None
         }
         if unmapped:
             [result] = matcher.match(
-                [{"id": rid, **r.fields} for rid, r in unmapped.items()],
+                _population(home, tenant, rtype, unmapped),
                 [{"id": external_id, **fields}],
                 PROFILE_BY_TYPE[rtype],
             )
@@ -185,7 +242,7 @@ def _place_unmapped(
         if reviews is not None:
             reviews.remove(tenant, erp, rtype, external_id)
         return candidate.id, "linked", before
-    if unmapped and reviews is not None:
+    if decision != "create" and reviews is not None:
         reviews.put(
             tenant,
             erp,
@@ -213,15 +270,35 @@ def _place_unmapped(
                 ),
             ),
         )
-        logger.info("unmapped record needs a person's decision", extra={"score": outcome_score})
+        logger.info(
+            "possible match needs a person's decision",
+            extra={"score": outcome_score, "decision": decision},
+        )
         return None
     internal_id = home_id_for(tenant, erp, rtype, external_id)
-    home.create(tenant, rtype, fields, record_id=internal_id)  # type: ignore[arg-type]
     if not mappings.put(tenant, erp, rtype, external_id, internal_id, source="event"):
         return internal_id, "conflict", None
+    home.create(tenant, rtype, fields, record_id=internal_id)  # type: ignore[arg-type]
     if reviews is not None:
         reviews.remove(tenant, erp, rtype, external_id)
     return internal_id, "created", None
+
+
+REFERENCE_RECORDS = 50
+"""Home records given to the engine beside the candidates: the engine learns what a
+non-matching pair looks like from the records it is given (a lone candidate teaches it
+nothing, and it would call even a renamed twin new)."""
+
+
+def _population(
+    home: HomePlatform, tenant: str, rtype: str, candidates: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The candidates plus a first page of the tenant's records of the type (one keyed
+    read), as the engine's internal side. Only a candidate can be linked (see caller)."""
+    page, _ = home.list(tenant, rtype, limit=REFERENCE_RECORDS)  # type: ignore[arg-type]
+    records = {r.id: r for r in page if not r.archived}
+    records.update(candidates)
+    return [{"id": rid, **r.fields} for rid, r in records.items()]
 
 
 def erp_home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str, Any]:

@@ -7,7 +7,7 @@ mappings table and the home platform); unit tests implement them in memory.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -30,6 +30,12 @@ class EventMappings(Mappings, Protocol):
 
     def internal_ids(self, tenant_id: str, erp: str, resource_type: str) -> set[str]:
         """Every home id mapped for this type (a new ERP record may not take one)."""
+        ...
+
+    def external_for(
+        self, tenant_id: str, erp: str, resource_type: str, internal_id: str
+    ) -> str | None:
+        """The ERP record mapped to a home record, if any (a keyed lookup)."""
         ...
 
     def snapshot(
@@ -68,6 +74,25 @@ class EventMappings(Mappings, Protocol):
     ) -> bool:
         """Store `version` iff it is newer than the stored one (conditional write)."""
         ...
+
+
+ClaimState = Literal["claimed", "done", "busy"]
+
+
+class EventClaims(Protocol):
+    """Which delivery of an ERP event may apply it (a conditional write keyed on the event).
+
+    `claim` -> "claimed" (this delivery applies it), "done" (applied before: a duplicate)
+    or "busy" (another delivery holds an unexpired claim). `finish` marks it applied,
+    `release` gives an unfinished claim up so a retry may take it at once."""
+
+    def claim(
+        self, tenant_id: str, erp: str, event_id: str, lease_seconds: float
+    ) -> ClaimState: ...
+
+    def finish(self, tenant_id: str, erp: str, event_id: str, outcome: str) -> None: ...
+
+    def release(self, tenant_id: str, erp: str, event_id: str) -> None: ...
 
 
 class ReviewItems(Protocol):
