@@ -2,7 +2,8 @@
 staying in sync, wired to DynamoDB, SQS, KMS, Secrets Manager and the keg ERP adapters.
 
 Handlers and API routes call these factories (once per warm Lambda where they cache);
-tests build the services from fakes instead. Nothing here is cached: the adapters are
+tests build the services from fakes instead. Nothing here is cached but the applier's
+ports (one set per warm container, each resolving its table on use): the adapters are
 cheap (boto3 clients are cached in `syncbridge.aws`, which the local runtime resets), and
 a cached table would outlive a switch of endpoint or stack. The ERP adapters and the
 matching engine are imported where they are used: the matcher, applier and scheduler
