@@ -24,7 +24,7 @@ HARBOR = {
 
 @pytest.fixture
 def world() -> dict[str, Any]:
-    from syncbridge.domain.setup.bootstrap import matcher
+    from syncbridge.roots.keg import matcher
 
     home = FakeHome()
     home.create(TENANT, "customer-locations", HARBOR, record_id="home-harbor")
