@@ -10,7 +10,6 @@ and sign out. Every step leaves a screenshot in .artifacts/screenshots (CI keeps
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -20,12 +19,7 @@ import pytest
 
 from tests.integration.setup import harness
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.browser
 BREWERY, PEST = "journey-brewery", "journey-pest-co"  # own tenants: moto outlives a module
 LABELS = ["customer locations", "storage locations", "products", "product batches"]
 KINDS = ["customer-locations", "storage-locations", "products", "product-batches"]
@@ -56,29 +50,12 @@ def _person(rt, tenant: str, username: str, role: str) -> dict[str, str]:
     return {"tenant": tenant, "username": login.username, "password": login.password}
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):  # only this run's pictures
-        old.unlink()
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 class Journey:
     """One browser tab and the screenshots it leaves."""
 
-    def __init__(self, rt, browser) -> None:
+    def __init__(self, rt, browser, shots: Path) -> None:
         self.rt = rt
+        self.folder = shots
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
         self.page.set_default_timeout(60_000)  # queued pipelines on a loaded 2-core machine
@@ -88,7 +65,9 @@ class Journey:
 
     def shot(self, name: str, full_page: bool = False) -> None:
         self.shots += 1
-        self.page.screenshot(path=str(SHOTS / f"{self.shots:02d}-{name}.png"), full_page=full_page)
+        self.page.screenshot(
+            path=str(self.folder / f"{self.shots:02d}-{name}.png"), full_page=full_page
+        )
 
     def url(self, path: str) -> str:
         return self.rt.base_url + path
@@ -108,9 +87,9 @@ class Journey:
         self.context.close()
 
 
-def test_a_new_user_walks_the_whole_product(rt, browser, tmp_path):
+def test_a_new_user_walks_the_whole_product(rt, chromium, screenshots, tmp_path):
     brenda = _person(rt, BREWERY, "brenda", "admin")
-    journey = Journey(rt, browser)
+    journey = Journey(rt, chromium, screenshots)
     page = journey.page
     try:
         _sign_in_and_land(journey, brenda)

@@ -202,7 +202,10 @@ class OAuthStore:
     # ------------------------------------------------------------------ helpers
     def _group(self, gsi1pk: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"IndexName": "gsi1", "KeyConditionExpression": Key("gsi1pk").eq(gsi1pk)}
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(gsi1pk),
+        }
         while True:
             page = self.table.query(**kwargs)
             items.extend(page.get("Items", []))

@@ -40,6 +40,7 @@ from .ports import (
     ProposalRepository,
     SetupRepository,
 )
+from .progress import measured
 from .records import home_fields
 
 CONFIDENT_THRESHOLD = 0.9
@@ -69,6 +70,9 @@ class ReviewService:
         types = []
         for rtype in RESOURCE_ORDER:
             p = setup.progress(rtype)
+            expected = None
+            if rtype == setup.current_type and p.status in ("pending", "importing", "failed"):
+                expected = self._home_count(tenant_id, rtype)
             types.append(
                 {
                     "resource_type": rtype,
@@ -82,6 +86,7 @@ class ReviewService:
                     "attempts": p.attempts,
                     "resumable": bool(p.cursor),
                     "can_retry": p.status == "failed",
+                    "progress": measured(p, expected),
                 }
             )
         return {
@@ -93,6 +98,10 @@ class ReviewService:
             "completed_at": setup.completed_at,
             "types": types,
         }
+
+    def _home_count(self, tenant_id: str, resource_type: str) -> int:
+        """The organisation's own records of a kind: what the import expects to find."""
+        return sum(1 for _ in self.home.iter_all(tenant_id, resource_type))  # type: ignore[arg-type]
 
     def list_proposals(
         self,

@@ -1,0 +1,80 @@
+"""How far one resource type has got, in records rather than steps (the setup page's bar).
+
+- import: records pulled of those expected. Ekos lists no totals, so "expected" is an
+  estimate: the organisation's own records of that kind (it loaded them so the ERP's
+  could be matched); flagged `estimated` and never shown past 99 % while still pulling.
+  With no home records there is no estimate: a count without a percentage.
+- match: ERP records scored of those given to the matcher (the engine reports per shard).
+- apply: proposals written of those submitted.
+- review: the page counts decisions itself (`ReviewService.summary`).
+
+`ProgressReporter` turns the matcher's and applier's callbacks into at most one Setup-table
+write per `interval` seconds (plus the last one), so progress costs a few writes, not one
+per record.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import TypeProgress
+
+
+def measured(progress: TypeProgress, expected: int | None = None) -> dict[str, Any]:
+    """`{"phase", "done", "total", "percent", "estimated"}` for one type's current status."""
+    status = progress.status
+    if status in ("pending", "importing", "failed"):
+        total = expected or None
+        percent = None
+        if total:
+            percent = min(99, round(100 * progress.records / total))
+        return _view("import", progress.records, total, percent, estimated=total is not None)
+    if status == "matching":
+        return _counted("match", progress.matched, progress.match_total)
+    if status == "applying":
+        return _counted("apply", progress.applied_records, progress.apply_total)
+    if status == "awaiting_review":
+        return _view("review", progress.records, progress.records, None)
+    return _view("done", progress.records, progress.records, 100)
+
+
+def _counted(phase: str, done: int, total: int) -> dict[str, Any]:
+    if total <= 0:
+        return _view(phase, done, None, None)
+    return _view(phase, min(done, total), total, round(100 * min(done, total) / total))
+
+
+def _view(
+    phase: str, done: int, total: int | None, percent: int | None, estimated: bool = False
+) -> dict[str, Any]:
+    return {
+        "phase": phase,
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "estimated": estimated,
+    }
+
+
+@dataclass
+class ProgressReporter:
+    """Calls `write(done)` when `interval` seconds passed since the last write, and always
+    for the final count (`done == total`)."""
+
+    write: Callable[[int], None]
+    total: int
+    interval: float = 1.0
+    clock: Callable[[], float] = field(default=time.monotonic)
+    _last: float = field(default=float("-inf"), init=False)
+    _written: int = field(default=-1, init=False)
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        now = self.clock()
+        final = done >= self.total
+        if done == self._written or (not final and now - self._last < self.interval):
+            return
+        self.write(min(done, self.total))
+        self._last, self._written = now, done
