@@ -52,8 +52,8 @@
     SB.showAlert(el("alert"), "");
     try {
       await SB.api("PUT", "/oauth/users/" + encodeURIComponent(username), { role });
-      el("people-result").textContent = username + " is now " + role + "; their open sessions have ended.";
       await loadPeople();
+      el("people-result").textContent = username + " is now " + role + "; their open sessions have ended.";
     } catch (e) { SB.showAlert(el("alert"), e.message); }
   }
 
@@ -62,8 +62,8 @@
     SB.showAlert(el("alert"), "");
     try {
       await SB.api("DELETE", "/oauth/users/" + encodeURIComponent(username));
-      el("people-result").textContent = username + " was removed.";
       await loadPeople();
+      el("people-result").textContent = username + " was removed.";
     } catch (e) { SB.showAlert(el("alert"), e.message); }
   }
 
@@ -97,8 +97,8 @@
     SB.showAlert(el("alert"), "");
     try {
       await SB.api("POST", "/oauth/clients/" + encodeURIComponent(c.client_id) + "/revoke");
-      el("clients-result").textContent = c.name + " was revoked.";
       await loadClients();
+      el("clients-result").textContent = c.name + " was revoked.";
     } catch (e) { SB.showAlert(el("alert"), e.message); }
   }
 

@@ -90,6 +90,7 @@
       const mayConnect = SB.may("GET /connections/ekos/start");
       announce(mayConnect ? "No setup yet: connect to Ekos to begin." : "No setup yet: waiting for an administrator to connect Ekos.");
       el("waiting-for-admin").hidden = mayConnect;
+      el("connect-title").textContent = mayConnect ? "Connect to Ekos" : "Waiting for Ekos to be connected";
       el("waiting-role-note").textContent = SB.may("PUT /setup/{resource_type}/proposals/{external_id}")
         ? "As an " + SB.me.role + " you will review the proposals once the import is done."
         : "As a viewer you can follow every step here; reviewing and submitting is for operators and administrators.";

@@ -87,6 +87,10 @@ class ReviewService:
                     "resumable": bool(p.cursor),
                     "can_retry": p.status == "failed",
                     "progress": measured(p, expected),
+                    "match_total": p.match_total,
+                    "matched": p.matched,
+                    "apply_total": p.apply_total,
+                    "applied_records": p.applied_records,
                 }
             )
         return {
