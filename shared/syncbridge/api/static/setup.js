@@ -226,6 +226,11 @@
     el("search").value = "";
     view.query = "";
     showAlert("");
+    // nothing of the previous kind's counts stays on screen while this kind's load
+    setProgress(null);
+    for (const id of ["review-summary", "review-decided", "submit-hint"]) el(id).textContent = "";
+    for (const d of ["match", "review", "create"]) el("count-" + d).textContent = "…";
+    if (submit) submit.disabled = true;
     show("review");
     const c = progress.counts;
     selectTab(c.review ? "review" : (c.match ? "match" : "create"), false);
