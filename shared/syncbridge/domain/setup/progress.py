@@ -64,7 +64,7 @@ class ProgressReporter:
     """Calls `write(done)` when `interval` seconds passed since the last write, and always
     for the final count (`done == total`)."""
 
-    write: Callable[[int], None]
+    write: Callable[[int], object]
     total: int
     interval: float = 1.0
     clock: Callable[[], float] = field(default=time.monotonic)
