@@ -3,11 +3,12 @@ importing, records scored while matching, records written while applying."""
 
 from __future__ import annotations
 
+from syncbridge.domain.setup import review as review_module
 from syncbridge.domain.setup.applier import ApplyService
 from syncbridge.domain.setup.matchers import ExactKeyMatcher
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import TypeProgress
-from syncbridge.domain.setup.progress import ProgressReporter, measured
+from syncbridge.domain.setup.progress import ExpectedCounts, ProgressReporter, measured
 
 from .conftest import TENANT, World
 from .fakes import FakeSetups
@@ -101,6 +102,7 @@ def test_the_applier_counts_written_records_chunk_by_chunk(world: World):
 
 
 def test_state_shows_the_import_estimate_from_the_organisations_own_records(world: World):
+    review_module.EXPECTED._kept.clear()  # counts another test's world left behind
     world.importer.handle(world.import_message(CL))
     state = world.review.state(TENANT)
     first = state["types"][0]
@@ -111,3 +113,19 @@ def test_state_shows_the_import_estimate_from_the_organisations_own_records(worl
     assert pulling == {
         "phase": "import", "done": 4, "total": 3, "percent": 99, "estimated": True,
     }  # fmt: skip
+
+
+def test_expected_counts_are_counted_once_per_ttl_per_tenant_and_kind():
+    now = [0.0]
+    counted: list[str] = []
+    cache = ExpectedCounts(ttl=30, clock=lambda: now[0])
+
+    def count(kind: str, n: int):
+        return lambda: counted.append(kind) or n
+
+    assert cache.get("t", "products", count("products", 5)) == 5
+    assert cache.get("t", "products", count("products", 6)) == 5  # kept
+    assert cache.get("t", "product-batches", count("product-batches", 7)) == 7
+    now[0] = 31
+    assert cache.get("t", "products", count("products", 6)) == 6  # counted again
+    assert counted == ["products", "product-batches", "products"]

@@ -8,6 +8,9 @@
 - apply: proposals written of those submitted.
 - review: the page counts decisions itself (`ReviewService.summary`).
 
+`ExpectedCounts` keeps each count of home records for `ttl` seconds: the page asks for the
+state every second while an import runs, and the estimate does not need to be fresher.
+
 `ProgressReporter` turns the matcher's and applier's callbacks into at most one Setup-table
 write per `interval` seconds (plus the last one), so progress costs a few writes, not one
 per record.
@@ -78,3 +81,23 @@ class ProgressReporter:
             return
         self.write(min(done, self.total))
         self._last, self._written = now, done
+
+
+@dataclass
+class ExpectedCounts:
+    """Counts of the organisation's own records per (tenant, kind), each kept `ttl` s."""
+
+    ttl: float = 30.0
+    clock: Callable[[], float] = field(default=time.monotonic)
+    _kept: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict, init=False)
+
+    def get(self, tenant_id: str, kind: str, count: Callable[[], int]) -> int:
+        now = self.clock()
+        kept = self._kept.get((tenant_id, kind))
+        if kept is not None and now - kept[0] < self.ttl:
+            return kept[1]
+        if len(self._kept) > 1000:  # a warm container serving many tenants stays small
+            self._kept.clear()
+        value = count()
+        self._kept[(tenant_id, kind)] = (now, value)
+        return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from syncbridge.domain.errors import Conflict, InvalidInput
@@ -40,10 +41,14 @@ from .ports import (
     ProposalRepository,
     SetupRepository,
 )
-from .progress import measured
+from .progress import ExpectedCounts, measured
 from .records import home_fields
 
 CONFIDENT_THRESHOLD = 0.9
+
+
+EXPECTED = ExpectedCounts()
+"""Home-record counts a warm container reuses for the import's estimate (see progress)."""
 
 
 @dataclass
@@ -72,7 +77,9 @@ class ReviewService:
             p = setup.progress(rtype)
             expected = None
             if rtype == setup.current_type and p.status in ("pending", "importing", "failed"):
-                expected = self._home_count(tenant_id, rtype)
+                expected = EXPECTED.get(
+                    tenant_id, rtype, partial(self._home_count, tenant_id, rtype)
+                )
             types.append(
                 {
                     "resource_type": rtype,
