@@ -2,7 +2,9 @@
 
 Thin: each route adapts the proxy event (`HttpRequest.from_event`) and hands it to authlib
 (`syncbridge.authserver.server`) or to the interactive/tenant services. Public routes
-except `/oauth/clients` and `/oauth/users`, which the API authorizer protects (admin only).
+except `/oauth/clients*` and `/oauth/users*` (list, register, change, remove, revoke), which
+the API authorizer protects (admin only; `syncbridge.authserver.directory` keeps them to
+the admin's own tenant).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from syncbridge.api.gate import caller
 from syncbridge.api.openapi import publish
 from syncbridge.api.resolver import make_resolver
-from syncbridge.authserver import interactive, service
+from syncbridge.authserver import directory, interactive, service
+from syncbridge.authserver.directory import ClientView, PersonView, RoleChange
 from syncbridge.authserver.lambda_http import HttpRequest, OAuthResponse
 from syncbridge.authserver.metadata import server_metadata
 from syncbridge.authserver.server import SyncBridgeAuthorizationServer
@@ -120,6 +123,58 @@ def invite_person(invite: Annotated[PersonInvite, Body()]) -> Response[IssuedLog
         body=issued.model_dump(),
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _json(body: Any, status: int = HTTPStatus.OK) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+USERNAME = Path(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._@+-]+$")
+
+
+@app.get("/oauth/users", summary="The people of the caller's organisation (admin)")
+def list_people() -> Response[Any]:
+    people = directory.people(auth_server().store, caller(app))
+    return _json({"items": [p.model_dump() for p in people]})
+
+
+@app.put("/oauth/users/<username>", summary="Change a person's role (admin; ends their sessions)")
+def change_role(
+    username: Annotated[str, USERNAME], change: Annotated[RoleChange, Body()]
+) -> Response[PersonView]:
+    person = directory.change_role(auth_server().store, caller(app), username, change.role)
+    logger.info("role changed", extra={"username": person.username, "role": person.role})
+    return _json(person.model_dump())
+
+
+@app.delete("/oauth/users/<username>", summary="Remove a person (admin; ends their sessions)")
+def remove_person(username: Annotated[str, USERNAME]) -> Response[Any]:
+    directory.remove_person(auth_server().store, caller(app), username)
+    logger.info("person removed", extra={"username": username.lower()})
+    return Response(status_code=HTTPStatus.NO_CONTENT, headers={"Cache-Control": "no-store"})
+
+
+@app.get("/oauth/clients", summary="The API clients of the caller's organisation (admin)")
+def list_clients() -> Response[Any]:
+    clients = directory.clients(auth_server().store, caller(app))
+    return _json({"items": [c.model_dump() for c in clients]})
+
+
+@app.post(
+    "/oauth/clients/<client_id>/revoke",
+    summary="Revoke a client for good: its secret and tokens stop working (admin)",
+)
+def revoke_client(
+    client_id: Annotated[str, Path(min_length=1, max_length=200)],
+) -> Response[ClientView]:
+    revoked = directory.revoke_client(auth_server().store, caller(app), client_id)
+    logger.info("client revoked", extra={"client_id": revoked.client_id})
+    return _json(revoked.model_dump())
 
 
 @app.get("/.well-known/oauth-authorization-server", summary="RFC 8414 server metadata")

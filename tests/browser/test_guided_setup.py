@@ -4,7 +4,6 @@ accept, submit every type, and see the setup complete."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.integration.setup import harness
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM),
-        reason="needs Debian's chromium at /usr/bin/chromium: run `make chromium`",
-    ),
-]
+pytestmark = pytest.mark.browser
 LABELS = ["customer locations", "storage locations", "products", "product batches"]
 # How long to wait for the queued pipeline (import, match, apply) behind a page: a safety
 # net, not a speed target (a loaded CI machine took over 30 s for the last apply).
 PIPELINE_MS = 120_000
-# Screenshots CI keeps as artifacts (gitignored): one folder per test, safe under xdist.
-ARTIFACTS = REPO_ROOT / ".artifacts" / "screenshots"
 Screenshot = Callable[..., Path]
 
 
@@ -43,35 +32,26 @@ def rt() -> Iterator[harness.LocalRuntime]:
 
 
 @pytest.fixture
-def page(rt):
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is in requirements-dev.txt: run `make venv`"
-    )
+def page(rt, chromium):
     tenant_id = "brewery-browser"
     harness.seed_home(rt, tenant_id)
     token = harness.sign_in(rt, tenant_id, "brenda")
     harness.ekos(rt).auto_approve = False  # the consent page is clicked, not skipped
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "sb_session", "value": token, "url": rt.base_url}])
-        tab = context.new_page()
-        tab.set_default_timeout(20_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sb_session", "value": token, "url": rt.base_url}])
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    try:
+        yield tab
+    finally:
+        context.close()
 
 
 @pytest.fixture
-def screenshot(request: pytest.FixtureRequest, tmp_path: Path) -> Screenshot:
-    """`screenshot(page, name)`: a PNG in the test's tmp_path, copied to `.artifacts/`."""
-    keep = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+def screenshot(request: pytest.FixtureRequest, tmp_path: Path, screenshots: Path) -> Screenshot:
+    """`screenshot(page, name)`: a PNG in the test's tmp_path, copied to the module's
+    screenshot folder (one sub-folder per test)."""
+    keep = screenshots / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
 
     def take(page, name: str, **options) -> Path:
         path = tmp_path / f"{name}.png"

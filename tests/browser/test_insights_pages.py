@@ -6,7 +6,6 @@ account and sees only their sites; a tampered link is refused."""
 from __future__ import annotations
 
 import io
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,7 @@ from syncbridge_local.demo.pest_walkthrough import TENANT, pest_walkthrough
 from syncbridge_local.runtime import LocalRuntime
 from tests.integration.setup import harness
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +37,19 @@ def rt() -> Iterator[LocalRuntime]:
 
 
 @pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium):
+    return chromium
 
 
-def _shot(page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def _shot(page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _loaded(page, selector: str) -> bool:
     return page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 100")
 
 
-def test_viewer_reads_report_maintenance_risk_and_history(rt, browser, tmp_path):
+def test_viewer_reads_report_maintenance_risk_and_history(rt, browser, screenshots, tmp_path):
     token = harness.sign_in(rt, TENANT, "vera", "viewer")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "sb_session", "value": token, "url": rt.base_url}])
@@ -94,11 +76,13 @@ def test_viewer_reads_report_maintenance_risk_and_history(rt, browser, tmp_path)
     assert csv.status == 200 and csv.text().startswith("month,site,")
     pdf = page.request.get(rt.base_url + page.locator("#pack-pdf").get_attribute("href"))
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
-    _shot(page, tmp_path, "insights-viewer")
+    _shot(page, screenshots, "insights-viewer")
     context.close()
 
 
-def test_customer_opens_a_portal_link_and_a_tampered_one_is_refused(rt, browser, tmp_path):
+def test_customer_opens_a_portal_link_and_a_tampered_one_is_refused(
+    rt, browser, screenshots, tmp_path
+):
     reply = httpx.post(
         rt.base_url + "/api/v1/erp/portal-links",
         json={"customer": "Golden Crust Manchester", "days": 7},
@@ -116,9 +100,9 @@ def test_customer_opens_a_portal_link_and_a_tampered_one_is_refused(rt, browser,
     card = page.locator(".card").first.inner_text()
     assert "points monitored by a working sensor" in card and "Next visit" in card
     assert "70-B3" not in page.content()  # no device ids for customers
-    _shot(page, tmp_path, "portal-customer")
+    _shot(page, screenshots, "portal-customer")
     page.goto(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB"))
     page.locator("body[data-ready=true]").wait_for()
     assert "not valid" in page.locator("#error").inner_text()
-    _shot(page, tmp_path, "portal-tampered")
+    _shot(page, screenshots, "portal-tampered")
     context.close()

@@ -1,16 +1,19 @@
 """A new user's whole journey in Debian's chromium, signed in through the sign-in form
-(no injected cookie): land, sign in and come back, load the records they already have,
-connect Ekos on its consent page, review all four kinds (search and pick, create new,
-undo, keyboard accept, bulk accept, pages), finish, open the connection's status, then
-the pest-control pages as an operator (create devices, propose and confirm a DevEUI,
-change a status, incidents) and as a viewer (nothing to click that a viewer cannot do),
-and sign out. Every step leaves a screenshot in .artifacts/screenshots (CI keeps them).
+(no injected cookie): a viewer who arrives before anything is connected reads who connects
+and what happens next; then the admin lands, signs in and comes back, loads the records
+they already have, connects Ekos on its consent page, reviews all four kinds (search and
+pick, create new, undo, keyboard accept, bulk accept, pages; the bar's percentage is the
+share decided), retries an import Ekos kept failing, finishes, opens the connection's
+status and the sync status (from the navigation and from the setup page, deciding a record
+Ekos created later), manages people and API clients in Settings; then the pest-control
+pages as an operator (create devices, propose and confirm a DevEUI, change a status,
+incidents) and as a viewer (nothing to click that a viewer cannot do), and signs out.
+Every step leaves a screenshot in .artifacts/screenshots/test_journey/ (CI keeps them).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -20,12 +23,7 @@ import pytest
 
 from tests.integration.setup import harness
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "screenshots"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.browser
 BREWERY, PEST = "journey-brewery", "journey-pest-co"  # own tenants: moto outlives a module
 LABELS = ["customer locations", "storage locations", "products", "product batches"]
 KINDS = ["customer-locations", "storage-locations", "products", "product-batches"]
@@ -56,29 +54,12 @@ def _person(rt, tenant: str, username: str, role: str) -> dict[str, str]:
     return {"tenant": tenant, "username": login.username, "password": login.password}
 
 
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):  # only this run's pictures
-        old.unlink()
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
 class Journey:
     """One browser tab and the screenshots it leaves."""
 
-    def __init__(self, rt, browser) -> None:
+    def __init__(self, rt, browser, shots: Path) -> None:
         self.rt = rt
+        self.folder = shots
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
         self.page.set_default_timeout(60_000)  # queued pipelines on a loaded 2-core machine
@@ -88,7 +69,9 @@ class Journey:
 
     def shot(self, name: str, full_page: bool = False) -> None:
         self.shots += 1
-        self.page.screenshot(path=str(SHOTS / f"{self.shots:02d}-{name}.png"), full_page=full_page)
+        self.page.screenshot(
+            path=str(self.folder / f"{self.shots:02d}-{name}.png"), full_page=full_page
+        )
 
     def url(self, path: str) -> str:
         return self.rt.base_url + path
@@ -108,16 +91,26 @@ class Journey:
         self.context.close()
 
 
-def test_a_new_user_walks_the_whole_product(rt, browser, tmp_path):
+def test_a_new_user_walks_the_whole_product(rt, chromium, screenshots, tmp_path):
     brenda = _person(rt, BREWERY, "brenda", "admin")
-    journey = Journey(rt, browser)
+    vera = _person(rt, BREWERY, "vera", "viewer")
+    journey = Journey(rt, chromium, screenshots)
     page = journey.page
     try:
+        _viewer_before_connecting(journey, vera)
         _sign_in_and_land(journey, brenda)
         _load_existing_records(journey, tmp_path)
+        # Ekos keeps failing on storage locations until someone fixes it: the import of
+        # that kind stops with its reason and a Retry button
+        storage_down = harness.ekos(rt).faults.add(
+            "server_error", path_prefix="/api/v1/storage-locations", times=None
+        )
         _connect_ekos(journey)
-        _review_every_kind(journey)
+        _review_every_kind(journey, storage_down)
+        _record_counts_behind_the_bar(journey)
         _connection_status(journey)
+        _review_items_after_the_setup(journey)
+        _people_and_clients(journey)
         journey.sign_out()
         journey.shot("signed-out")
         # after signing out the pages send you to sign-in again
@@ -135,6 +128,26 @@ def test_a_new_user_walks_the_whole_product(rt, browser, tmp_path):
     finally:
         journey.close()
     assert journey.errors == [], journey.errors
+
+
+def _viewer_before_connecting(journey: Journey, person: dict[str, str]) -> None:
+    """A viewer who signs in before anything is connected reads who connects and what
+    happens next, instead of an empty page with nothing to press."""
+    page = journey.page
+    page.goto(journey.url("/setup"))
+    journey.sign_in(person)
+    page.wait_for_url(re.compile(r"/setup$"))
+    explained = page.locator("#waiting-for-admin")
+    explained.get_by_text("an administrator of your organisation connects Ekos").wait_for()
+    assert "imports your customer locations" in explained.inner_text()
+    assert "As a viewer you can follow every step" in explained.inner_text()
+    assert page.get_by_role("link", name="Connect to Ekos").count() == 0
+    assert page.get_by_role("button", name="Load records").count() == 0
+    journey.shot("viewer-before-connecting", full_page=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Connections").click()
+    page.locator("#conn-explain").get_by_text("An administrator of your organisation").wait_for()
+    assert page.get_by_role("link", name="Connect Ekos").count() == 0
+    journey.sign_out()
 
 
 def _sign_in_and_land(journey: Journey, person: dict[str, str]) -> None:
@@ -234,10 +247,31 @@ def _accept_everything_left(page) -> None:
             page.locator(f'#panel[aria-busy="false"]:not([data-page="{shown}"])').wait_for()
 
 
-def _review_every_kind(journey: Journey) -> None:
+def _bar_is_share_decided(page) -> None:
+    """While reviewing, the bar's percentage is the share of proposals decided."""
+    decided, total = _decided(page)
+    expected = f"{round(100 * decided / total)}%"
+    page.locator("#progress-percent").filter(has_text=re.compile(f"^{expected}$")).wait_for()
+
+
+def _retry_the_failed_import(journey: Journey, fault) -> None:
+    page = journey.page
+    page.get_by_role("heading", name="The import stopped").wait_for(timeout=240_000)
+    assert "import failed after 3 attempts" in page.locator("#failed-reason").inner_text()
+    assert "failed" in page.locator("#step-storage-locations").inner_text()
+    assert page.locator("#progress-line").is_hidden()
+    journey.shot("import-failed")
+    fault.times = fault.fired  # Ekos is back
+    with page.expect_response(lambda r: r.url.endswith("/retry")) as retried:
+        page.get_by_role("button", name="Retry the import").click()
+    assert retried.value.status == 202, retried.value.text()
+
+
+def _review_every_kind(journey: Journey, storage_down) -> None:
     page = journey.page
     page.get_by_role("heading", name="Review customer locations").wait_for(timeout=60_000)
     assert page.locator("#progress-percent").inner_text().endswith("%")
+    _bar_is_share_decided(page)
     base, total = _decided(page)
     assert total > 0 and base < total
     summary = page.locator("#review-summary").inner_text()
@@ -289,6 +323,7 @@ def _review_every_kind(journey: Journey) -> None:
     card.focus()
     page.keyboard.press("a")
     _wait_decided(page, before + 1)
+    _bar_is_share_decided(page)
     assert page.locator("#count-match").inner_text() != tab_before
     page.locator(f"#proposal-{first_id} .badge", has_text="Linked to").wait_for()
 
@@ -296,6 +331,8 @@ def _review_every_kind(journey: Journey) -> None:
     assert page.locator("li.proposal").count() <= 10
 
     for index, label in enumerate(LABELS):
+        if label == "storage locations":
+            _retry_the_failed_import(journey, storage_down)
         if index:
             page.get_by_role("heading", name=f"Review {label}").wait_for(timeout=60_000)
             journey.shot(f"review-{KINDS[index]}")
@@ -306,6 +343,7 @@ def _review_every_kind(journey: Journey) -> None:
         _accept_everything_left(page)
         decided, total = _decided(page)
         assert decided == total
+        assert page.locator("#progress-percent").inner_text() == "100%"
         if label == "product batches":
             # batches name their product and show dates as dates, not ISO strings
             _open_group(page, "Confident matches", "match")
@@ -325,6 +363,19 @@ def _review_every_kind(journey: Journey) -> None:
     journey.shot("setup-complete")
 
 
+def _record_counts_behind_the_bar(journey: Journey) -> None:
+    """The import, match and apply phases were counted in records by the real pipeline:
+    every record imported was scored, every decision written."""
+    state = journey.page.request.get(journey.url("/setup/state")).json()
+    for kind in state["types"]:
+        counts = {k: kind[k] for k in ("records", "match_total", "matched", "apply_total",
+                                       "applied_records")}  # fmt: skip
+        assert kind["status"] == "done", kind
+        assert 0 < counts["match_total"] == counts["matched"] <= counts["records"], counts
+        assert counts["apply_total"] == counts["applied_records"] > 0, counts
+        assert kind["progress"]["percent"] == 100
+
+
 def _connection_status(journey: Journey) -> None:
     page = journey.page
     page.get_by_role("link", name="See the connection's status").click()
@@ -337,6 +388,90 @@ def _connection_status(journey: Journey) -> None:
     # the admin may disconnect; the control is there
     assert row.get_by_role("button", name="Disconnect ekos").count() == 1
     journey.shot("connection-status", full_page=True)
+    # the sync status is one click away in the navigation
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync status").click()
+    page.get_by_role("heading", name="Sync status").wait_for()
+    page.locator("#live").filter(has_text="1 connection(s) loaded").wait_for()
+    assert page.get_by_role("banner").get_by_text(BREWERY).count() == 1  # inside the shell
+    journey.shot("sync-status", full_page=True)
+
+
+def _review_items_after_the_setup(journey: Journey) -> None:
+    """A product Ekos creates later, too close to one of ours to decide alone, is announced
+    on the setup page the person knows, and decided on the sync status page it links to."""
+    import uuid
+
+    from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
+    from syncbridge.domain.setup.matchers import ExactKeyMatcher
+    from syncbridge.domain.sync.events import apply_erp_event
+
+    page = journey.page
+    with journey.rt.env_of("ApplierFunction"):
+        DynamoHomePlatform().create(
+            BREWERY, "products", {"name": "Journey Pale Ale", "sku": "JPA-1"}, record_id="home-jpa"
+        )
+        event = {
+            "event_id": str(uuid.uuid4()), "resource_type": "products", "action": "created",
+            "resource_id": "p-journey-pale", "occurred_at": "2026-03-01T12:00:00+00:00",
+            "data": {"name": "Journey Pale Ale", "sku": "JPA-X"},
+        }  # fmt: skip
+        waiting = {"tenant_id": BREWERY, "erp": "ekos", "event": event,
+                   "received_at": "2026-03-01T12:00:00+00:00"}  # fmt: skip
+        assert apply_erp_event(waiting, matcher=ExactKeyMatcher()) == "review"
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Setup").click()
+    page.get_by_role("heading", name="Setup complete").wait_for()
+    notice = page.locator("#later-review")
+    notice.get_by_text("Ekos created 1 record").wait_for()
+    assert "1 products" in notice.inner_text()
+    journey.shot("setup-later-review")
+    notice.get_by_role("link", name="Decide them on the sync status page").click()
+    page.wait_for_url(re.compile(r"/sync#review$"))
+    item = page.locator("li.review-item[data-external-id='p-journey-pale']")
+    item.get_by_role("button", name="Link to “Journey Pale Ale”").click()
+    page.locator("#live").filter(
+        has_text="Ekos p-journey-pale linked to “Journey Pale Ale”"
+    ).wait_for()
+    page.locator("li.review-item[data-external-id='p-journey-pale']").wait_for(state="detached")
+    journey.shot("sync-review-decided")
+
+
+def _people_and_clients(journey: Journey) -> None:
+    """The admin sees the organisation's people and API clients, changes a role, adds and
+    removes a person, registers a client and revokes it."""
+    page = journey.page
+    page.on("dialog", lambda dialog: dialog.accept())  # "Remove …?" / "Revoke …?"
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    people = page.locator("#people-table")
+    people.locator("tr[data-username='vera']").wait_for()
+    assert "you" in people.locator("tr[data-username='brenda']").inner_text()
+    assert people.locator("tr[data-username='brenda'] button").count() == 0  # not yourself
+    vera = people.locator("tr[data-username='vera']")
+    assert "viewer" in vera.inner_text()
+    vera.get_by_label("Role of vera", exact=True).select_option("operator")
+    vera.get_by_role("button", name="Change the role of vera").click()
+    page.locator("#people-result").filter(has_text="vera is now operator").wait_for()
+    assert "operator" in people.locator("tr[data-username='vera'] .role").inner_text()
+
+    page.locator("#user-name").fill("temp-helper")
+    page.get_by_role("button", name="Add person").click()
+    page.locator("#user-issued").get_by_text("Sign-in for temp-helper").wait_for()
+    people.locator("tr[data-username='temp-helper']").wait_for()
+    journey.shot("settings-people", full_page=True)
+    people.get_by_role("button", name="Remove temp-helper").click()
+    page.locator("#people-result").filter(has_text="temp-helper was removed").wait_for()
+    people.locator("tr[data-username='temp-helper']").wait_for(state="detached")
+
+    page.locator("#client-name").fill("Journey ERP push")
+    page.get_by_role("button", name="Register client").click()
+    page.locator("#client-issued").get_by_text("Client Journey ERP push").wait_for()
+    client_id = page.locator("#client-issued dd").first.inner_text()
+    row = page.locator(f"#clients-table tr[data-client-id='{client_id}']")
+    row.get_by_text("active").wait_for()
+    row.get_by_role("button", name="Revoke Journey ERP push").click()
+    page.locator("#clients-result").filter(has_text="Journey ERP push was revoked").wait_for()
+    row.get_by_text("revoked").wait_for()
+    assert row.get_by_role("button").count() == 0
+    journey.shot("settings-clients", full_page=True)
 
 
 def _credentials_as_admin(journey: Journey, person: dict[str, str]) -> None:
@@ -445,9 +580,11 @@ def _pest_as_viewer(journey: Journey, person: dict[str, str]) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
     page.get_by_text("Only an administrator").wait_for()
     assert page.get_by_role("button", name="Add person").count() == 0
+    assert page.locator("#people-table, #clients-table").count() == 0
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Connections").click()
     page.get_by_text("No ERP is connected yet.").wait_for()  # the page has loaded
     assert page.get_by_role("link", name="Connect Ekos").count() == 0
+    page.locator("#conn-explain").get_by_text("An administrator of your organisation").wait_for()
     journey.shot("viewer-connections")
     journey.sign_out()
     started = time.monotonic()

@@ -4,23 +4,17 @@ and the recent errors with their audit links. Screenshots go to `.artifacts/`.""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.integration.setup import harness
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = REPO_ROOT / ".artifacts"
 TENANT = "status-browser"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -99,60 +93,55 @@ def _prepare(rt: Any) -> str:
     return harness.sign_in(rt, TENANT, "opal", "operator")
 
 
-def test_the_status_page_shows_a_connection_and_acts_on_it(rt: Any) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_status_page_shows_a_connection_and_acts_on_it(
+    rt: Any, chromium: Any, screenshots: Path
+) -> None:
+    from playwright import sync_api
+
     token = _prepare(rt)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        context.add_cookies([{"name": "sb_session", "value": token, "url": rt.base_url}])
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        try:
-            page.goto(rt.base_url + "/sync")
-            expect = sync_api.expect
-            expect(page.get_by_role("heading", name="Sync status")).to_be_visible()
-            expect(page.locator("#live")).to_have_text("1 connection(s) loaded")
-            section = page.locator("section.connection[data-connection='ekos']")
-            expect(section.locator(".state .badge")).to_have_text("active")
-            expect(section.locator("li.schedule")).to_have_count(2)
-            expect(section.locator(".next-run")).not_to_have_text("—")
-            expect(section.locator("tr.run").first).to_be_visible()
-            assert section.locator("tr.run").count() == 4  # one incremental run per type
-            expect(section.locator("tr[data-type='products'] td").nth(1)).to_have_text("1")
-            page.screenshot(path=str(ARTIFACTS / "sync-status.png"), full_page=True)
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+    context.add_cookies([{"name": "sb_session", "value": token, "url": rt.base_url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto(rt.base_url + "/sync")
+        expect = sync_api.expect
+        expect(page.get_by_role("heading", name="Sync status")).to_be_visible()
+        expect(page.locator("#live")).to_have_text("1 connection(s) loaded")
+        section = page.locator("section.connection[data-connection='ekos']")
+        expect(section.locator(".state .badge")).to_have_text("active")
+        expect(section.locator("li.schedule")).to_have_count(2)
+        expect(section.locator(".next-run")).not_to_have_text("—")
+        expect(section.locator("tr.run").first).to_be_visible()
+        assert section.locator("tr.run").count() == 4  # one incremental run per type
+        expect(section.locator("tr[data-type='products'] td").nth(1)).to_have_text("1")
+        page.screenshot(path=str(screenshots / "sync-status.png"), full_page=True)
 
-            # the refused scan is an error with a link to its audit entry
-            error = section.locator("li.error", has_text="scan rejected")
-            expect(error).to_be_visible()
-            link = error.locator("a.audit-link").get_attribute("href") or ""
-            assert link.startswith("audit?") and "scan-ghost" in link
+        # the refused scan is an error with a link to its audit entry
+        error = section.locator("li.error", has_text="scan rejected")
+        expect(error).to_be_visible()
+        link = error.locator("a.audit-link").get_attribute("href") or ""
+        assert link.startswith("audit?") and "scan-ghost" in link
 
-            # a person links the waiting ERP record to the proposed home record
-            item = section.locator("li.review-item[data-external-id='p-pale']")
-            item.get_by_role("button", name="Link to home-pale").click()
-            expect(page.locator("#live")).to_contain_text("p-pale linked (home-pale)")
-            expect(section.locator("li.review-item")).to_have_count(0)
-            expect(section.locator(".review-empty")).to_be_visible()
+        # a person links the waiting ERP record to the proposed home record
+        item = section.locator("li.review-item[data-external-id='p-pale']")
+        item.get_by_role("button", name="Link to “Pale Ale”").click()
+        expect(page.locator("#live")).to_contain_text("Ekos p-pale linked to “Pale Ale”")
+        expect(section.locator("li.review-item")).to_have_count(0)
+        expect(section.locator(".review-empty")).to_be_visible()
 
-            # and sends the refused scan again
-            scan = section.locator("li.failed-scan", has_text="scan-ghost")
-            expect(scan).to_contain_text("422")
-            scan.get_by_role("button", name="Retry").click()
-            expect(page.locator("#live")).to_contain_text("Scan scan-ghost sent again")
-            page.screenshot(path=str(ARTIFACTS / "sync-status-after.png"), full_page=True)
+        # and sends the refused scan again
+        scan = section.locator("li.failed-scan", has_text="scan-ghost")
+        expect(scan).to_contain_text("422")
+        scan.get_by_role("button", name="Retry").click()
+        expect(page.locator("#live")).to_contain_text("Scan scan-ghost sent again")
+        page.screenshot(path=str(screenshots / "sync-status-after.png"), full_page=True)
 
-            # the audit link opens the entry's record history
-            audit = page.request.get(rt.base_url + "/" + link.split("#")[0]).json()
-            assert audit["items"][0]["action"] == "scan_rejected"
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "sync-status-failure.png"), full_page=True)
-            raise
-        finally:
-            context.close()
-            browser.close()
+        # the audit link opens the entry's record history
+        audit = page.request.get(rt.base_url + "/" + link.split("#")[0]).json()
+        assert audit["items"][0]["action"] == "scan_rejected"
+    except Exception:
+        page.screenshot(path=str(screenshots / "sync-status-failure.png"), full_page=True)
+        raise
+    finally:
+        context.close()

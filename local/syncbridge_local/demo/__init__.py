@@ -28,6 +28,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+IDLE_TIMEOUT_S = 300.0
+"""How long a step waits for the runtime's queued work to finish: a safety net for a loaded
+machine (a shared 2-core box took over 30 s to drain the pest step's work), not a target."""
+
 if TYPE_CHECKING:
     from syncbridge_local.runtime import LocalRuntime
 

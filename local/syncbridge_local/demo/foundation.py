@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from syncbridge_local.demo import DemoContext, demo_step
+from syncbridge_local.demo import IDLE_TIMEOUT_S, DemoContext, demo_step
 
 
 @demo_step(order=10, name="health through the local API Gateway")
@@ -36,7 +36,7 @@ def queue_round_trip(ctx: DemoContext) -> None:
     }
     message_id = rt.send_message(queue.logical_id, body)
     ctx.say(f"sent {json.dumps(body)} to {queue.logical_id} (message {message_id[:8]})")
-    rt.wait_idle(timeout=60)
+    rt.wait_idle(timeout=IDLE_TIMEOUT_S)
     calls = rt.deliveries(message_id)
     ctx.check(calls, f"{mapping.function_id} never received message {message_id}")
     for number, call in enumerate(calls, start=1):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syncbridge_local.demo import DemoContext, demo_step
+from syncbridge_local.demo import IDLE_TIMEOUT_S, DemoContext, demo_step
 from syncbridge_local.demo.pest_walkthrough import TENANT, role_tokens
 
 SITE = "Golden Crust Manchester"
@@ -100,7 +100,7 @@ def insights_walkthrough(ctx: DemoContext) -> None:
     ctx.say(f"Odoo: {visits} technician visits done and 1 planned in 'Pest Control Service'")
 
     queued = call("POST", "/api/v1/erp/insights/collect", operator).json()
-    rt.wait_idle()
+    rt.wait_idle(timeout=IDLE_TIMEOUT_S)
     ctx.say(f"collect queued ({queued['message_id'][:8]}…) and run by the collect function")
 
     service = call("GET", "/api/v1/erp/insights/service-history", viewer).json()

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from syncbridge_local.demo import DemoContext, demo_step
+from syncbridge_local.demo import IDLE_TIMEOUT_S, DemoContext, demo_step
 
 TENANT = "demo-taproom"
 
@@ -78,7 +78,7 @@ def change_events(ctx: DemoContext) -> None:
         reply = ctx.http.post("/api/v1/erp/ekos/events", json=body, headers=headers)
         ctx.check(reply.status_code == 202, f"events endpoint answered {reply.status_code}")
         ctx.say(f"pushed {what}: 202")
-    rt.wait_idle(timeout=60)
+    rt.wait_idle(timeout=IDLE_TIMEOUT_S)
     with rt.env_of("ApplierFunction"):
         record = DynamoHomePlatform().get(TENANT, "products", "home-demo-1")
     name = record.fields.get("name") if record else None
@@ -142,7 +142,7 @@ def unit_scans(ctx: DemoContext) -> None:
     }
     rt.send_message("OutboundQueue", scan)
     rt.send_message("OutboundQueue", scan)
-    rt.wait_idle(timeout=60)
+    rt.wait_idle(timeout=IDLE_TIMEOUT_S)
     received = [s for s in sim.state.received_scans() if s["scan_id"] == "demo-scan-1"]
     ctx.check(len(received) == 1, f"Ekos holds {len(received)} copies of the scan")
     ctx.say(

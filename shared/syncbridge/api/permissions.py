@@ -15,6 +15,9 @@ PAGE_ACTIONS: tuple[str, ...] = (
     "POST /setup/{resource_type}/accept-confident",
     "POST /setup/{resource_type}/submit",
     "POST /setup/{resource_type}/home-records",
+    "POST /setup/{resource_type}/retry",
+    "PUT /sync/review/{resource_type}/{external_id}",
+    "POST /sync/scans/{scan_id}/retry",
     "GET /connections/ekos/start",
     "DELETE /connections/ekos",
     "POST /api/v1/erp/sync/create-devices",
@@ -24,12 +27,20 @@ PAGE_ACTIONS: tuple[str, ...] = (
     "POST /api/v1/erp/incidents/sync",
     "PUT /api/v1/erp/config",
     "POST /api/v1/erp/config/preview",
+    "POST /api/v1/erp/insights/collect",
+    "POST /api/v1/erp/portal-links",
+    "POST /api/v1/erp/usage/{month}/bill",
+    "GET /oauth/users",
     "POST /oauth/users",
+    "PUT /oauth/users/{username}",
+    "DELETE /oauth/users/{username}",
+    "GET /oauth/clients",
     "POST /oauth/clients",
+    "POST /oauth/clients/{client_id}/revoke",
     "GET /admin/credentials",
     "PUT /admin/credentials/{system}",
 )
-"""The state-changing routes the pages offer a control for ("METHOD /path")."""
+"""The routes the pages offer a control or an admin-only section for ("METHOD /path")."""
 
 
 def allowed_routes(principal: Principal) -> list[str]:

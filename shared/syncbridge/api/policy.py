@@ -121,8 +121,13 @@ POLICIES: dict[tuple[str, str], RoutePolicy] = {
     ("POST", "/oauth/logout"): _public("form"),
     ("GET", "/.well-known/oauth-authorization-server"): _public(),
     ("GET", "/oauth/openapi.json"): _public(),
+    ("GET", "/oauth/clients"): ADMIN,
     ("POST", "/oauth/clients"): ADMIN_JSON,
+    ("POST", "/oauth/clients/{client_id}/revoke"): ADMIN,
+    ("GET", "/oauth/users"): ADMIN,
     ("POST", "/oauth/users"): ADMIN_JSON,
+    ("PUT", "/oauth/users/{username}"): ADMIN_JSON,
+    ("DELETE", "/oauth/users/{username}"): ADMIN,
     # ------------------------------------------------------------ pest-control API
     ("GET", "/api/v1/erp/openapi.json"): _public(),
     ("GET", "/api/v1/erp/swagger"): _public(),

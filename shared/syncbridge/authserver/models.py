@@ -97,6 +97,7 @@ class Person(BaseModel):
     created_at: int = Field(default_factory=now)
     created_by: str = ""
     disabled: bool = False
+    sessions_since: int = 0  # tokens issued before this (a role change) no longer work
 
 
 class TokenOwner(BaseModel):

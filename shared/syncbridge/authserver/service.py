@@ -253,7 +253,25 @@ def _active_access_token(store: OAuthStore, token: str | None) -> TokenRecord | 
     record = store.get_token(tenant, credentials.digest(token), "access_token")
     if record is None or not record.is_active() or record.tenant_id != tenant:
         return None
-    return record
+    return record if _holder_still_valid(store, record) else None
+
+
+def _holder_still_valid(store: OAuthStore, record: TokenRecord) -> bool:
+    """The person and client a token was issued to still hold what it says: a removed
+    person, a role changed since, or a revoked client ends the token at once."""
+    if record.client_id != SESSION_CLIENT_ID:
+        client = store.get_client(record.tenant_id, record.client_id)
+        if client is None or client.disabled:
+            return False
+    if record.subject == record.client_id:  # a machine's own token: no person behind it
+        return True
+    person = store.get_person(record.tenant_id, record.subject)
+    return (
+        person is not None
+        and not person.disabled
+        and list(record.roles) == [person.role]
+        and record.issued_at >= person.sessions_since
+    )
 
 
 def secure_cookies() -> bool:

@@ -67,14 +67,53 @@ class OAuthStore:
         item = self._get(_client_key(tenant_id, client_id))
         return Client.model_validate(item) if item else None
 
+    def list_clients(self, tenant_id: str) -> list[Client]:
+        """The tenant's registered clients (revoked ones too, marked `disabled`)."""
+        return [Client.model_validate(i) for i in self._group(f"TENANT#{tenant_id}#OAUTH#CLIENTS")]
+
+    def disable_client(self, tenant_id: str, client_id: str) -> bool:
+        """Revoke a client for good (its secret and tokens stop working); False if unknown."""
+        return self._update_existing(
+            _client_key(tenant_id, client_id), "SET disabled = :t", {":t": True}
+        )
+
     # ------------------------------------------------------------------ people
     def add_person(self, person: Person) -> None:
-        item = {**_person_key(person.tenant_id, person.username), **person.model_dump()}
+        item = {
+            **_person_key(person.tenant_id, person.username),
+            "gsi1pk": f"TENANT#{person.tenant_id}#OAUTH#PEOPLE",
+            "gsi1sk": person.username,
+            **person.model_dump(),
+        }
         self._put_new(item, f"person {person.username} already exists")
 
     def get_person(self, tenant_id: str, username: str) -> Person | None:
         item = self._get(_person_key(tenant_id, username))
         return Person.model_validate(item) if item else None
+
+    def list_people(self, tenant_id: str) -> list[Person]:
+        return [Person.model_validate(i) for i in self._group(f"TENANT#{tenant_id}#OAUTH#PEOPLE")]
+
+    def set_role(self, tenant_id: str, username: str, role: str, at: int) -> bool:
+        """A new role; sessions issued before `at` (with the old role) stop working."""
+        return self._update_existing(
+            _person_key(tenant_id, username),
+            "SET #r = :r, sessions_since = :at",
+            {":r": role, ":at": at},
+            {"#r": "role"},
+        )
+
+    def remove_person(self, tenant_id: str, username: str) -> bool:
+        """Delete a person (their sessions die with them: see `service._active_access_token`)."""
+        try:
+            self.table.delete_item(
+                Key=_person_key(tenant_id, username), ConditionExpression="attribute_exists(pk)"
+            )
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                return False
+            raise
+        return True
 
     # ------------------------------------------------------------------ tokens
     def put_token(self, record: TokenRecord) -> None:
@@ -157,6 +196,40 @@ class OAuthStore:
         return CodeRecord.model_validate(result["Attributes"]), None
 
     # ------------------------------------------------------------------ helpers
+    def _group(self, gsi1pk: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(gsi1pk),
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _update_existing(
+        self,
+        key: dict[str, str],
+        expression: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> bool:
+        try:
+            self.table.update_item(
+                Key=key,
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=values,
+                **({"ExpressionAttributeNames": names} if names else {}),
+            )
+        except ClientError as error:
+            if _is_conditional_failure(error):
+                return False
+            raise
+        return True
+
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
         return self.table.get_item(Key=key, ConsistentRead=True).get("Item")
 

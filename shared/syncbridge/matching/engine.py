@@ -157,6 +157,8 @@ def run(
         kept_i.append(si)
         kept_s.append(ss)
         progress.step("scored")
+        if options.on_scored is not None:
+            options.on_scored(hi, n_e)
     timings["pairs_and_scoring"] = round(time.perf_counter() - t_pairs, 3)
     del plans
     e = np.concatenate(kept_e) if kept_e else np.zeros(0, np.int32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,6 +50,12 @@ class MatchOptions(BaseModel):
         None, description="testing aid: use this strategy whatever the estimate says"
     )
     progress: bool = False
+    on_scored: Callable[[int, int], None] | None = Field(
+        None,
+        exclude=True,
+        description="called with (external records scored so far, all of them) after each "
+        "shard: what a caller shows as progress",
+    )
     labels: list[LabelledPair] = Field(
         default_factory=list, description="a person's answers: learned from and obeyed"
     )

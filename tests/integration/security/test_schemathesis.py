@@ -77,7 +77,7 @@ def admin_headers(runtime: Any, scan: LogScan) -> dict[str, str]:
 
 
 def _schema(runtime: Any, name: str) -> Any:
-    spec = httpx.get(runtime.base_url + DOCUMENTS[name]).json()
+    spec = httpx.get(runtime.base_url + DOCUMENTS[name], timeout=60).json()  # a cold start
     assert spec["paths"], f"{name}: no operations published"
     return schemathesis.openapi.from_dict(spec)
 

@@ -118,3 +118,19 @@ def test_a_typed_sign_out_link_shows_a_button_and_signs_no_one_out() -> None:
     reply = call(load_function("oauth"), api_event("GET", "/oauth/logout"))
     assert reply.status == 200 and reply.header("Set-Cookie") is None
     assert "method='post'" in reply.text and "Sign out" in reply.text
+
+
+def test_every_control_a_page_marks_with_a_route_can_be_offered() -> None:
+    """A `data-route` (HTML) or `SB.may(...)` (scripts) naming a route that `GET /me` never
+    lists would hide that control from everyone, admins included."""
+    from pathlib import Path
+
+    static = Path(__file__).resolve().parents[3] / "shared" / "syncbridge" / "api" / "static"
+    named: set[str] = set()
+    for page in static.glob("*.*"):
+        text = page.read_text(encoding="utf-8")
+        named |= set(re.findall(r'data-route="((?:GET|POST|PUT|DELETE) /[^"]*)"', text))
+        named |= set(re.findall(r'SB\.may\("((?:GET|POST|PUT|DELETE) [^"]+)"\)', text))
+        named |= set(re.findall(r'"data-route": "((?:GET|POST|PUT|DELETE) [^"]+)"', text))
+    assert len(named) >= 20
+    assert named - set(PAGE_ACTIONS) == set()

@@ -242,7 +242,7 @@ EXPECTED: dict[str, tuple[tuple[str, ...], int, Callable[[Reply, SampleWorld], N
     "oauth-logout": (("session_token",), 200, _signed_out),
     "oauth-authorize-get": (("client",), 303, _to_sign_in),
     "oauth-token-authorization-code": (
-        ("client", "authorization_code"),
+        ("client", "person", "authorization_code"),
         200,
         _tokens("setup:read setup:write", refresh=True),
     ),
@@ -277,6 +277,7 @@ def test_authorize_sample_for_a_signed_in_person_shows_the_consent_form(
     oauth_fn: Any, world: SampleWorld
 ) -> None:
     world.client()
+    world.person()
     world.session_token()
     event = sample("oauth-authorize-get")
     event["headers"]["Cookie"] = f"sb_session={world.session}"
@@ -292,6 +293,7 @@ def test_consent_sample_with_the_sessions_csrf_value_redirects_with_a_code(
     oauth_fn: Any, world: SampleWorld
 ) -> None:
     world.client()
+    world.person()
     world.session_token()
     event = sample("oauth-authorize-post")
     event["body"] = urlencode(form(event) | {"csrf": csrf_token(world.session)})
@@ -308,6 +310,7 @@ def test_consent_sample_as_shipped_is_refused_for_its_stale_csrf_value(
     oauth_fn: Any, world: SampleWorld
 ) -> None:
     world.client()
+    world.person()
     world.session_token()
     reply = call(oauth_fn, sample("oauth-authorize-post"))
     assert reply.status == 400, reply.body

@@ -8,9 +8,7 @@ the gate enforces it before a handler runs.
 
 from __future__ import annotations
 
-from functools import cache
 from http import HTTPStatus
-from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -18,6 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from syncbridge.api import shell
 from syncbridge.api.gate import actor as actor_of
 from syncbridge.api.gate import caller
 from syncbridge.domain.setup.models import Resolution, ResourceType
@@ -32,7 +31,6 @@ from syncbridge.observability import logger
 from syncbridge.roots import keg
 
 router = Router()
-STATIC = FilePath(__file__).resolve().parent.parent / "static"
 
 
 def caller_tenant() -> str:
@@ -49,29 +47,10 @@ def _json(body: Any, status: int = HTTPStatus.OK) -> Response[Any]:
 
 
 # ---------------------------------------------------------------- status page + API
-@cache
-def _page() -> str:
-    html = (STATIC / "sync.html").read_text(encoding="utf-8")
-    css = (STATIC / "sync.css").read_text(encoding="utf-8")
-    js = (STATIC / "sync.js").read_text(encoding="utf-8")
-    return html.replace("/*CSS*/", css, 1).replace("/*JS*/", js, 1)
-
-
 @router.get("/sync", summary="The sync status page (HTML)")
 def page() -> Response[Any]:
-    return Response(
-        status_code=HTTPStatus.OK,
-        content_type="text/html; charset=utf-8",
-        body=_page(),
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": (
-                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline';"
-                " connect-src 'self'; frame-ancestors 'none'"
-            ),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    """Inside the app shell (header, navigation, sign-in redirect), like every page."""
+    return shell.render(router.current_event, "sync", "Sync status", "/sync")
 
 
 @router.get("/sync/status", summary="Every connection's sync status")

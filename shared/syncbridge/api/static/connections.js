@@ -90,6 +90,10 @@
     SB.applyPermissions(tbody);
     el("conn-table").hidden = !list.connections.length;
     el("conn-empty").hidden = !!list.connections.length;
+    const mayConnect = SB.may("GET /connections/ekos/start");
+    el("conn-explain").hidden = !!list.connections.length || mayConnect;
+    el("conn-explain-role").textContent = SB.may("PUT /setup/{resource_type}/proposals/{external_id}")
+      ? "You will be able to review once the import is done." : "As a viewer you can follow each step; you cannot change anything.";
     const connectButton = el("connect-ekos");
     if (connectButton) connectButton.hidden = list.connections.some((c) => c.erp === "ekos" && c.status !== "disconnected");
     let state = null;

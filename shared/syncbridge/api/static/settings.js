@@ -18,6 +18,90 @@
       h("dl", { class: "facts" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { class: "mono" }, v)]))));
   }
 
+  const ROLES = ["viewer", "operator", "admin"];
+  const since = (seconds) => SB.when(new Date(seconds * 1000).toISOString());
+
+  async function loadPeople() {
+    const table = el("people-table");
+    if (!table) return;
+    let r;
+    try { r = await SB.api("GET", "/oauth/users"); } catch (e) { SB.showAlert(el("alert"), e.message); return; }
+    table.querySelector("tbody").replaceChildren(...r.items.map((p) => {
+      const actions = h("td", {});
+      if (p.you) actions.append(h("span", { class: "muted" }, "you"));
+      if (!p.you && SB.may("PUT /oauth/users/{username}")) {
+        const select = h("select", { id: "role-" + p.username, "aria-label": "Role of " + p.username },
+          ROLES.map((role) => h("option", { value: role, selected: role === p.role }, role)));
+        actions.append(select, " ", h("button", { type: "button", class: "change-role",
+          "aria-label": "Change the role of " + p.username,
+          onclick: () => changeRole(p.username, select.value) }, "Change role"));
+      }
+      if (!p.you && SB.may("DELETE /oauth/users/{username}")) {
+        actions.append(" ", h("button", { type: "button", class: "danger remove-person",
+          "aria-label": "Remove " + p.username, onclick: () => removePerson(p.username) }, "Remove"));
+      }
+      return h("tr", { "data-username": p.username },
+        h("th", { scope: "row" }, p.username),
+        h("td", {}, h("span", { class: "role" }, p.role)),
+        h("td", {}, since(p.created_at) + (p.created_by ? " by " + p.created_by : "")),
+        actions);
+    }));
+  }
+
+  async function changeRole(username, role) {
+    SB.showAlert(el("alert"), "");
+    try {
+      await SB.api("PUT", "/oauth/users/" + encodeURIComponent(username), { role });
+      await loadPeople();
+      el("people-result").textContent = username + " is now " + role + "; their open sessions have ended.";
+    } catch (e) { SB.showAlert(el("alert"), e.message); }
+  }
+
+  async function removePerson(username) {
+    if (!window.confirm("Remove " + username + "? They can no longer sign in.")) return;
+    SB.showAlert(el("alert"), "");
+    try {
+      await SB.api("DELETE", "/oauth/users/" + encodeURIComponent(username));
+      await loadPeople();
+      el("people-result").textContent = username + " was removed.";
+    } catch (e) { SB.showAlert(el("alert"), e.message); }
+  }
+
+  async function loadClients() {
+    const table = el("clients-table");
+    if (!table) return;
+    let r;
+    try { r = await SB.api("GET", "/oauth/clients"); } catch (e) { SB.showAlert(el("alert"), e.message); return; }
+    table.querySelector("tbody").replaceChildren(...r.items.map((c) => {
+      const status = h("td", {});
+      if (c.revoked) status.append(h("span", { class: "pill bad" }, "revoked"));
+      else {
+        status.append(h("span", { class: "pill ok" }, "active"));
+        if (c.yours) status.append(" ", h("span", { class: "muted" }, "(in use by you)"));
+        else if (SB.may("POST /oauth/clients/{client_id}/revoke")) {
+          status.append(" ", h("button", { type: "button", class: "danger revoke-client",
+            "aria-label": "Revoke " + c.name, onclick: () => revokeClient(c) }, "Revoke"));
+        }
+      }
+      return h("tr", { "data-client-id": c.client_id },
+        h("th", { scope: "row" }, c.name),
+        h("td", { class: "mono" }, c.client_id),
+        h("td", {}, c.scope),
+        h("td", {}, since(c.created_at)),
+        status);
+    }));
+  }
+
+  async function revokeClient(c) {
+    if (!window.confirm("Revoke " + c.name + "? Its secret and tokens stop working for good.")) return;
+    SB.showAlert(el("alert"), "");
+    try {
+      await SB.api("POST", "/oauth/clients/" + encodeURIComponent(c.client_id) + "/revoke");
+      await loadClients();
+      el("clients-result").textContent = c.name + " was revoked.";
+    } catch (e) { SB.showAlert(el("alert"), e.message); }
+  }
+
   const userForm = el("user-form");
   if (userForm) userForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -26,6 +110,7 @@
       const r = await SB.api("POST", "/oauth/users", { username: el("user-name").value.trim(), role: el("user-role").value });
       issued(el("user-issued"), "Sign-in for " + r.username, [["Organisation", r.tenant_id], ["User name", r.username], ["Role", r.role], ["Password", r.password]]);
       userForm.reset();
+      await loadPeople();
     } catch (e) { SB.showAlert(el("alert"), e.message); }
   });
 
@@ -43,6 +128,7 @@
       const r = await SB.api("POST", "/oauth/clients", { name: el("client-name").value.trim(), scope, roles: [el("client-role").value] });
       issued(el("client-issued"), "Client " + r.name, [["Client id", r.client_id], ["Client secret", r.client_secret || "(public client)"], ["Scopes", r.scope]]);
       clientForm.reset();
+      await loadClients();
     } catch (e) { SB.showAlert(el("alert"), e.message); }
   });
 
@@ -86,5 +172,7 @@
       }
     });
   }
+  loadPeople();
+  loadClients();
   loadCredentials();
 })();

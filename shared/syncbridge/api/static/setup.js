@@ -9,10 +9,9 @@
     "products": "products", "product-batches": "product batches",
   };
   const STATUS_TEXT = {
-    pending: "waiting", importing: "importing", matching: "matching",
+    pending: "waiting", importing: "importing", failed: "import failed", matching: "matching",
     awaiting_review: "ready for review", applying: "applying", done: "done",
   };
-  const PHASES = ["pending", "importing", "matching", "awaiting_review", "applying", "done"];
   const FIELD_LABELS = {
     name: "Name", customer_name: "Customer", address: "Address", city: "City", state: "State",
     postal_code: "Postal code", country: "Country", phone: "Phone", email: "Email", lat: "Latitude",
@@ -35,7 +34,7 @@
   function announce(text) { el("progress-text").textContent = text; }
   function showAlert(text) { SB.showAlert(el("alert"), text); }
   function show(section) {
-    for (const id of ["not-started", "review", "complete"]) el(id).hidden = id !== section;
+    for (const id of ["not-started", "failed", "review", "complete"]) el(id).hidden = id !== section;
   }
 
   function renderSteps(state) {
@@ -49,18 +48,25 @@
     }
   }
 
-  // Share of the whole setup done: every kind walks the same six phases.
-  function percentDone(state) {
-    if (!state.types.length) return 0;
-    const steps = state.types.reduce((n, t) => n + Math.max(PHASES.indexOf(t.status), 0), 0);
-    return Math.round(100 * steps / (state.types.length * (PHASES.length - 1)));
-  }
-
+  // The bar counts records, not steps: records pulled of those expected (import), scored
+  // (match), decided (review) or applied (apply), as the server measures them. A phase
+  // whose total is not known yet shows a moving bar without a number.
   function setProgress(percent) {
     el("progress-line").hidden = percent === null;
     if (percent === null) return;
-    el("progress-bar").value = percent;
+    const bar = el("progress-bar");
+    if (percent === undefined) {
+      bar.removeAttribute("value");
+      el("progress-percent").textContent = "";
+      return;
+    }
+    bar.value = percent;
     el("progress-percent").textContent = percent + "%";
+  }
+
+  function recordsText(p, verb) {
+    if (p.total === null || p.total === undefined) return p.done + " records " + verb + " so far";
+    return p.done + " of " + (p.estimated ? "about " : "") + p.total + " records " + verb;
   }
 
   function schedulePoll(ms) {
@@ -81,7 +87,13 @@
     renderSteps(state);
     if (state.status === "not_started") {
       setProgress(null);
-      announce("No setup yet: connect to Ekos to begin.");
+      const mayConnect = SB.may("GET /connections/ekos/start");
+      announce(mayConnect ? "No setup yet: connect to Ekos to begin." : "No setup yet: waiting for an administrator to connect Ekos.");
+      el("waiting-for-admin").hidden = mayConnect;
+      el("connect-title").textContent = mayConnect ? "Connect to Ekos" : "Waiting for Ekos to be connected";
+      el("waiting-role-note").textContent = SB.may("PUT /setup/{resource_type}/proposals/{external_id}")
+        ? "As an " + SB.me.role + " you will review the proposals once the import is done."
+        : "As a viewer you can follow every step here; reviewing and submitting is for operators and administrators.";
       show("not-started");
       schedulePoll(2000);  // a connection made meanwhile (or in another tab) shows up here
       return;
@@ -91,35 +103,81 @@
       announce("Setup complete.");
       renderSummary(state);
       show("complete");
+      showLaterReview();
       return;
     }
     const current = state.types.find((t) => t.resource_type === state.current_type);
     if (!current) {  // every kind applied, the setup not yet marked complete: a moment more
-      setProgress(percentDone(state));
+      setProgress(100);
       announce("Finishing the setup…");
       schedulePoll(500);
       return;
     }
     const label = LABELS[current.resource_type];
-    setProgress(percentDone(state));
+    const p = current.progress || { done: current.records, total: null };
     if (current.status === "awaiting_review") {
       announce("Imported " + current.records + " " + label + " from " + current.pages +
                (current.pages === 1 ? " page" : " pages") + ". Ready for review.");
       if (view.type !== current.resource_type) openReview(current);
+      else refreshSummary();
       return;
     }
     view.type = null;
+    if (current.status === "failed") {
+      setProgress(null);
+      announce("The import of " + label + " stopped after " + current.records + " records.");
+      el("failed-reason").textContent = current.error || "The import failed.";
+      view.failedType = current.resource_type;
+      const retry = el("retry-import");
+      if (retry) retry.disabled = false;
+      el("failed-wait").hidden = !!retry;
+      show("failed");
+      schedulePoll(5000);  // someone else may retry it
+      return;
+    }
     show(null);
+    setProgress(p.percent === null || p.percent === undefined ? undefined : p.percent);
     if (current.status === "pending" || current.status === "importing") {
-      announce("Importing " + label + ": " + current.records + " records from " +
-               current.pages + (current.pages === 1 ? " page" : " pages") + " so far…" +
+      announce("Importing " + label + ": " + recordsText(p, "pulled") + " (" + current.pages +
+               (current.pages === 1 ? " page" : " pages") + ")…" +
                (current.error ? " (retrying: " + current.error + ")" : ""));
     } else if (current.status === "matching") {
-      announce("Matching " + current.records + " " + label + " against your records…");
+      announce("Matching " + label + " against your records: " + recordsText(p, "scored") + "…" +
+               (current.error ? " (" + current.error + ")" : ""));
     } else if (current.status === "applying") {
-      announce("Applying your decisions for " + label + "…");
+      announce("Applying your decisions for " + label + ": " + recordsText(p, "applied") + "…");
     }
     schedulePoll(1000);
+  }
+
+  async function retryImport() {
+    const button = el("retry-import");
+    if (!view.failedType) return;
+    button.disabled = true;
+    showAlert("");
+    try {
+      await SB.api("POST", "/setup/" + view.failedType + "/retry");
+      announce("Retrying the import of " + LABELS[view.failedType] + "…");
+      show(null);
+      schedulePoll(300);
+    } catch (e) { showAlert(e.message); button.disabled = false; }
+  }
+
+  // ERP records created after the setup that the sync could not match with confidence:
+  // decided on the sync status page, announced here where the person finished the setup.
+  async function showLaterReview() {
+    let status;
+    try { status = await SB.api("GET", "/sync/status"); } catch (e) { return; }
+    const waiting = {};
+    for (const c of status.connections || []) {
+      for (const t of c.types || []) if (t.awaiting_review) waiting[t.resource_type] = (waiting[t.resource_type] || 0) + t.awaiting_review;
+    }
+    const parts = Object.entries(waiting).map(([type, n]) => n + " " + LABELS[type]);
+    const total = Object.values(waiting).reduce((a, b) => a + b, 0);
+    el("later-review").hidden = total === 0;
+    if (total) el("later-review-text").textContent = "Since the setup, Ekos created " + total +
+      (total === 1 ? " record" : " records") + " Sync Bridge could not match with confidence (" + parts.join(", ") +
+      "). They wait for your decision: link each to one of your records, or create it.";
   }
 
   function renderSummary(state) {
@@ -151,6 +209,7 @@
     if (s.left_out) text += " " + s.left_out + " not shown: deleted in Ekos or already linked earlier.";
     el("review-summary").textContent = text;
     const open = s.proposals - s.decided;
+    setProgress(s.proposals ? Math.round(100 * s.decided / s.proposals) : 100);
     el("review-decided").textContent = s.decided + " of " + s.proposals + " decided" +
       (open ? " — " + open + " proposed links still need your yes or a change." : " — ready to submit.");
     el("submit-hint").textContent = open ? "Decide the " + open + " open links to submit." : "Everything is decided.";
@@ -167,6 +226,11 @@
     el("search").value = "";
     view.query = "";
     showAlert("");
+    // nothing of the previous kind's counts stays on screen while this kind's load
+    setProgress(null);
+    for (const id of ["review-summary", "review-decided", "submit-hint"]) el(id).textContent = "";
+    for (const d of ["match", "review", "create"]) el("count-" + d).textContent = "…";
+    if (submit) submit.disabled = true;
     show("review");
     const c = progress.counts;
     selectTab(c.review ? "review" : (c.match ? "match" : "create"), false);
@@ -500,6 +564,7 @@
   // wiring
   const onClick = (id, fn) => { const b = el(id); if (b) b.addEventListener("click", fn); };
   onClick("accept-confident", acceptConfident);
+  onClick("retry-import", retryImport);
   onClick("submit", submit);
   onClick("prev-page", () => turnPage(-1));
   onClick("next-page", () => turnPage(1));

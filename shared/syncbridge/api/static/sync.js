@@ -21,11 +21,12 @@
     return parts.length ? parts.join(", ") : "—";
   }
   async function api(method, path, body) {
-    const response = await fetch(path, {method, credentials: "same-origin",
+    const response = await fetch(SB.url("/" + path), {method, credentials: "same-origin",
       headers: body ? {"Content-Type": "application/json"} : {}, body: body ? JSON.stringify(body) : undefined});
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const err = (data && data.error) || {};
+      if (response.status === 401) SB.signIn();
       throw new Error(err.message || ("request failed (" + response.status + ")"));
     }
     return data;
@@ -52,16 +53,18 @@
         li.append(el("span", {}, home.id
           ? what + " may be our “" + (home.name || home.lot_code || home.id) + "” (" + Math.round(item.score * 100) + "%) "
           : what + " matches none of our records confidently "));
-        const link = el("button", {type: "button", "class": "primary"}, "Link to " + home.id);
+        const homeName = home.name || home.lot_code || home.sku || home.id;
+        const link = el("button", {type: "button", "class": "primary"}, "Link to “" + homeName + "”");
         link.hidden = !home.id;
         const create = el("button", {type: "button"}, "Create new");
+        if (!SB.may("PUT /sync/review/{resource_type}/{external_id}")) { li.append(el("span", {"class": "muted"}, "(an operator decides)")); box.append(li); continue; }
         const decide = async (action) => {
           link.disabled = create.disabled = true;
           try {
             const done = await api("PUT", "sync/review/" + type.resource_type + "/" +
               encodeURIComponent(item.external_id) + "?erp=" + encodeURIComponent(conn.erp),
               action === "link" ? {action, internal_id: home.id} : {action});
-            say(item.external_id + " " + done.action + " (" + done.internal_id + ")");
+            say("Ekos " + item.external_id + (done.action === "create" ? " created as a new record" : " linked to “" + homeName + "”") + ".");
             await load();
           } catch (error) { fail(error); link.disabled = create.disabled = false; }
         };
@@ -99,6 +102,7 @@
       const li = el("li", {"class": "failed-scan"}, "Scan " + scan.scan_id + ": Ekos answered " + scan.status +
         (scan.errors.length ? " (" + scan.errors.map((e) => e.field + ": " + e.message).join("; ") + ")" : "") + " ");
       const retry = el("button", {type: "button"}, "Retry");
+      retry.hidden = !SB.may("POST /sync/scans/{scan_id}/retry");
       retry.addEventListener("click", async () => {
         retry.disabled = true;
         try { await api("POST", "sync/scans/" + encodeURIComponent(scan.scan_id) + "/retry?erp=" + scan.erp);
@@ -146,5 +150,5 @@
     } catch (error) { fail(error); say("Could not load the sync status"); }
   }
   document.getElementById("refresh").addEventListener("click", load);
-  load();
+  SB.session().then(load, (error) => { if (error.status !== 401) fail(error); });
 })();

@@ -18,11 +18,13 @@ from typing import Any, Literal
 from syncbridge.domain.home import HomePlatform
 from syncbridge.observability import logger
 
-from .models import ApplyMessage, ImportMessage, Setup, next_type, proposal_scope
+from .models import ApplyMessage, ImportMessage, Proposal, Setup, next_type, proposal_scope
 from .ports import AuditLog, MappingRepository, MessageQueue, ProposalRepository, SetupRepository
+from .progress import ProgressReporter
 from .records import home_fields
 
 ApplyOutcome = Literal["applied", "already_applied", "not_applying", "no_setup"]
+APPLY_CHUNK = 100  # proposals written between two progress counts
 
 
 def home_id_for(tenant_id: str, erp: str, resource_type: str, external_id: str) -> str:
@@ -44,6 +46,7 @@ class ApplyService:
     audit: AuditLog
     import_queue: MessageQueue
     now: Callable[[], str] = field(default=_now)
+    chunk_size: int = APPLY_CHUNK
 
     def handle(self, msg: ApplyMessage) -> ApplyOutcome:
         setup = self.setups.get(msg.tenant_id, msg.connection_id)
@@ -71,7 +74,6 @@ class ApplyService:
             and mapped.get(p.external_id, home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id))
             == home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id)
         }
-        self.home.create_many(msg.tenant_id, rtype, to_create)
         targets = {
             p.external_id: (
                 home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id)
@@ -80,7 +82,7 @@ class ApplyService:
             )
             for p in proposals
         }
-        conflicts = self.mappings.put_many(msg.tenant_id, msg.erp, rtype, targets, source="setup")
+        conflicts = self._write_in_chunks(msg, proposals, to_create, targets)
         counts = {"linked": 0, "created": 0, "conflicts": len(conflicts)}
         entries: list[dict[str, Any]] = []
         for proposal in proposals:
@@ -112,6 +114,40 @@ class ApplyService:
         logger.info("setup type applied", extra={"resource_type": rtype, "applied": counts})
         self._start_next(setup, msg)
         return "applied"
+
+    def _write_in_chunks(
+        self,
+        msg: ApplyMessage,
+        proposals: list[Proposal],
+        to_create: dict[str, dict[str, Any]],
+        targets: dict[str, str],
+    ) -> set[str]:
+        """Home records and mappings, `chunk_size` proposals at a time, counting the records
+        written so the page shows how far the apply has got."""
+        rtype = msg.resource_type
+        progress = ProgressReporter(
+            lambda done: self.setups.transition(
+                msg.tenant_id, msg.connection_id, rtype, "applying", applied_records=done
+            ),
+            total=len(proposals),
+        )
+        self.setups.transition(
+            msg.tenant_id, msg.connection_id, rtype, "applying",
+            apply_total=len(proposals), applied_records=0,
+        )  # fmt: skip
+        conflicts: set[str] = set()
+        for start in range(0, len(proposals), self.chunk_size):
+            chunk = proposals[start : start + self.chunk_size]
+            home_ids = {home_id_for(msg.tenant_id, msg.erp, rtype, p.external_id) for p in chunk}
+            self.home.create_many(
+                msg.tenant_id, rtype, {k: v for k, v in to_create.items() if k in home_ids}
+            )
+            chunk_targets = {p.external_id: targets[p.external_id] for p in chunk}
+            conflicts |= set(
+                self.mappings.put_many(msg.tenant_id, msg.erp, rtype, chunk_targets, source="setup")
+            )
+            progress(start + len(chunk))
+        return conflicts
 
     def _start_next(self, setup: Setup, msg: ApplyMessage) -> None:
         following = next_type(msg.resource_type)

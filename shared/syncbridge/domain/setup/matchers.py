@@ -10,6 +10,7 @@ create, one-to-one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .errors import MatchTooLarge
@@ -58,12 +59,15 @@ class ExactKeyMatcher:
     Otherwise `create`. First come, first served keeps the assignment one-to-one.
     """
 
+    reports_progress = True
+
     def match(
         self,
         internal: list[dict[str, Any]],
         external: list[dict[str, Any]],
         profile: Profile,
         guidance: MatchGuidance | None = None,  # exact keys learn nothing
+        on_progress: Callable[[int], None] | None = None,
     ) -> list[MatchOutcome]:
         strong: dict[str, str] = {}
         weak: dict[str, str] = {}
@@ -75,7 +79,9 @@ class ExactKeyMatcher:
                 weak.setdefault(w, str(rec["id"]))
         used: set[str] = set()
         outcomes: list[MatchOutcome] = []
-        for rec in external:
+        for scored, rec in enumerate(external, start=1):
+            if on_progress is not None:
+                on_progress(scored)
             s, w = self._keys(rec, profile)
             ext_id = str(rec["id"])
             hit = strong.get(s) if s else None
@@ -129,12 +135,15 @@ class EngineMatcher:
         self._options_type = options_type
         self._limit_error = limit_error
 
+    reports_progress = True
+
     def match(
         self,
         internal: list[dict[str, Any]],
         external: list[dict[str, Any]],
         profile: Profile,
         guidance: MatchGuidance | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> list[MatchOutcome]:
         if not external:
             return []
@@ -153,7 +162,11 @@ class EngineMatcher:
             result = self._match_records(
                 [profile_record(r, profile) for r in internal],
                 [profile_record(r, profile) for r in external],
-                self._options_type(profile=profile, **learning),
+                self._options_type(
+                    profile=profile,
+                    on_scored=(lambda done, _all: on_progress(done)) if on_progress else None,
+                    **learning,
+                ),
             )
         except self._limit_error as exc:
             raise MatchTooLarge(

@@ -32,6 +32,7 @@ from .ports import (
     SetupRepository,
     StagingRepository,
 )
+from .progress import ProgressReporter
 from .records import from_erp, home_fields
 
 MatchOutcomeKind = Literal["matched", "not_matching", "no_setup", "too_large"]
@@ -84,11 +85,19 @@ class MatchService:
                 labels=self.labels.labels(msg.tenant_id, rtype),
                 parameters=self.labels.parameters(msg.tenant_id, profile),
             )
+        self.setups.transition(
+            msg.tenant_id, msg.connection_id, rtype, "matching",
+            match_total=len(external), matched=0,
+        )  # fmt: skip
+        extra: dict[str, Any] = {}
+        if guidance is not None:
+            extra["guidance"] = guidance
+        if getattr(self.matcher, "reports_progress", False):
+            extra["on_progress"] = ProgressReporter(
+                lambda done: self._scored(msg, done), total=len(external)
+            )
         try:
-            if guidance is None:
-                outcomes = self.matcher.match(internal, external, profile)
-            else:
-                outcomes = self.matcher.match(internal, external, profile, guidance)
+            outcomes = self.matcher.match(internal, external, profile, **extra)
         except MatchTooLarge as exc:
             # a redelivery would be refused the same way: say why and wait for a person
             # (a larger MatcherMemoryMb, or a smaller import) instead of retrying
@@ -138,9 +147,16 @@ class MatchService:
             rtype,
             "awaiting_review",
             counts={d: counts.get(d, 0) for d in ("match", "review", "create")},
+            matched=len(external),
         )
         logger.info("proposals written", extra={"resource_type": rtype, "counts": dict(counts)})
         return "matched"
+
+    def _scored(self, msg: MatchMessage, done: int) -> None:
+        """A progress write: `done` ERP records scored (the page shows the percentage)."""
+        self.setups.transition(
+            msg.tenant_id, msg.connection_id, msg.resource_type, "matching", matched=done
+        )
 
 
 def _display(resource_type: str, record: dict[str, Any]) -> dict[str, Any]:

@@ -92,6 +92,11 @@ class TypeProgress(BaseModel):
     updated_at: str = ""
     cursor: str = ""  # stream state: the ERP cursor after the last staged page
     attempts: int = 0  # import attempts since the type started (or a person's retry)
+    # record counts behind the page's progress bar (records, not steps)
+    match_total: int = 0  # ERP records the matcher was given
+    matched: int = 0  # of those, scored so far
+    apply_total: int = 0  # proposals the applier writes
+    applied_records: int = 0  # of those, written so far
 
 
 class Setup(BaseModel):

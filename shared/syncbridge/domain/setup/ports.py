@@ -3,7 +3,7 @@ and the unit tests implement them in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -155,9 +155,11 @@ class Matcher(Protocol):
         external: list[dict[str, Any]],
         profile: Profile,
         guidance: MatchGuidance | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> list[MatchOutcome]:
         """One decision per external record; with `guidance`, learn from and obey the
-        labels, start from its parameters and fill `guidance.learned`."""
+        labels, start from its parameters and fill `guidance.learned`. A matcher with
+        `reports_progress = True` calls `on_progress(external records scored so far)`."""
         ...
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from syncbridge.domain.errors import Conflict, InvalidInput
@@ -40,9 +41,14 @@ from .ports import (
     ProposalRepository,
     SetupRepository,
 )
+from .progress import ExpectedCounts, measured
 from .records import home_fields
 
 CONFIDENT_THRESHOLD = 0.9
+
+
+EXPECTED = ExpectedCounts()
+"""Home-record counts a warm container reuses for the import's estimate (see progress)."""
 
 
 @dataclass
@@ -69,6 +75,11 @@ class ReviewService:
         types = []
         for rtype in RESOURCE_ORDER:
             p = setup.progress(rtype)
+            expected = None
+            if rtype == setup.current_type and p.status in ("pending", "importing", "failed"):
+                expected = EXPECTED.get(
+                    tenant_id, rtype, partial(self._home_count, tenant_id, rtype)
+                )
             types.append(
                 {
                     "resource_type": rtype,
@@ -82,6 +93,11 @@ class ReviewService:
                     "attempts": p.attempts,
                     "resumable": bool(p.cursor),
                     "can_retry": p.status == "failed",
+                    "progress": measured(p, expected),
+                    "match_total": p.match_total,
+                    "matched": p.matched,
+                    "apply_total": p.apply_total,
+                    "applied_records": p.applied_records,
                 }
             )
         return {
@@ -93,6 +109,13 @@ class ReviewService:
             "completed_at": setup.completed_at,
             "types": types,
         }
+
+    def _home_count(self, tenant_id: str, resource_type: str) -> int:
+        """The organisation's own records of a kind: what the import expects to find."""
+        count = 0
+        for _ in self.home.iter_all(tenant_id, resource_type):  # type: ignore[arg-type]
+            count += 1
+        return count
 
     def list_proposals(
         self,

@@ -7,6 +7,8 @@ r"""The per-type state machine of a guided setup.
                   +--+   failed  (attempts used up: visible, with the reason, until a
                   ^          |    person retries: failed -> importing, from the cursor)
                   +----------+
+    (matching and applying may also "move" to themselves: a progress write, records
+     scored or applied so far)
 
 Every step happens once: repositories apply a transition only when the stored status is
 one the transition allows (a conditional write), so a redelivered message finds the type
@@ -25,7 +27,7 @@ TRANSITIONS: dict[TypeStatus, frozenset[TypeStatus]] = {
     "failed": frozenset({"importing"}),
     "matching": frozenset({"matching", "awaiting_review"}),
     "awaiting_review": frozenset({"applying"}),
-    "applying": frozenset({"done"}),
+    "applying": frozenset({"applying", "done"}),
     "done": frozenset(),
 }
 ORDER: tuple[TypeStatus, ...] = (
