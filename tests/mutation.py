@@ -11,11 +11,17 @@ which mutmut 3 cannot map back to module names). Prints, per package, the killed
 score and the surviving mutants (`mutmut show NAME` in the staging folder shows a diff),
 and writes them to `.artifacts/mutation/summary.json`.
 
-Every package is scored twice: over all its mutants, and over its domain logic only, which
-leaves out mutants that change nothing but a logging call (the message or the `extra` of a
-`logger.*(...)` line: observability, not behaviour a unit test should pin) and mutants of
+Every package is scored twice: over all its mutants, and over its domain logic only. The
+second leaves out mutants that cannot show a missing test of behaviour: those of
 composition roots (`domain/*/bootstrap.py`: wiring of real adapters, exercised by the
-integration tests, and on its way out of `domain/`). Those mutants still run and are listed.
+integration tests, and on its way out of `domain/`); of port declarations (a Protocol
+method's defaults never run); and those that differ from the original only in a logging
+call (observability), in the wording of a message for people (an "XX"-wrapped or re-cased
+sentence; a message replaced by None still counts) or in the case of a codec name ("UTF-8"
+is "utf-8": equivalent). They still run and are listed with the reason (`not_logic`).
+
+    .venv/bin/python -m tests.mutation --rescore --diffs setup   # score the last run again
+    .venv/bin/python -m tests.mutation --survivors setup         # its survivors, today's tests
 
 CPU heavy: `MUTATION_JOBS` (default 1) sets how many mutants run at once.
 """
@@ -211,7 +217,8 @@ def not_logic(where: Path, mutant: str) -> str | None:
     """Why a mutant is left out of the domain-logic score, or None when it counts.
 
     Its function is compared with the original after erasing, one layer at a time, what
-    is not behaviour: logging calls; the wording of messages for people (string constants
+    is not behaviour (a port's method, `...` only, is never run: its defaults are declarations):
+    logging calls; the wording of messages for people (string constants
     of two words or more: an "XX"-wrapped or re-cased sentence still says the same; a
     message replaced by None still counts); and the case of codec names ("utf-8" and
     "UTF-8" are the same codec: an equivalent mutant)."""
@@ -223,6 +230,8 @@ def not_logic(where: Path, mutant: str) -> str | None:
     changed = bodies.get(function)
     if original is None or changed is None:
         return None
+    if _is_stub(original):
+        return "port declaration"
     for layer, reason in enumerate(("logging", "message wording", "codec name case")):
         if _normalised(original, layer) == _normalised(changed, layer):
             return reason
@@ -259,6 +268,16 @@ class _Erase(ast.NodeTransformer):
             except LookupError:
                 pass
         return node
+
+
+def _is_stub(function_source: str) -> bool:
+    """A port's method (`...` or a docstring only): its default values are never run."""
+    definition = ast.parse(textwrap.dedent(function_source)).body[0]
+    assert isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef)
+    return all(
+        isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+        for statement in definition.body
+    )
 
 
 @cache
