@@ -3,6 +3,8 @@ follow a connection, what a connection records, and the shape of PKCE verifiers 
 
 from __future__ import annotations
 
+import hashlib
+import string
 import time
 from dataclasses import dataclass, field
 
@@ -13,11 +15,13 @@ from syncbridge.domain.connections.errors import (
     ConnectionNotFound,
     InvalidCallback,
     InvalidState,
+    TokenExchangeFailed,
 )
 from syncbridge.domain.connections.pkce import (
     new_code_verifier,
     new_state,
     s256_challenge,
+    state_digest,
     state_tenant,
 )
 from syncbridge.domain.connections.service import CallbackQuery, ConnectionService
@@ -151,8 +155,9 @@ def test_s256_challenge_agrees_with_authlib_for_every_verifier_shape():
 
 
 def test_state_round_trips_every_tenant_and_carries_32_random_bytes():
-    for n in range(300):
-        tenant = f"tenant-{n}"
+    # tenants whose base64url ends in every character (3 bytes: the last one is the last 6 bits)
+    endings = [f"ab{c}" for c in string.ascii_letters + string.digits + "-_."]
+    for tenant in [f"tenant-{n}" for n in range(300)] + endings:
         state = new_state(tenant)
         assert state_tenant(state) == tenant, state
         assert len(state.split(".")[1]) == 43
@@ -162,3 +167,17 @@ def test_state_tenant_is_the_validated_base64url_before_the_first_dot():
     random_part = "r" * 43
     assert state_tenant("dGVu!YW50." + random_part) is None  # '!' would be skipped unvalidated
     assert state_tenant("dGVuYW50.extra." + random_part) == "tenant"
+
+
+def test_only_the_states_sha256_is_kept():
+    assert state_digest("tenant.state") == hashlib.sha256(b"tenant.state").hexdigest()
+    assert state_digest("é.x") == hashlib.sha256("é.x".encode()).hexdigest()
+
+
+def test_ekos_unavailable_at_the_token_endpoint_asks_to_try_again_later(world):
+    state, code = world.authorize()
+    world.oauth.unavailable = True
+    with pytest.raises(TokenExchangeFailed, match="not answering right now") as failed:
+        world.complete(CallbackQuery(state=state, code=code))
+    assert failed.value.code == "temporarily_unavailable"
+    assert world.repo.get(TENANT, "ekos") is None

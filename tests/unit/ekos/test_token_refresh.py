@@ -184,7 +184,7 @@ def test_disconnect_during_a_refresh_wins_and_the_new_tokens_are_revoked(world):
 
     world.oauth.refresh = refresh_then_disconnect
     # When the refresh completes
-    with pytest.raises(ReauthorizationRequired):
+    with pytest.raises(ReauthorizationRequired, match="changed while refreshing"):
         provider.on_unauthorized()
     # Then the connection stays disconnected and the freshly minted grant is revoked at Ekos
     stored = world.repo.get(TENANT, "ekos")
@@ -259,7 +259,7 @@ def test_waiting_for_another_workers_lease_gives_up_at_the_deadline(world):
     )
     # When a worker waits at most 1 s, polling every 0.5 s
     provider = world.provider(wait_seconds=1.0, poll_seconds=0.5)
-    with pytest.raises(TokenRefreshTimeout):
+    with pytest.raises(TokenRefreshTimeout, match="Another worker is still refreshing"):
         provider.get_access_token()
     # Then it gave up exactly at its deadline, without refreshing
     assert world.clock() == now + 1.0 and world.oauth.refresh_calls == 0
