@@ -74,7 +74,10 @@ PACKAGES: dict[str, Package] = {
         only=(
             "syncbridge.matching.assign.*",
             "syncbridge.matching.scoring.xǁScorerǁlogit__mutmut_*",
-            "syncbridge.matching.scoring.xǁScorerǁ_tf__mutmut_*",
+            # the term-frequency adjustment (was `_tf`, now in the per-comparison weights)
+            "syncbridge.matching.scoring.xǁScorerǁcomparison_weights__mutmut_*",
+            "syncbridge.matching.scoring.xǁScorerǁ_tf_base__mutmut_*",
+            "syncbridge.matching.scoring.xǁScorerǁexplain__mutmut_*",
             "syncbridge.matching.scoring.xǁScorerǁscore__mutmut_*",
             "syncbridge.matching.scoring.x_probability__mutmut_*",
             "syncbridge.matching.scoring.x_explanations__mutmut_*",
