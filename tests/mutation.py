@@ -162,7 +162,32 @@ def rerun_survivors(name: str, package: Package, jobs: int) -> dict[str, object]
     for config in (where / "pyproject.toml", where / "mutants" / "pyproject.toml"):
         config.write_text(pyproject(package))
     print(f"== {name}: {len(survivors)} survivors again against today's tests")
-    return _mutmut(where, package, jobs, survivors) if survivors else score(where, package)
+    if not survivors:
+        return score(where, package)
+    before = exit_codes(where)
+    _mutmut(where, package, jobs, survivors)
+    # A changed test selection makes mutmut regenerate its mutants and forget their
+    # results; the mutants not rerun keep the result of the run they came from.
+    keep_results(where, {m: code for m, code in before.items() if m not in set(survivors)})
+    return score(where, package)
+
+
+def exit_codes(where: Path) -> dict[str, int | None]:
+    codes: dict[str, int | None] = {}
+    for meta in (where / "mutants").rglob("*.py.meta"):
+        codes.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return codes
+
+
+def keep_results(where: Path, earlier: dict[str, int | None]) -> None:
+    """Give back the earlier result of every mutant that has none now."""
+    for meta in (where / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text())
+        codes = data["exit_code_by_key"]
+        for mutant, code in codes.items():
+            if code is None and earlier.get(mutant) is not None:
+                codes[mutant] = earlier[mutant]
+        meta.write_text(json.dumps(data))
 
 
 def _mutmut(where: Path, package: Package, jobs: int, names: Sequence[str]) -> dict[str, object]:
