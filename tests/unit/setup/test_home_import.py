@@ -1,12 +1,15 @@
 """Loading home records: how cell values are read, and what a refused file tells the caller
-(the 422 body carries the line and the field, so a person can fix the right cell)."""
+(the 422 body carries the line and the field, so a person can fix the right cell); the
+reason a failed import shows."""
 
 from __future__ import annotations
 
 import pytest
 
 from syncbridge.domain.errors import InvalidInput
+from syncbridge.domain.setup import home_import
 from syncbridge.domain.setup.home_import import MAX_COLUMNS, parse_rows
+from syncbridge.domain.setup.importer import _reason
 
 CL = "customer-locations"
 
@@ -72,3 +75,37 @@ def test_at_most_40_columns_and_the_first_five_bad_names_are_shown():
     bad = "id,B1,B2,B3,B4,B5,B6\nh1,1,2,3,4,5,6\n"
     assert refusal(bad).message.endswith("; not B1, B2, B3, B4, B5")
     assert refusal("id,Bad\nh1,1\n").message.endswith("(at most 40); not Bad")
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "resource_type", "message", "details"),
+    [
+        ("id\nh1\n", "csv", "pubs", "unknown resource type pubs", {"field": "resource_type"}),
+        ("id\nh1\n", "xml", CL, "format must be csv or jsonl", {"field": "format"}),
+        ('{"id": "a"}\n{id: b}\n', "jsonl", CL, "line 2: not valid JSON", {"line": 2}),
+        ('["a"]\n', "jsonl", CL, "line 1: a record must be an object", {"line": 1}),
+        ("id\nh1\nh2\nh1\n", "csv", CL, "line 4: id h1 appears twice", {"line": 4, "field": "id"}),
+    ],
+    ids=["resource type", "format", "json", "not an object", "twice"],
+)
+def test_every_refused_file_says_what_and_where(text, fmt, resource_type, message, details):
+    with pytest.raises(InvalidInput) as refused:
+        parse_rows(text, fmt, resource_type)
+    assert (refused.value.message, refused.value.details) == (message, details)
+
+
+def test_at_most_max_rows_records_per_file(monkeypatch):
+    monkeypatch.setattr(home_import, "MAX_ROWS", 3)
+    assert len(parse_rows("id\na\nb\nc\n", "csv", CL)) == 3
+    too_many = refusal("id\na\nb\nc\nd\n")
+    assert (too_many.message, too_many.details) == ("at most 3 records per file", {"limit": 3})
+
+
+def test_a_failed_imports_reason_is_its_first_line_within_300_characters():
+    assert (
+        _reason(TimeoutError("ekos does not answer\nretry later"))
+        == "TimeoutError: ekos does not answer"
+    )
+    assert _reason(ValueError("x" * 400)) == ("ValueError: " + "x" * 400)[:300]
+    assert _reason(ConnectionError()) == "ConnectionError"
+    assert _reason(ConnectionError("  ")) == "ConnectionError"
