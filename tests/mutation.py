@@ -168,7 +168,8 @@ def rerun_survivors(name: str, package: Package, jobs: int) -> dict[str, object]
     _mutmut(where, package, jobs, survivors)
     # A changed test selection makes mutmut regenerate its mutants and forget their
     # results; the mutants not rerun keep the result of the run they came from.
-    keep_results(where, {m: code for m, code in before.items() if m not in set(survivors)})
+    rerun = set(survivors)
+    keep_results(where, {m: code for m, code in before.items() if m not in rerun})
     return score(where, package)
 
 
