@@ -63,14 +63,26 @@ def client_for(issued: Any, **kw: Any) -> OAuth2Client:
     )
 
 
-@pytest.fixture(scope="module")
-def admin_token(admins: dict[str, Any], meta: dict[str, Any], scan: LogScan) -> str:
-    with client_for(admins[TENANT]) as client:
+def machine_token(
+    meta: dict[str, Any], issued: Any, scan: LogScan, scope: str = "setup:read"
+) -> dict[str, Any]:
+    """Client credentials (basic auth) for `issued`; the token is remembered for the log scan."""
+    with client_for(issued) as client:
         token = client.fetch_token(
-            meta["token_endpoint"], grant_type="client_credentials", scope="admin"
+            meta["token_endpoint"], grant_type="client_credentials", scope=scope
         )
     scan.remember(token["access_token"])
-    return token["access_token"]
+    return dict(token)
+
+
+def bearer(token: dict[str, Any] | str) -> dict[str, str]:
+    value = token if isinstance(token, str) else token["access_token"]
+    return {"Authorization": f"Bearer {value}"}
+
+
+@pytest.fixture(scope="module")
+def admin_token(admins: dict[str, Any], meta: dict[str, Any], scan: LogScan) -> str:
+    return machine_token(meta, admins[TENANT], scan, scope="admin")["access_token"]
 
 
 def register(base: str, admin_token: str, scan: LogScan, **body: Any) -> dict[str, Any]:
@@ -198,10 +210,50 @@ def exchange(meta: dict[str, Any], client: OAuth2Client, verifier: str, response
     return dict(token)
 
 
+def signed_in(
+    meta: dict[str, Any], issued: dict[str, Any], browser: Browser, scan: LogScan, **kw: str
+) -> tuple[OAuth2Client, dict[str, Any]]:
+    """The whole code flow: the person consents, the client redeems the code for tokens."""
+    client, verifier, response_url, _ = code_flow(meta, issued, browser, scan, **kw)
+    return client, exchange(meta, client, verifier, response_url, scan)
+
+
+def post_token(
+    meta: dict[str, Any], data: dict[str, str], auth: tuple[str, str] | None = None
+) -> httpx.Response:
+    """A raw token-endpoint request, for the cases authlib would not send."""
+    return httpx.post(meta["token_endpoint"], data=data, auth=auth)
+
+
+def redemption(query: dict[str, str], verifier: str | None = None, **fields: str) -> dict[str, str]:
+    """The token request that redeems a consented code; `fields` change or add to it."""
+    form = {"grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT,
+            "code_verifier": verifier} | fields  # fmt: skip
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def secret_of(issued: dict[str, Any]) -> tuple[str, str]:
+    return issued["client_id"], issued["client_secret"]
+
+
 def oauth_error(call: Any) -> str:
     with pytest.raises(OAuthError) as info:
         call()
     return info.value.error
+
+
+def _authorize(meta: dict[str, Any], issued: dict[str, Any], **params: str) -> dict[str, str]:
+    base = {"response_type": "code", "client_id": issued["client_id"], "redirect_uri": REDIRECT,
+            "scope": "setup:read", "state": "s-1"}  # fmt: skip
+    return {k: v for k, v in (base | params).items() if v is not None}
+
+
+def s256(meta: dict[str, Any], issued: dict[str, Any], **params: str) -> dict[str, str]:
+    """Authorize parameters with a fresh S256 PKCE challenge (what every valid request has)."""
+    challenge = create_s256_code_challenge(generate_token(48))
+    return _authorize(
+        meta, issued, code_challenge=challenge, code_challenge_method="S256", **params
+    )
 
 
 def introspect(meta: dict[str, Any], admins: dict[str, Any], token: str) -> dict[str, Any]:
@@ -231,11 +283,7 @@ def test_rfc8414_metadata_is_json_without_authentication(base: str) -> None:
 def test_rfc6749_client_credentials_basic(
     meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    with client_for(admins[TENANT]) as client:
-        token = client.fetch_token(
-            meta["token_endpoint"], grant_type="client_credentials", scope="events:write"
-        )
-    scan.remember(token["access_token"])
+    token = machine_token(meta, admins[TENANT], scan, scope="events:write")
     assert token["token_type"] == "Bearer" and token["scope"] == "events:write"
     assert 0 < token["expires_in"] <= 3600 and "refresh_token" not in token  # §4.4.3
 
@@ -263,7 +311,7 @@ def test_rfc6749_token_response_is_not_cached(
     meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
     issued = admins[TENANT]
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "client_credentials"},
+    reply = post_token(meta, {"grant_type": "client_credentials"},
                        auth=(issued.client_id, issued.client_secret))  # fmt: skip
     scan.remember(reply.json().get("access_token"))
     assert reply.status_code == 200 and reply.headers["cache-control"] == "no-store"  # §5.1
@@ -273,14 +321,14 @@ def test_rfc6749_wrong_secret_is_invalid_client_401(
     meta: dict[str, Any], admins: dict[str, Any]
 ) -> None:
     issued = admins[TENANT]
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "client_credentials"},
+    reply = post_token(meta, {"grant_type": "client_credentials"},
                        auth=(issued.client_id, "wrong-secret"))  # fmt: skip
     assert reply.status_code == 401 and reply.json()["error"] == "invalid_client"  # §5.2
     assert reply.headers.get("www-authenticate", "").startswith("Basic")
 
 
 def test_rfc6749_unknown_client_is_invalid_client(meta: dict[str, Any]) -> None:
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "client_credentials"},
+    reply = post_token(meta, {"grant_type": "client_credentials"},
                        auth=("sb_client.nobody.x", "secret"))  # fmt: skip
     assert reply.status_code == 401 and reply.json()["error"] == "invalid_client"
 
@@ -317,7 +365,7 @@ def test_rfc6749_unknown_scope_is_invalid_scope(
 def test_rfc6749_unsupported_grant_type(meta: dict[str, Any], admins: dict[str, Any]) -> None:
     issued = admins[TENANT]
     for grant in ("password", "urn:ietf:params:oauth:grant-type:jwt-bearer", "implicit"):
-        reply = httpx.post(meta["token_endpoint"], data={"grant_type": grant, "username": "a", "password": "b"},
+        reply = post_token(meta, {"grant_type": grant, "username": "a", "password": "b"},
                            auth=(issued.client_id, issued.client_secret))  # fmt: skip
         assert reply.status_code == 400 and reply.json()["error"] == "unsupported_grant_type", grant
 
@@ -342,20 +390,16 @@ def test_rfc6749_token_endpoint_takes_only_post(meta: dict[str, Any]) -> None:
 def test_rfc6749_bearer_token_reaches_a_protected_route_and_nothing_else(
     base: str, meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    with client_for(admins[TENANT]) as client:
-        token = client.fetch_token(
-            meta["token_endpoint"], grant_type="client_credentials", scope="setup:read"
-        )
-    scan.remember(token["access_token"])
-    bearer = {"Authorization": f"Bearer {token['access_token']}"}
-    assert httpx.get(base + "/connections", headers=bearer).status_code == 200
+    token = machine_token(meta, admins[TENANT], scan, scope="setup:read")
+    assert httpx.get(base + "/connections", headers=bearer(token)).status_code == 200
     assert httpx.get(base + "/connections").status_code == 401
     assert (
         httpx.get(base + "/connections", headers={"Authorization": "Bearer forged"}).status_code
         == 401
     )
     assert (
-        httpx.post(base + "/oauth/users", json={"username": "x"}, headers=bearer).status_code == 403
+        httpx.post(base + "/oauth/users", json={"username": "x"}, headers=bearer(token)).status_code
+        == 403
     )
 
 
@@ -386,8 +430,7 @@ def test_rfc6749_state_comes_back_unchanged(
 def test_rfc7636_public_client_with_pkce(
     meta: dict[str, Any], spa: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
-    client, verifier, response_url, _ = code_flow(meta, spa, operator, scan)
-    token = exchange(meta, client, verifier, response_url, scan)
+    _, token = signed_in(meta, spa, operator, scan)
     assert (token["access_token"] and "client_secret" not in spa) or spa["client_secret"] is None
 
 
@@ -411,18 +454,11 @@ def test_rfc7636_missing_code_verifier_is_refused(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
     _, _, _, query = code_flow(meta, web, operator, scan)
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "authorization_code", "code": query["code"], "redirect_uri": REDIRECT},
-                       auth=(web["client_id"], web["client_secret"]))  # fmt: skip
+    reply = post_token(meta, redemption(query), auth=secret_of(web))
     assert reply.status_code == 400 and reply.json()["error"] in (
         "invalid_request",
         "invalid_grant",
     )
-
-
-def _authorize(meta: dict[str, Any], issued: dict[str, Any], **params: str) -> dict[str, str]:
-    base = {"response_type": "code", "client_id": issued["client_id"], "redirect_uri": REDIRECT,
-            "scope": "setup:read", "state": "s-1"}  # fmt: skip
-    return {k: v for k, v in (base | params).items() if v is not None}
 
 
 def test_rfc9700_pkce_is_required(
@@ -444,10 +480,7 @@ def test_rfc9700_plain_pkce_is_refused(
 def test_rfc9700_implicit_grant_is_refused(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser
 ) -> None:
-    challenge = create_s256_code_challenge(generate_token(48))
-    params = _authorize(
-        meta, web, response_type="token", code_challenge=challenge, code_challenge_method="S256"
-    )
+    params = s256(meta, web, response_type="token")
     reply = operator.http.get(meta["authorization_endpoint"], params=params)
     assert "access_token" not in reply.headers.get("location", "")
     query = redirect_query(reply)
@@ -457,16 +490,13 @@ def test_rfc9700_implicit_grant_is_refused(
 def test_rfc9700_unregistered_redirect_uri_is_never_redirected_to(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser
 ) -> None:
-    challenge = create_s256_code_challenge(generate_token(48))
     for uri in (
         "https://evil.example/cb",
         REDIRECT + "/../evil",
         REDIRECT + "x",
         "https://app.example/callback?x=1",
     ):
-        params = _authorize(
-            meta, web, redirect_uri=uri, code_challenge=challenge, code_challenge_method="S256"
-        )
+        params = s256(meta, web, redirect_uri=uri)
         reply = operator.http.get(meta["authorization_endpoint"], params=params)
         assert reply.status_code == 400 and "location" not in reply.headers, (
             uri
@@ -476,13 +506,7 @@ def test_rfc9700_unregistered_redirect_uri_is_never_redirected_to(
 def test_rfc6749_unknown_client_at_authorize_is_an_error_page(
     meta: dict[str, Any], operator: Browser
 ) -> None:
-    challenge = create_s256_code_challenge(generate_token(48))
-    params = _authorize(
-        meta,
-        {"client_id": "sb_client.nobody.x"},
-        code_challenge=challenge,
-        code_challenge_method="S256",
-    )
+    params = s256(meta, {"client_id": "sb_client.nobody.x"})
     reply = operator.http.get(meta["authorization_endpoint"], params=params)
     assert reply.status_code == 400 and "location" not in reply.headers  # §4.1.2.1
 
@@ -508,10 +532,7 @@ def test_rfc6749_denied_consent_is_access_denied_with_state(
 def test_rfc6749_consent_post_without_csrf_is_refused(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser
 ) -> None:
-    challenge = create_s256_code_challenge(generate_token(48))
-    form = _authorize(meta, web, code_challenge=challenge, code_challenge_method="S256") | {
-        "decision": "allow"
-    }
+    form = s256(meta, web) | {"decision": "allow"}
     reply = operator.http.post("/oauth/authorize", data=form)
     assert reply.status_code == 400 and "location" not in reply.headers
 
@@ -540,9 +561,8 @@ def test_rfc6749_redirect_uri_must_match_at_the_token_endpoint(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
     _, verifier, _, query = code_flow(meta, web, operator, scan)
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "authorization_code", "code": query["code"],
-                       "redirect_uri": "https://app.example/other", "code_verifier": verifier},
-                       auth=(web["client_id"], web["client_secret"]))  # fmt: skip
+    other = redemption(query, verifier, redirect_uri="https://app.example/other")
+    reply = post_token(meta, other, auth=secret_of(web))
     assert reply.status_code == 400 and reply.json()["error"] == "invalid_grant"  # §4.1.3
 
 
@@ -550,8 +570,7 @@ def test_rfc6749_code_of_one_client_is_useless_to_another(
     meta: dict[str, Any], web: dict[str, Any], spa: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
     _, verifier, _, query = code_flow(meta, web, operator, scan)
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "authorization_code", "code": query["code"],
-                       "redirect_uri": REDIRECT, "code_verifier": verifier, "client_id": spa["client_id"]})  # fmt: skip
+    reply = post_token(meta, redemption(query, verifier, client_id=spa["client_id"]))
     assert reply.status_code == 400 and reply.json()["error"] == "invalid_grant"
 
 
@@ -559,8 +578,7 @@ def test_rfc6749_confidential_client_must_authenticate_to_redeem(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
     _, verifier, _, query = code_flow(meta, web, operator, scan)
-    reply = httpx.post(meta["token_endpoint"], data={"grant_type": "authorization_code", "code": query["code"],
-                       "redirect_uri": REDIRECT, "code_verifier": verifier, "client_id": web["client_id"]})  # fmt: skip
+    reply = post_token(meta, redemption(query, verifier, client_id=web["client_id"]))
     assert reply.status_code == 401 and reply.json()["error"] == "invalid_client"
 
 
@@ -585,13 +603,11 @@ def test_rfc6749_finding_viewer_asking_for_admin_gets_invalid_scope(
 def test_rfc6749_finding_viewer_token_cannot_push_events(
     meta: dict[str, Any], base: str, web: dict[str, Any], viewer: Browser, scan: LogScan
 ) -> None:
-    client, verifier, response_url, _ = code_flow(
-        meta, web, viewer, scan, scope="admin events:write setup:read"
-    )
-    token = exchange(meta, client, verifier, response_url, scan)
+    _, token = signed_in(meta, web, viewer, scan, scope="admin events:write setup:read")
     assert token["scope"] == "setup:read"
-    pushed = httpx.post(base + "/api/v1/erp/ekos/events", json={"event_id": "x"},
-                        headers={"Authorization": f"Bearer {token['access_token']}"})  # fmt: skip
+    pushed = httpx.post(
+        base + "/api/v1/erp/ekos/events", json={"event_id": "x"}, headers=bearer(token)
+    )
     assert pushed.status_code == 403
 
 
@@ -599,8 +615,7 @@ def test_rfc6749_finding_viewer_token_cannot_push_events(
 def test_rfc6749_refresh_rotates_the_refresh_token(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
-    client, verifier, response_url, _ = code_flow(meta, web, operator, scan)
-    first = exchange(meta, client, verifier, response_url, scan)
+    client, first = signed_in(meta, web, operator, scan)
     second = client.refresh_token(meta["token_endpoint"], refresh_token=first["refresh_token"])
     scan.remember(second["access_token"], second["refresh_token"])
     assert (
@@ -616,8 +631,7 @@ def test_rfc9700_reused_refresh_token_revokes_the_grant(
     scan: LogScan,
     admins: dict[str, Any],
 ) -> None:
-    client, verifier, response_url, _ = code_flow(meta, web, operator, scan)
-    first = exchange(meta, client, verifier, response_url, scan)
+    client, first = signed_in(meta, web, operator, scan)
     second = client.refresh_token(meta["token_endpoint"], refresh_token=first["refresh_token"])
     scan.remember(second["access_token"], second["refresh_token"])
     assert (
@@ -642,8 +656,7 @@ def test_rfc9700_reused_refresh_token_revokes_the_grant(
 def test_rfc6749_refresh_may_narrow_but_never_widen_scope(
     meta: dict[str, Any], web: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
-    client, verifier, response_url, _ = code_flow(meta, web, operator, scan)
-    token = exchange(meta, client, verifier, response_url, scan)
+    client, token = signed_in(meta, web, operator, scan)
     narrowed = client.refresh_token(
         meta["token_endpoint"], refresh_token=token["refresh_token"], scope="setup:read"
     )
@@ -664,16 +677,13 @@ def test_rfc6749_refresh_may_narrow_but_never_widen_scope(
 def test_rfc6749_refresh_token_of_another_client_is_invalid_grant(
     meta: dict[str, Any], web: dict[str, Any], spa: dict[str, Any], operator: Browser, scan: LogScan
 ) -> None:
-    client, verifier, response_url, _ = code_flow(meta, web, operator, scan)
-    token = exchange(meta, client, verifier, response_url, scan)
-    reply = httpx.post(
-        meta["token_endpoint"],
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token["refresh_token"],
-            "client_id": spa["client_id"],
-        },
-    )
+    _, token = signed_in(meta, web, operator, scan)
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": token["refresh_token"],
+        "client_id": spa["client_id"],
+    }
+    reply = post_token(meta, data)
     assert reply.status_code == 400 and reply.json()["error"] == "invalid_grant"
 
 
@@ -681,8 +691,7 @@ def test_rfc6749_client_credentials_client_cannot_use_code_grant(
     meta: dict[str, Any], base: str, admin_token: str, scan: LogScan, operator: Browser
 ) -> None:
     machine = register(base, admin_token, scan, name="machine", scope="setup:read")
-    challenge = create_s256_code_challenge(generate_token(48))
-    params = _authorize(meta, machine, code_challenge=challenge, code_challenge_method="S256")
+    params = s256(meta, machine)
     reply = operator.http.get(meta["authorization_endpoint"], params=params)
     assert reply.status_code == 400 or redirect_query(reply)["error"] in (
         "unauthorized_client",
@@ -691,21 +700,10 @@ def test_rfc6749_client_credentials_client_cannot_use_code_grant(
 
 
 # ------------------------------------------------------------------ RFC 7009 revocation
-def _machine_token(
-    meta: dict[str, Any], admins: dict[str, Any], scan: LogScan, tenant: str = TENANT
-) -> str:
-    with client_for(admins[tenant]) as client:
-        token = client.fetch_token(
-            meta["token_endpoint"], grant_type="client_credentials", scope="setup:read"
-        )
-    scan.remember(token["access_token"])
-    return token["access_token"]
-
-
 def test_rfc7009_revoked_access_token_is_refused_at_once(
     base: str, meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    token = _machine_token(meta, admins, scan)
+    token = machine_token(meta, admins[TENANT], scan)["access_token"]
     with client_for(admins[TENANT]) as client:
         assert (
             client.revoke_token(
@@ -727,8 +725,7 @@ def test_rfc7009_revoking_a_refresh_token_ends_the_grant(
     scan: LogScan,
     admins: dict[str, Any],
 ) -> None:
-    client, verifier, response_url, _ = code_flow(meta, web, operator, scan)
-    token = exchange(meta, client, verifier, response_url, scan)
+    client, token = signed_in(meta, web, operator, scan)
     assert (
         client.revoke_token(
             meta["revocation_endpoint"],
@@ -751,7 +748,7 @@ def test_rfc7009_revoking_a_refresh_token_ends_the_grant(
 def test_rfc7009_unknown_token_and_wrong_hint_answer_200(
     meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    token = _machine_token(meta, admins, scan)
+    token = machine_token(meta, admins[TENANT], scan)["access_token"]
     with client_for(admins[TENANT]) as client:
         assert (
             client.revoke_token(
@@ -771,7 +768,7 @@ def test_rfc7009_unknown_token_and_wrong_hint_answer_200(
 def test_rfc7009_revocation_needs_client_authentication(
     meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    token = _machine_token(meta, admins, scan)
+    token = machine_token(meta, admins[TENANT], scan)["access_token"]
     reply = httpx.post(meta["revocation_endpoint"], data={"token": token})
     assert reply.status_code in (400, 401) and reply.json()["error"] in (
         "invalid_client",
@@ -787,7 +784,7 @@ def test_rfc7009_revocation_needs_client_authentication(
 def test_rfc7009_a_client_cannot_revoke_another_tenants_token(
     meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    token = _machine_token(meta, admins, scan, tenant=TENANT)
+    token = machine_token(meta, admins[TENANT], scan)["access_token"]
     with client_for(admins[OTHER]) as client:
         client.revoke_token(meta["revocation_endpoint"], token=token)
     assert introspect(meta, admins, token)["active"] is True
@@ -796,7 +793,7 @@ def test_rfc7009_a_client_cannot_revoke_another_tenants_token(
 def test_rfc7662_introspection_is_scoped_to_the_tenant(
     meta: dict[str, Any], admins: dict[str, Any], scan: LogScan
 ) -> None:
-    token = _machine_token(meta, admins, scan, tenant=TENANT)
+    token = machine_token(meta, admins[TENANT], scan)["access_token"]
     with client_for(admins[OTHER]) as client:
         assert client.introspect_token(meta["introspection_endpoint"], token=token).json() == {
             "active": False
@@ -823,14 +820,9 @@ def test_finding_viewer_cannot_disconnect_and_events_token_reads_nothing(
     base: str, viewer: Browser, admins: dict[str, Any], meta: dict[str, Any], scan: LogScan
 ) -> None:
     assert viewer.http.delete("/connections/ekos").status_code == 403
-    with client_for(admins[TENANT]) as client:
-        token = client.fetch_token(
-            meta["token_endpoint"], grant_type="client_credentials", scope="events:write"
-        )
-    scan.remember(token["access_token"])
-    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    token = machine_token(meta, admins[TENANT], scan, scope="events:write")
     for path in ("/setup/state", "/connections", "/connections/ekos/start"):
-        assert httpx.get(base + path, headers=bearer).status_code == 403, path
+        assert httpx.get(base + path, headers=bearer(token)).status_code == 403, path
     record("findings", viewer_delete="403", events_token_reads="403 x3")
 
 
@@ -872,7 +864,7 @@ def test_finding_token_endpoint_throttled_with_retry_after(
     issued = admins[OTHER]
     statuses = []
     for _ in range(40):
-        reply = httpx.post(meta["token_endpoint"], data={"grant_type": "client_credentials"},
+        reply = post_token(meta, {"grant_type": "client_credentials"},
                            auth=(issued.client_id, "guessed-secret"))  # fmt: skip
         statuses.append(reply.status_code)
         if reply.status_code == 429:
@@ -909,14 +901,10 @@ def test_finding_bad_input_over_http_is_a_typed_4xx(
     """The hand-made bad inputs of the outside test, through the gateway to the events route."""
     from tests.unit.api.test_edge import BAD_INPUT
 
-    with client_for(admins[TENANT]) as client:
-        token = client.fetch_token(
-            meta["token_endpoint"], grant_type="client_credentials", scope="events:write"
-        )
-    scan.remember(token["access_token"])
+    token = machine_token(meta, admins[TENANT], scan, scope="events:write")
     answers = {}
     for case, (body, content_type, status, code) in BAD_INPUT.items():
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        headers = bearer(token)
         if content_type:
             headers["Content-Type"] = content_type
         content = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")

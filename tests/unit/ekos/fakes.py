@@ -156,6 +156,7 @@ class FakeOAuth:
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (redirect, challenge)
     refresh_tokens: dict[str, dict] = field(default_factory=dict)
     revoked: list[str] = field(default_factory=list)
+    hints: list[str | None] = field(default_factory=list)  # the hint sent with each revocation
     refresh_calls: int = 0
     fail_exchange: str | None = None
     unavailable: bool = False
@@ -211,3 +212,4 @@ class FakeOAuth:
         if self.unavailable:
             raise EkosUnavailable("down", status=503)
         self.revoked.append(token)
+        self.hints.append(token_type_hint)

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from syncbridge.domain.connections.errors import ReauthorizationRequired
+from syncbridge.adapters.ekos.errors import EkosUnavailable, OAuthProtocolError
+from syncbridge.domain.connections.errors import ReauthorizationRequired, TokenRefreshTimeout
 from syncbridge.domain.connections.service import (
     decode_tokens,
     encode_tokens,
@@ -151,12 +152,13 @@ def test_dead_grant_marks_the_connection_for_reauthorization(world):
     world.connect()
     for rt in world.oauth.refresh_tokens.values():
         rt["revoked"] = True  # revoked at Ekos (e.g. the brewer removed the app)
-    with pytest.raises(ReauthorizationRequired):
+    with pytest.raises(ReauthorizationRequired, match="connect again"):
         world.provider().on_unauthorized()
     stored = world.repo.get(TENANT, "ekos")
     assert (
         stored.connection.status == "reauthorization_required" and stored.token_ciphertext is None
     )
+    assert "connect again" in stored.connection.last_error  # the reason the tenant is shown
 
 
 def test_disconnected_connection_gives_no_token(world):
@@ -182,9 +184,123 @@ def test_disconnect_during_a_refresh_wins_and_the_new_tokens_are_revoked(world):
 
     world.oauth.refresh = refresh_then_disconnect
     # When the refresh completes
-    with pytest.raises(ReauthorizationRequired):
+    with pytest.raises(ReauthorizationRequired, match="changed while refreshing"):
         provider.on_unauthorized()
     # Then the connection stays disconnected and the freshly minted grant is revoked at Ekos
     stored = world.repo.get(TENANT, "ekos")
     assert stored.connection.status == "disconnected" and stored.token_ciphertext is None
     assert minted[0] in world.oauth.revoked
+    assert world.oauth.hints[world.oauth.revoked.index(minted[0])] == "refresh_token"
+
+
+def test_dead_grant_found_during_a_disconnect_leaves_it_disconnected(world):
+    # Given a worker refreshing while the tenant disconnects (which revokes the grant)
+    world.connect()
+    provider = world.provider()
+    provider.get_access_token()
+
+    def disconnect_then_refuse(token):
+        world.service.disconnect(TENANT)
+        raise OAuthProtocolError("invalid_grant", "revoked")
+
+    world.oauth.refresh = disconnect_then_refuse
+    # When Ekos answers invalid_grant
+    with pytest.raises(ReauthorizationRequired):
+        provider.on_unauthorized()
+    # Then the disconnect stands (never overwritten by reauthorization_required)
+    assert world.repo.get(TENANT, "ekos").connection.status == "disconnected"
+
+
+def test_missing_or_inactive_connection_hands_out_no_token_and_says_why(world):
+    with pytest.raises(ReauthorizationRequired, match="is missing;"):
+        world.provider().get_access_token()
+    world.connect()
+    # tokens still stored, but the connection is no longer active
+    world.repo.set_status(TENANT, "ekos", "reauthorization_required")
+    with pytest.raises(ReauthorizationRequired, match="is reauthorization_required;"):
+        world.provider().get_access_token()
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [OAuthProtocolError("server_error", "try later"), EkosUnavailable("down", status=503)],
+    ids=["refused", "unavailable"],
+)
+def test_a_failed_refresh_releases_its_lease_so_the_next_call_retries_at_once(world, failure):
+    # Given a refresh that fails once
+    world.connect()
+    world.clock.advance(3600)
+    original, calls = world.oauth.refresh, []
+
+    def fail_once(token):
+        calls.append(token)
+        if len(calls) == 1:
+            raise failure
+        return original(token)
+
+    world.oauth.refresh = fail_once
+    with pytest.raises(type(failure)):
+        world.provider().get_access_token()
+    # When another worker asks right away
+    before = world.clock()
+    token = world.provider().get_access_token()
+    # Then it refreshes without waiting for the failed worker's lease to run out
+    assert world.clock() == before and token == _stored_tokens(world).access_token
+    assert len(calls) == 2
+
+
+def test_waiting_for_another_workers_lease_gives_up_at_the_deadline(world):
+    # Given another worker holding the refresh lease for a long time
+    world.connect()
+    world.clock.advance(3600)
+    now = world.clock()
+    assert world.repo.acquire_refresh_lease(
+        TENANT, "ekos", version=1, holder="other", now=now, until=now + 1000
+    )
+    # When a worker waits at most 1 s, polling every 0.5 s
+    provider = world.provider(wait_seconds=1.0, poll_seconds=0.5)
+    with pytest.raises(TokenRefreshTimeout, match="Another worker is still refreshing"):
+        provider.get_access_token()
+    # Then it gave up exactly at its deadline, without refreshing
+    assert world.clock() == now + 1.0 and world.oauth.refresh_calls == 0
+
+
+def test_a_rotation_without_a_new_refresh_token_keeps_the_old_one(world):
+    world.connect()
+    old = _stored_tokens(world)
+    original = world.oauth.refresh
+    world.oauth.refresh = lambda token: original(token).model_copy(update={"refresh_token": None})
+    world.clock.advance(3600)
+    world.provider().get_access_token()
+    assert _stored_tokens(world).refresh_token == old.refresh_token
+
+
+def test_a_refresh_stores_the_new_expiry_beside_the_tokens(world):
+    world.connect()
+    world.clock.advance(3600)
+    world.provider().get_access_token()
+    stored = world.repo.get(TENANT, "ekos")
+    assert stored.access_expires_at == world.clock() + 3600 == _stored_tokens(world).expires_at
+
+
+def test_one_worker_refreshes_every_time_its_token_expires(world):
+    world.connect()
+    provider = world.provider()
+    tokens = [provider.get_access_token()]
+    for _ in range(2):
+        world.clock.advance(3600)
+        tokens.append(provider.get_access_token())
+    assert world.oauth.refresh_calls == 2 and len(set(tokens)) == 3
+    assert tokens[-1] == _stored_tokens(world).access_token
+
+
+def test_the_refresh_skew_boundary_is_inclusive(world):
+    # Given a token that expires in exactly the 60 s skew: refreshed; one second earlier: not
+    world.connect()
+    provider = world.provider()
+    world.clock.advance(3600 - 61)
+    provider.get_access_token()
+    assert world.oauth.refresh_calls == 0
+    world.clock.advance(1)
+    provider.get_access_token()
+    assert world.oauth.refresh_calls == 1

@@ -1,6 +1,8 @@
 """Apply service: mappings written, creates made once, next type started, setup completed."""
 
-from syncbridge.domain.setup.applier import home_id_for
+import re
+
+from syncbridge.domain.setup.applier import _now, home_id_for
 from syncbridge.domain.setup.models import RESOURCE_ORDER, ImportMessage
 
 from .conftest import CONNECTION, TENANT
@@ -96,3 +98,16 @@ def test_a_reconnect_after_completion_starts_a_new_run_with_nothing_left_to_revi
     assert setup.run_id == "run-2" and setup.status == "in_progress"
     assert setup.progress(CL).counts == {"match": 0, "review": 0, "create": 0}
     assert world.review.list_proposals(TENANT, CL, "match").items == []
+
+
+def test_home_ids_are_stable_per_record_and_carry_the_erp_and_80_bits_of_digest():
+    new_id = home_id_for(TENANT, "ekos", CL, "c-3")
+    assert (
+        new_id == home_id_for(TENANT, "ekos", CL, "c-3") != home_id_for(TENANT, "ekos", CL, "c-4")
+    )
+    assert re.fullmatch(r"ekos-[0-9a-f]{20}", new_id)
+
+
+def test_the_default_clock_stamps_utc_to_the_millisecond():
+    """Audit entries and progress times are compared and sorted as text: one fixed shape."""
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", _now())

@@ -110,10 +110,20 @@ def test_a_persistent_failure_parks_the_type_as_failed_until_a_person_retries(wo
     assert progress.pages == 1  # the first page stays staged and checkpointed
     # a redelivery does not read Ekos again; only a person's retry does
     assert importer.handle(world.import_message()) == "failed"
-    with pytest.raises(ImportNotFailed):
+    with pytest.raises(ImportNotFailed) as refused:
         retry_import(world.setups, world.import_queue, TENANT, "storage-locations")
+    assert refused.value.details == {"current_status": "pending"}  # the 409 says what it is
+    failed = world.setups.get(TENANT, CONNECTION).progress("customer-locations")
+    assert failed.attempts == 3
+    world.setups._progress(TENANT, CONNECTION, "customer-locations").lease_until = (
+        10**12
+    )  # left by a crashed worker
+    assert world.setups.get(TENANT, CONNECTION).progress("customer-locations").lease_until > 0
     assert retry_import(world.setups, world.import_queue, TENANT, "customer-locations") == {
         "status": "importing", "resource_type": "customer-locations"}  # fmt: skip
+    # the retry starts afresh: no lease held, no attempts counted
+    retried = world.setups.get(TENANT, CONNECTION).progress("customer-locations")
+    assert (retried.status, retried.lease_until, retried.attempts) == ("importing", 0, 0)
     [again] = world.import_queue.sent
     assert isinstance(again, ImportMessage) and again.run_id == "run-1"
     # Ekos is back: the retried import resumes from the cursor and reaches matching

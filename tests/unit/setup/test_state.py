@@ -23,6 +23,7 @@ def test_skipping_or_going_back_is_refused(current, target):
     with pytest.raises(InvalidTransition) as err:
         check(current, target)
     assert err.value.details == {"current": current, "target": target}
+    assert err.value.message == f"cannot go from {current} to {target}"
 
 
 def test_an_import_may_be_taken_over_but_review_only_entered_from_matching():
