@@ -113,16 +113,55 @@ def _address_similarity(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndar
     return sim
 
 
-def _name_similarity(Ex: Side, In: Side, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+FULL_NAME_RESCUE = 0.92
+"""A full name at least this similar stands in for a low distinctive-name similarity."""
+
+
+def _name_similarity(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, exact: np.ndarray | None = None
+) -> np.ndarray:
     """Similarity of distinctive names; where that is low, a near-identical full name
-    (>= 0.92: a typo in a name made of common words) counts instead."""
-    sim = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    (>= 0.92: a typo in a name made of common words) counts instead.
+
+    `exact` (levels only, no evidence wanted): pairs whose cores are identical get 1.0
+    without a rapidfuzz call, and the full-name rescue is tried only where the lengths
+    allow a ratio of 0.92 (ratio <= 2 min(len) / (len_a + len_b)): the levels are the
+    same, the calls far fewer."""
+    Ex, In = prep.external, prep.internal
+    if exact is None:
+        sim = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    else:
+        sim = np.full(len(e), np.nan, dtype=np.float32)
+        both = Ex.has["name_core"][e] & In.has["name_core"][i]
+        sim[both & exact] = 1.0
+        rest = np.flatnonzero(both & ~exact)
+        if len(rest):
+            sim[rest] = name_similarity(
+                Ex.text["name_core"][e[rest]], In.text["name_core"][i[rest]]
+            )
     with np.errstate(invalid="ignore"):
-        low = np.flatnonzero(sim < 0.92)
+        low = sim < FULL_NAME_RESCUE
+    if exact is not None:
+        len_e, len_i = _text_lengths(prep, "name_full")
+        la, lb = len_e[e], len_i[i]
+        low &= 2 * np.minimum(la, lb) >= FULL_NAME_RESCUE * (la + lb)
+    low = np.flatnonzero(low)
     if len(low):
         full = _similarity(Ex.text["name_full"][e[low]], In.text["name_full"][i[low]])
-        sim[low] = np.where(full >= 0.92, np.maximum(sim[low], full), sim[low])
+        sim[low] = np.where(full >= FULL_NAME_RESCUE, np.maximum(sim[low], full), sim[low])
     return sim
+
+
+def _text_lengths(prep: Prepared, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Character length of a text column per record (external, internal), built once."""
+    cache = prep.__dict__.setdefault("_tf_cache", {})
+    key = "len_" + col
+    if key not in cache:
+        cache[key] = tuple(
+            np.fromiter(map(len, side.text[col].tolist()), dtype=np.int32, count=side.n)
+            for side in (prep.external, prep.internal)
+        )
+    return cache[key]
 
 
 def _name_u(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
@@ -245,10 +284,12 @@ def _level_cuts(spec: ComparisonSpec, first: int) -> list[tuple[float, int]]:
     return [(cut, first + n) for n, cut in enumerate(spec.cuts)]
 
 
-def _name(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _name(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     Ex, In = prep.external, prep.internal
-    sim = _name_similarity(Ex, In, e, i)
     exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
+    sim = _name_similarity(prep, e, i, None if evidence else exact)
     levels = _bin_levels(sim, _level_cuts(spec, 2), len(spec.cuts) + 2)
     levels[exact & (levels > 0)] = 1
     return Compared(
@@ -256,7 +297,9 @@ def _name(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) ->
     )
 
 
-def _address(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _address(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     """Street address and coordinates together: they say the same thing twice."""
     Ex, In = prep.external, prep.internal
     dist = haversine_m(Ex.num["lat"][e], Ex.num["lon"][e], In.num["lat"][i], In.num["lon"][i])
@@ -272,7 +315,9 @@ def _address(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec)
     return Compared(levels, {"distance_m": dist, "address": addr})
 
 
-def _postal_area(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _postal_area(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     Ex, In = prep.external, prep.internal
     postal = _eq(Ex.cat["postal_code"][e], In.cat["postal_code"][i])
     postal3 = _eq(Ex.cat["postal3"][e], In.cat["postal3"][i])
@@ -282,14 +327,18 @@ def _postal_area(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonS
     return Compared(levels, {"postal_code": postal, "city": city})
 
 
-def _exact(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _exact(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     col = spec.fields[0]
     ids_i = prep.internal.cat[col][i]
     ev = _eq(prep.external.cat[col][e], ids_i)
     return Compared(_eq_levels(ev), {spec.name: ev}, {col: ids_i})
 
 
-def _model_number(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _model_number(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     Ex, In = prep.external, prep.internal
     shared, both, rarest = _models_shared(Ex.lists["models"], In.lists["models"], e, i)
     model_u = (np.maximum(np.minimum(rarest, In.n) - 1.0, 0.0) + TF_SELF_SMOOTHING) / In.n
@@ -305,7 +354,9 @@ def _model_number(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: Comparison
     return Compared(levels, {"model": ev}, tf_u=model_u)
 
 
-def _ratio(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _ratio(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     col = spec.fields[0]
     a, b = prep.external.num[col][e], prep.internal.num[col][i]
     with np.errstate(all="ignore"):
@@ -317,14 +368,16 @@ def _ratio(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -
     )
 
 
-def _date(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _date(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     col = spec.fields[0]
     days = np.abs(prep.external.num[col][e] - prep.internal.num[col][i]).astype(np.float32)
     cuts = [(-cut, level) for cut, level in _level_cuts(spec, 1)]
     return Compared(_bin_levels(-days, cuts, len(spec.cuts) + 1), {"days_apart": days})
 
 
-TYPES: dict[str, Callable[[Prepared, np.ndarray, np.ndarray, ComparisonSpec], Compared]] = {
+TYPES: dict[str, Callable[..., Compared]] = {
     "name": _name,
     "address": _address,
     "postal_area": _postal_area,
@@ -336,12 +389,19 @@ TYPES: dict[str, Callable[[Prepared, np.ndarray, np.ndarray, ComparisonSpec], Co
 
 
 def compare(
-    prep: Prepared, e: np.ndarray, i: np.ndarray, specs: tuple[ComparisonSpec, ...]
+    prep: Prepared,
+    e: np.ndarray,
+    i: np.ndarray,
+    specs: tuple[ComparisonSpec, ...],
+    evidence: bool = True,
 ) -> PairFeatures:
-    """Every declared comparison of a profile over the pairs (e[k], i[k])."""
+    """Every declared comparison of a profile over the pairs (e[k], i[k]).
+
+    `evidence=False` when only the levels matter (scoring, EM): a type may then skip
+    work that changes no level, and its evidence values are not the explanation's."""
     feats = PairFeatures(levels={}, evidence={}, tf_values={})
     for spec in specs:
-        got = TYPES[spec.type](prep, e, i, spec)
+        got = TYPES[spec.type](prep, e, i, spec, evidence)
         feats.levels[spec.name] = got.levels
         feats.evidence.update(got.evidence)
         feats.tf_values.update(got.tf_values)
