@@ -78,15 +78,17 @@ def _house_numbers(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     cache = prep.__dict__.setdefault("_tf_cache", {})
     if "house_number" not in cache:
         vocab: dict[str, int] = {}
+
+        def number_id(first: str) -> int:  # once per distinct first word
+            if first and any(c.isdigit() for c in first):
+                return vocab.setdefault(first, len(vocab))
+            return -1
+
         out = []
         for side in (prep.external, prep.internal):
-            texts = side.text["address"]
-            ids = np.full(len(texts), -1, dtype=np.int32)
-            for k, text in enumerate(texts.tolist()):
-                first = text.split(" ", 1)[0] if text else ""
-                if first and any(c.isdigit() for c in first):
-                    ids[k] = vocab.setdefault(first, len(vocab))
-            out.append(ids)
+            firsts = [text.partition(" ")[0] for text in side.text["address"].tolist()]
+            table = {w: number_id(w) for w in dict.fromkeys(firsts)}
+            out.append(np.fromiter(map(table.__getitem__, firsts), dtype=np.int32, count=side.n))
         cache["house_number"] = (out[0], out[1])
     return cache["house_number"]
 

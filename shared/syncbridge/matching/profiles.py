@@ -95,7 +95,7 @@ def _location_many(c: dict[str, list]) -> tuple:
         std.distinct_map(std.city, c["city"]),
         std.distinct_map(std.postal_code, c["postal_code"]),
         std.phone_ints_many(c["phone"]),
-        std.distinct_map(std.website_domain, c["website"]),
+        std.website_domains_many(c["website"]),
         lat,
         lon,
     )

@@ -270,7 +270,7 @@ def load_jsonl(
     return builder.finish()
 
 
-READ_BATCH_BYTES = 8 << 20
+READ_BATCH_BYTES = 4 << 20
 """Lines are parsed and standardized in batches of about this many bytes."""
 
 

@@ -396,3 +396,19 @@ def distinct_map(fn, values: list) -> list:
     """`fn` applied once per distinct value (towns, postcodes, domains repeat a lot)."""
     table = {v: fn(v) for v in dict.fromkeys(values)}
     return list(map(table.__getitem__, values))
+
+
+_SIMPLE_SITE = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+\.[a-z]{2,})/?")
+
+
+def website_domains_many(values: list) -> list[str]:
+    """`website_domain` of every value; "http://www.name.com"-like ones by one regex."""
+
+    def one(value: object) -> str:
+        if type(value) is str and len(value) <= MAX_FIELD_CHARS:
+            m = _SIMPLE_SITE.fullmatch(value.strip().lower())
+            if m is not None and not m.group(1).startswith("www."):
+                return m.group(1)
+        return website_domain(value)
+
+    return distinct_map(one, values)

@@ -126,6 +126,18 @@ def test_column_wise_standardisers_equal_the_per_value_ones(values: list) -> Non
         int(k) if (k := std.phone_key(v)) else -1 for v in values
     ]
     assert std.distinct_map(std.city, values) == [std.city(v) for v in values]
+    assert std.website_domains_many(values) == [std.website_domain(v) for v in values]
+
+
+_SITES = st.from_regex(
+    r"\s?(HTTPS?://|https?://|ftp://)?(www\.|WWW\.)?([a-z0-9-]{0,6}\.){0,3}[a-z]{0,3}(/[a-z?#:@.]*)?",
+    fullmatch=True,
+)
+
+
+@given(st.lists(st.one_of(_SITES, _MESSY), max_size=8))
+def test_column_wise_website_domains_equal_the_per_value_ones(values: list) -> None:
+    assert std.website_domains_many(values) == [std.website_domain(v) for v in values]
 
 
 @settings(max_examples=25)
