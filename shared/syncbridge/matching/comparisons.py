@@ -93,14 +93,34 @@ def _house_numbers(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     return cache["house_number"]
 
 
-def _address_similarity(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+def _address_similarity(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, dist: np.ndarray | None = None
+) -> np.ndarray:
     """Street addresses, NaN where a side has none. Where the house numbers agree but the
     plain ratio is low, word order ("13 towns crescent korrelocking" / "13 korrelocking
     towns crescent") and added localities or units are forgiven: the best of token-sort
-    and (x0.9) token-set ratio counts. Only there: those scorers cost 3x the plain one."""
+    and (x0.9) token-set ratio counts. Only there: those scorers cost 3x the plain one.
+
+    With `dist` (levels only): a pair without the same house number whose place level is
+    the same at similarity 0 and at its similarity's upper bound (`_ratio_bound`) gets 0
+    without a rapidfuzz call: the level only falls as the similarity falls, so any value
+    in between gives that level too."""
     Ex, In = prep.external, prep.internal
-    sim = _text_similarity(Ex, In, "address", e, i, _similarity)
     num_e, num_i = _house_numbers(prep)
+    if dist is None:
+        sim = _text_similarity(Ex, In, "address", e, i, _similarity)
+    else:
+        both = Ex.has["address"][e] & In.has["address"][i]
+        sim = np.full(len(e), np.nan, dtype=np.float32)
+        sim[both] = 0.0
+        cand = np.flatnonzero(both & ((num_e[e] != num_i[i]) | (num_i[i] < 0)))
+        bound = _ratio_bound(prep, "address", e[cand], i[cand])
+        zero = np.zeros(len(cand), dtype=np.float32)
+        settled = cand[_place_levels(dist[cand], zero) == _place_levels(dist[cand], bound)]
+        both[settled] = False
+        todo = np.flatnonzero(both)
+        if len(todo):
+            sim[todo] = _similarity(Ex.text["address"][e[todo]], In.text["address"][i[todo]])
     with np.errstate(invalid="ignore"):
         gate = (sim < 0.9) & (sim >= 0.2)
     same = num_e[e] == num_i[i]
@@ -152,6 +172,45 @@ def _name_similarity(
         full = _similarity(Ex.text["name_full"][e[low]], In.text["name_full"][i[low]])
         sim[low] = np.where(full >= FULL_NAME_RESCUE, np.maximum(sim[low], full), sim[low])
     return sim
+
+
+def _char_masks(prep: Prepared, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, a 64-bit set of the characters of a text column (code point mod 64),
+    external and internal, built once, in slices (bounded work arrays)."""
+    cache = prep.__dict__.setdefault("_tf_cache", {})
+    key = "mask_" + col
+    if key not in cache:
+        out = []
+        for side in (prep.external, prep.internal):
+            texts = side.text[col].tolist()
+            masks = np.zeros(side.n, dtype=np.uint64)
+            for lo in range(0, side.n, 65_536):
+                chunk = texts[lo : lo + 65_536]
+                lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+                cps = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
+                if len(cps) == 0:
+                    continue
+                bits = np.left_shift(np.uint64(1), (cps % 64).astype(np.uint64))
+                starts = np.cumsum(lens) - lens
+                filled = lens > 0
+                masks[lo : lo + len(chunk)][filled] = np.bitwise_or.reduceat(bits, starts[filled])
+            out.append(masks)
+        cache[key] = (out[0], out[1])
+    return cache[key]
+
+
+def _ratio_bound(prep: Prepared, col: str, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """An upper bound of rapidfuzz's ratio per pair, from integers only.
+
+    ratio = 1 - indel / (len_a + len_b), and the indel distance is at least the length
+    difference and at least the number of characters (mod 64) one side has and the
+    other lacks."""
+    len_e, len_i = _text_lengths(prep, col)
+    mask_e, mask_i = _char_masks(prep, col)
+    la, lb = len_e[e].astype(np.int64), len_i[i].astype(np.int64)
+    missing = np.bitwise_count(mask_e[e] ^ mask_i[i]).astype(np.int64)
+    least = np.maximum(np.abs(la - lb), missing)
+    return (1.0 - least / np.maximum(la + lb, 1)).astype(np.float32)
 
 
 def _text_lengths(prep: Prepared, col: str) -> tuple[np.ndarray, np.ndarray]:
@@ -305,7 +364,13 @@ def _address(
     """Street address and coordinates together: they say the same thing twice."""
     Ex, In = prep.external, prep.internal
     dist = haversine_m(Ex.num["lat"][e], Ex.num["lon"][e], In.num["lat"][i], In.num["lon"][i])
-    addr = _address_similarity(prep, e, i)
+    addr = _address_similarity(prep, e, i, None if evidence else dist)
+    return Compared(_place_levels(dist, addr), {"distance_m": dist, "address": addr})
+
+
+def _place_levels(dist: np.ndarray, addr: np.ndarray) -> np.ndarray:
+    """Same spot, < 1 km or address >= .8, < 5 km or >= .6, < 25 km, farther; 0 when
+    neither coordinates nor addresses compare. Never rises as `addr` falls."""
     with np.errstate(invalid="ignore"):
         addr_clash = addr < 0.6
         lv1 = (addr >= 0.95) | ((dist < 100) & ~addr_clash)
@@ -314,7 +379,7 @@ def _address(
         lv4 = dist < 25000
     levels = np.select([lv1, lv2, lv3, lv4], [1, 2, 3, 4], 5).astype(np.int8)
     levels[np.isnan(dist) & np.isnan(addr)] = 0
-    return Compared(levels, {"distance_m": dist, "address": addr})
+    return levels
 
 
 def _postal_area(
