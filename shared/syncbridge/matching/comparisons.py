@@ -78,27 +78,49 @@ def _house_numbers(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
     cache = prep.__dict__.setdefault("_tf_cache", {})
     if "house_number" not in cache:
         vocab: dict[str, int] = {}
+
+        def number_id(first: str) -> int:  # once per distinct first word
+            if first and any(c.isdigit() for c in first):
+                return vocab.setdefault(first, len(vocab))
+            return -1
+
         out = []
         for side in (prep.external, prep.internal):
-            texts = side.text["address"]
-            ids = np.full(len(texts), -1, dtype=np.int32)
-            for k, text in enumerate(texts.tolist()):
-                first = text.split(" ", 1)[0] if text else ""
-                if first and any(c.isdigit() for c in first):
-                    ids[k] = vocab.setdefault(first, len(vocab))
-            out.append(ids)
+            firsts = [text.partition(" ")[0] for text in side.text["address"].tolist()]
+            table = {w: number_id(w) for w in dict.fromkeys(firsts)}
+            out.append(np.fromiter(map(table.__getitem__, firsts), dtype=np.int32, count=side.n))
         cache["house_number"] = (out[0], out[1])
     return cache["house_number"]
 
 
-def _address_similarity(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+def _address_similarity(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, dist: np.ndarray | None = None
+) -> np.ndarray:
     """Street addresses, NaN where a side has none. Where the house numbers agree but the
     plain ratio is low, word order ("13 towns crescent korrelocking" / "13 korrelocking
     towns crescent") and added localities or units are forgiven: the best of token-sort
-    and (x0.9) token-set ratio counts. Only there: those scorers cost 3x the plain one."""
+    and (x0.9) token-set ratio counts. Only there: those scorers cost 3x the plain one.
+
+    With `dist` (levels only): a pair without the same house number whose place level is
+    the same at similarity 0 and at its similarity's upper bound (`_ratio_bound`) gets 0
+    without a rapidfuzz call: the level only falls as the similarity falls, so any value
+    in between gives that level too."""
     Ex, In = prep.external, prep.internal
-    sim = _text_similarity(Ex, In, "address", e, i, _similarity)
     num_e, num_i = _house_numbers(prep)
+    if dist is None:
+        sim = _text_similarity(Ex, In, "address", e, i, _similarity)
+    else:
+        both = Ex.has["address"][e] & In.has["address"][i]
+        sim = np.full(len(e), np.nan, dtype=np.float32)
+        sim[both] = 0.0
+        cand = np.flatnonzero(both & ((num_e[e] != num_i[i]) | (num_i[i] < 0)))
+        bound = _ratio_bound(prep, "address", e[cand], i[cand])
+        zero = np.zeros(len(cand), dtype=np.float32)
+        settled = cand[_place_levels(dist[cand], zero) == _place_levels(dist[cand], bound)]
+        both[settled] = False
+        todo = np.flatnonzero(both)
+        if len(todo):
+            sim[todo] = _similarity(Ex.text["address"][e[todo]], In.text["address"][i[todo]])
     with np.errstate(invalid="ignore"):
         gate = (sim < 0.9) & (sim >= 0.2)
     same = num_e[e] == num_i[i]
@@ -113,16 +135,94 @@ def _address_similarity(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndar
     return sim
 
 
-def _name_similarity(Ex: Side, In: Side, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+FULL_NAME_RESCUE = 0.92
+"""A full name at least this similar stands in for a low distinctive-name similarity."""
+
+
+def _name_similarity(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, exact: np.ndarray | None = None
+) -> np.ndarray:
     """Similarity of distinctive names; where that is low, a near-identical full name
-    (>= 0.92: a typo in a name made of common words) counts instead."""
-    sim = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    (>= 0.92: a typo in a name made of common words) counts instead.
+
+    `exact` (levels only, no evidence wanted): pairs whose cores are identical get 1.0
+    without a rapidfuzz call, and the full-name rescue is tried only where the lengths
+    allow a ratio of 0.92 (ratio <= 2 min(len) / (len_a + len_b)): the levels are the
+    same, the calls far fewer."""
+    Ex, In = prep.external, prep.internal
+    if exact is None:
+        sim = _text_similarity(Ex, In, "name_core", e, i, name_similarity)
+    else:
+        sim = np.full(len(e), np.nan, dtype=np.float32)
+        both = Ex.has["name_core"][e] & In.has["name_core"][i]
+        sim[both & exact] = 1.0
+        rest = np.flatnonzero(both & ~exact)
+        if len(rest):
+            sim[rest] = name_similarity(
+                Ex.text["name_core"][e[rest]], In.text["name_core"][i[rest]]
+            )
     with np.errstate(invalid="ignore"):
-        low = np.flatnonzero(sim < 0.92)
+        low = sim < FULL_NAME_RESCUE
+    if exact is not None:
+        len_e, len_i = _text_lengths(prep, "name_full")
+        la, lb = len_e[e], len_i[i]
+        low &= 2 * np.minimum(la, lb) >= FULL_NAME_RESCUE * (la + lb)
+    low = np.flatnonzero(low)
     if len(low):
         full = _similarity(Ex.text["name_full"][e[low]], In.text["name_full"][i[low]])
-        sim[low] = np.where(full >= 0.92, np.maximum(sim[low], full), sim[low])
+        sim[low] = np.where(full >= FULL_NAME_RESCUE, np.maximum(sim[low], full), sim[low])
     return sim
+
+
+def _char_masks(prep: Prepared, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, a 64-bit set of the characters of a text column (code point mod 64),
+    external and internal, built once, in slices (bounded work arrays)."""
+    cache = prep.__dict__.setdefault("_tf_cache", {})
+    key = "mask_" + col
+    if key not in cache:
+        out = []
+        for side in (prep.external, prep.internal):
+            texts = side.text[col].tolist()
+            masks = np.zeros(side.n, dtype=np.uint64)
+            for lo in range(0, side.n, 65_536):
+                chunk = texts[lo : lo + 65_536]
+                lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+                cps = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
+                if len(cps) == 0:
+                    continue
+                bits = np.left_shift(np.uint64(1), (cps % 64).astype(np.uint64))
+                starts = np.cumsum(lens) - lens
+                filled = lens > 0
+                masks[lo : lo + len(chunk)][filled] = np.bitwise_or.reduceat(bits, starts[filled])
+            out.append(masks)
+        cache[key] = (out[0], out[1])
+    return cache[key]
+
+
+def _ratio_bound(prep: Prepared, col: str, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """An upper bound of rapidfuzz's ratio per pair, from integers only.
+
+    ratio = 1 - indel / (len_a + len_b), and the indel distance is at least the length
+    difference and at least the number of characters (mod 64) one side has and the
+    other lacks."""
+    len_e, len_i = _text_lengths(prep, col)
+    mask_e, mask_i = _char_masks(prep, col)
+    la, lb = len_e[e].astype(np.int64), len_i[i].astype(np.int64)
+    missing = np.bitwise_count(mask_e[e] ^ mask_i[i]).astype(np.int64)
+    least = np.maximum(np.abs(la - lb), missing)
+    return (1.0 - least / np.maximum(la + lb, 1)).astype(np.float32)
+
+
+def _text_lengths(prep: Prepared, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """Character length of a text column per record (external, internal), built once."""
+    cache = prep.__dict__.setdefault("_tf_cache", {})
+    key = "len_" + col
+    if key not in cache:
+        cache[key] = tuple(
+            np.fromiter(map(len, side.text[col].tolist()), dtype=np.int32, count=side.n)
+            for side in (prep.external, prep.internal)
+        )
+    return cache[key]
 
 
 def _name_u(prep: Prepared, e: np.ndarray, i: np.ndarray) -> np.ndarray:
@@ -245,10 +345,12 @@ def _level_cuts(spec: ComparisonSpec, first: int) -> list[tuple[float, int]]:
     return [(cut, first + n) for n, cut in enumerate(spec.cuts)]
 
 
-def _name(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _name(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     Ex, In = prep.external, prep.internal
-    sim = _name_similarity(Ex, In, e, i)
     exact = Ex.cat["name_core"][e] == In.cat["name_core"][i]
+    sim = _name_similarity(prep, e, i, None if evidence else exact)
     levels = _bin_levels(sim, _level_cuts(spec, 2), len(spec.cuts) + 2)
     levels[exact & (levels > 0)] = 1
     return Compared(
@@ -256,11 +358,19 @@ def _name(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) ->
     )
 
 
-def _address(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _address(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     """Street address and coordinates together: they say the same thing twice."""
     Ex, In = prep.external, prep.internal
     dist = haversine_m(Ex.num["lat"][e], Ex.num["lon"][e], In.num["lat"][i], In.num["lon"][i])
-    addr = _address_similarity(prep, e, i)
+    addr = _address_similarity(prep, e, i, None if evidence else dist)
+    return Compared(_place_levels(dist, addr), {"distance_m": dist, "address": addr})
+
+
+def _place_levels(dist: np.ndarray, addr: np.ndarray) -> np.ndarray:
+    """Same spot, < 1 km or address >= .8, < 5 km or >= .6, < 25 km, farther; 0 when
+    neither coordinates nor addresses compare. Never rises as `addr` falls."""
     with np.errstate(invalid="ignore"):
         addr_clash = addr < 0.6
         lv1 = (addr >= 0.95) | ((dist < 100) & ~addr_clash)
@@ -269,10 +379,12 @@ def _address(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec)
         lv4 = dist < 25000
     levels = np.select([lv1, lv2, lv3, lv4], [1, 2, 3, 4], 5).astype(np.int8)
     levels[np.isnan(dist) & np.isnan(addr)] = 0
-    return Compared(levels, {"distance_m": dist, "address": addr})
+    return levels
 
 
-def _postal_area(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _postal_area(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     Ex, In = prep.external, prep.internal
     postal = _eq(Ex.cat["postal_code"][e], In.cat["postal_code"][i])
     postal3 = _eq(Ex.cat["postal3"][e], In.cat["postal3"][i])
@@ -282,14 +394,18 @@ def _postal_area(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonS
     return Compared(levels, {"postal_code": postal, "city": city})
 
 
-def _exact(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _exact(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     col = spec.fields[0]
     ids_i = prep.internal.cat[col][i]
     ev = _eq(prep.external.cat[col][e], ids_i)
     return Compared(_eq_levels(ev), {spec.name: ev}, {col: ids_i})
 
 
-def _model_number(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _model_number(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     Ex, In = prep.external, prep.internal
     shared, both, rarest = _models_shared(Ex.lists["models"], In.lists["models"], e, i)
     model_u = (np.maximum(np.minimum(rarest, In.n) - 1.0, 0.0) + TF_SELF_SMOOTHING) / In.n
@@ -305,7 +421,9 @@ def _model_number(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: Comparison
     return Compared(levels, {"model": ev}, tf_u=model_u)
 
 
-def _ratio(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _ratio(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     col = spec.fields[0]
     a, b = prep.external.num[col][e], prep.internal.num[col][i]
     with np.errstate(all="ignore"):
@@ -317,14 +435,16 @@ def _ratio(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -
     )
 
 
-def _date(prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec) -> Compared:
+def _date(
+    prep: Prepared, e: np.ndarray, i: np.ndarray, spec: ComparisonSpec, evidence: bool = True
+) -> Compared:
     col = spec.fields[0]
     days = np.abs(prep.external.num[col][e] - prep.internal.num[col][i]).astype(np.float32)
     cuts = [(-cut, level) for cut, level in _level_cuts(spec, 1)]
     return Compared(_bin_levels(-days, cuts, len(spec.cuts) + 1), {"days_apart": days})
 
 
-TYPES: dict[str, Callable[[Prepared, np.ndarray, np.ndarray, ComparisonSpec], Compared]] = {
+TYPES: dict[str, Callable[..., Compared]] = {
     "name": _name,
     "address": _address,
     "postal_area": _postal_area,
@@ -336,12 +456,19 @@ TYPES: dict[str, Callable[[Prepared, np.ndarray, np.ndarray, ComparisonSpec], Co
 
 
 def compare(
-    prep: Prepared, e: np.ndarray, i: np.ndarray, specs: tuple[ComparisonSpec, ...]
+    prep: Prepared,
+    e: np.ndarray,
+    i: np.ndarray,
+    specs: tuple[ComparisonSpec, ...],
+    evidence: bool = True,
 ) -> PairFeatures:
-    """Every declared comparison of a profile over the pairs (e[k], i[k])."""
+    """Every declared comparison of a profile over the pairs (e[k], i[k]).
+
+    `evidence=False` when only the levels matter (scoring, EM): a type may then skip
+    work that changes no level, and its evidence values are not the explanation's."""
     feats = PairFeatures(levels={}, evidence={}, tf_values={})
     for spec in specs:
-        got = TYPES[spec.type](prep, e, i, spec)
+        got = TYPES[spec.type](prep, e, i, spec, evidence)
         feats.levels[spec.name] = got.levels
         feats.evidence.update(got.evidence)
         feats.tf_values.update(got.tf_values)

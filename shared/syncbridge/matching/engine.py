@@ -303,7 +303,7 @@ def _score_codes(
     for start in range(0, len(codes), chunk_size):
         chunk = codes[start : start + chunk_size]
         e, i = blocking.split_pairs(chunk, n_i)
-        p = scorer.logit(scorer.features(e, i))
+        p = scorer.candidate_logit(e, i)
         if len(e):  # codes are sorted: this chunk's externals are e[0]..e[-1]
             first = int(e[0])
             odds_sum[first : int(e[-1]) + 1] += np.bincount(

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 GEN_BYTES_PER_RAW_PAIR = 18.0  # per-pass codes + concatenation (16) + de-dup mask/copy
 CODE_BYTES = 8.0  # a de-duplicated candidate code, alive while its shard is scored
-SCORE_BYTES_PER_PAIR = 130.0  # feature arrays of one scoring chunk (tracemalloc: ~121)
+SCORE_BYTES_PER_PAIR = 150.0  # arrays of one scoring chunk (tracemalloc: ~140, candidate_logit)
 KEPT_BYTES = 16.0  # a kept pair: external, internal (int32) and score (float64)
 ASSIGN_BYTES_PER_KEPT = 72.0  # kept arrays + concatenation + ranks, components, rivals
 EXPLAIN_BYTES_PER_RECORD = 1200.0  # features + dicts of one chunk of explanations

@@ -30,6 +30,18 @@ class ProfileSpec:
     schema: dict[str, tuple[type, ...]]
     columns: tuple[tuple[str, str], ...]
     extract: Callable[[dict], tuple]
+    extract_many: Callable[[dict[str, list]], tuple] | None = None
+    """Column-wise `extract`: schema field -> values in, one sequence per column out,
+    equal to extracting record by record (a "tokens" column may hold `Words`)."""
+
+
+@dataclass(frozen=True)
+class Words:
+    """Folded words per record, still to be mapped through `canon` (the builder maps
+    each distinct word once instead of every occurrence)."""
+
+    lists: list[list[str]]
+    canon: dict[str, str]
 
 
 def _coord(value: object, bound: float) -> float:
@@ -54,6 +66,36 @@ def _location(rec: dict) -> tuple:
         std.postal_code(g("postal_code")),
         int(phone) if phone else -1,
         std.website_domain(g("website")),
+        lat,
+        lon,
+    )
+
+
+def _coords(values: list, bound: float):
+    import numpy as np
+
+    try:
+        arr = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+    except (OverflowError, TypeError, ValueError):
+        return np.array([_coord(v, bound) for v in values], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        arr[~((arr >= -bound) & (arr <= bound))] = math.nan
+    return arr
+
+
+def _location_many(c: dict[str, list]) -> tuple:
+    lat, lon = _coords(c["lat"], 90.0), _coords(c["lon"], 180.0)
+    island = (lat == 0.0) & (lon == 0.0)
+    lat[island] = lon[island] = math.nan
+    address = std.address_many(c["address"])
+    return (
+        Words(std.folded_words_many(c["name"]), std.NAME_CANON),
+        address,
+        std.distinct_map(std.street_key, address),
+        std.distinct_map(std.city, c["city"]),
+        std.distinct_map(std.postal_code, c["postal_code"]),
+        std.phone_ints_many(c["phone"]),
+        std.website_domains_many(c["website"]),
         lat,
         lon,
     )
@@ -95,6 +137,7 @@ SPECS: dict[str, ProfileSpec] = {
             ("phone", "int"), ("website", "cat"), ("lat", "float"), ("lon", "float"),
         ),
         _location,
+        _location_many,
     ),
     "product": ProfileSpec(
         "product",

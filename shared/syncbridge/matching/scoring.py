@@ -23,6 +23,9 @@ __all__ = ["Scorer", "haversine_m", "probability", "tf_share"]
 from syncbridge.matching.profiles import COMPARISONS, ComparisonSpec
 from syncbridge.matching.sides import Prepared
 
+NEGLIGIBLE_LOGIT = -12.0
+"""Posterior log-odds below which a candidate cannot matter: never kept (the possible
+threshold is far above), and its odds (< 6e-6) vanish beside its rivals'."""
 EXPECTED_MATCH_SHARE = 0.5
 """Prior: about half the records of the smaller side have a partner."""
 U_SAMPLE_PAIRS = 100_000
@@ -63,11 +66,11 @@ class Scorer:
         """
         if len(e) == 0 or n_ext_sampled == 0:
             return np.zeros(0)
-        levels = self.features(e, i).levels
+        levels = self.features(e, i, evidence=False).levels
         labels = None
         if self.labels is not None and len(self.labels[0]):
             le, li, ly = self.labels
-            lab_levels = self.features(le, li).levels
+            lab_levels = self.features(le, li, evidence=False).levels
             levels = {k: np.concatenate([levels[k], lab_levels[k]]) for k in levels}
             labels = np.concatenate([np.full(len(e), np.nan), ly.astype(np.float64)])
         n_i, n_e = self.prep.internal.n, self.prep.external.n
@@ -84,7 +87,7 @@ class Scorer:
         expected = self.em.match_share * len(e) * n_e / n_ext_sampled
         self.match_share = float(min(expected / max(min(n_i, n_e), 1), 1.0))
         self.partner_share = float(min(expected / max(n_e, 1), 1.0))
-        return probability(self.logit(self.features(e, i)))
+        return probability(self.logit(self.features(e, i, evidence=False)))
 
     def learned_parameters(self) -> dict[str, list[float]]:
         """m per comparison (levels 1..k): a later run of this profile starts from it."""
@@ -97,7 +100,7 @@ class Scorer:
         s = int(min(U_SAMPLE_PAIRS, max(1000, n_i * n_e)))
         e = rng.integers(0, n_e, s).astype(np.int32)
         i = rng.integers(0, n_i, s).astype(np.int32)
-        feats = compare(prep, e, i, self.comparisons)
+        feats = compare(prep, e, i, self.comparisons, evidence=False)
         for comp in self.comparisons:
             self.u_random[comp.name] = fs.estimate_u(feats.levels[comp.name], len(comp.m))
             self.u[comp.name] = self.u_random[comp.name]
@@ -121,8 +124,56 @@ class Scorer:
         """ln of the random-pair share agreeing exactly on `comp` (its level 1)."""
         return float(np.log(self.u_random[comp.name][1]))
 
-    def features(self, e: np.ndarray, i: np.ndarray) -> PairFeatures:
-        return compare(self.prep, e, i, self.comparisons)
+    def features(self, e: np.ndarray, i: np.ndarray, evidence: bool = True) -> PairFeatures:
+        return compare(self.prep, e, i, self.comparisons, evidence)
+
+    def candidate_logit(self, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """Posterior log-odds of many candidate pairs, the costly name comparisons spared
+        where they cannot matter.
+
+        Every comparison but the name ones is computed first (integer equality, distance,
+        address). A pair whose log-odds could not reach `NEGLIGIBLE_LOGIT` even with its
+        names as alike as names that are not identical can be (the best weight of the
+        levels below "same name") is scored with its names at the least alike level:
+        its true log-odds lie between that and the bound, both below the threshold, so
+        it is never kept and adds at most e^NEGLIGIBLE_LOGIT to its external's odds.
+        Identical names (an integer test) are always scored exactly."""
+        named = [c for c in self.comparisons if c.type == "name"]
+        if not named or len(e) == 0:
+            return self.logit(self.features(e, i, evidence=False))
+        rest = tuple(c for c in self.comparisons if c.type != "name")
+        feats = compare(self.prep, e, i, rest, evidence=False)
+        bound = np.full(len(e), self.prior_logit)
+        for comp in rest:  # uncapped by `given`: the cap only lowers a weight
+            bound += self._weight(comp, feats)
+        need = np.zeros(len(e), dtype=bool)
+        for comp in named:
+            w = self.weights[comp.name]
+            exact = self._names_identical(e, i)
+            need |= exact | (bound + float(w[2:].max()) >= NEGLIGIBLE_LOGIT)
+        sub = np.flatnonzero(need)
+        got = compare(self.prep, e[sub], i[sub], tuple(named), evidence=False)
+        for comp in named:
+            lv = np.full(len(e), len(comp.m), dtype=np.int8)  # least alike
+            lv[~self._names_present(e, i)] = 0
+            lv[sub] = got.levels[comp.name]
+            feats.levels[comp.name] = lv
+            if comp.name in got.tf_u:
+                tf_u = np.ones(len(e))
+                tf_u[sub] = got.tf_u[comp.name]
+                feats.tf_u[comp.name] = tf_u
+        for col, vals in got.tf_values.items():
+            full = np.full(len(e), -1, dtype=vals.dtype)
+            full[sub] = vals
+            feats.tf_values[col] = full
+        return self.logit(feats)
+
+    def _names_present(self, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return self.prep.external.has["name_core"][e] & self.prep.internal.has["name_core"][i]
+
+    def _names_identical(self, e: np.ndarray, i: np.ndarray) -> np.ndarray:
+        same = self.prep.external.cat["name_core"][e] == self.prep.internal.cat["name_core"][i]
+        return same & self._names_present(e, i)
 
     def logit(self, feats: PairFeatures) -> np.ndarray:
         """Posterior log-odds: the prior plus every comparison's match weight."""
@@ -137,19 +188,7 @@ class Scorer:
         out: dict[str, np.ndarray] = {}
         for comp in self.comparisons:
             lv = feats.levels[comp.name]
-            w = self.weights[comp.name][lv]
-            # term frequency (as Splink): exact agreement on value v weighs the level's
-            # weight plus ln(u_level / u_v), u_level the random-pair share agreeing
-            if comp.name in feats.tf_u:
-                tfw = (
-                    self.weights[comp.name][1] + self._tf_base(comp) - np.log(feats.tf_u[comp.name])
-                )
-                w = np.where(lv == 1, tfw, w)
-            elif comp.tf:
-                vals = feats.tf_values[comp.tf]
-                exact = (lv == 1) & (vals >= 0)
-                tfw = self.weights[comp.name][1] + self.tf_weight[comp.name][np.maximum(vals, 0)]
-                w = np.where(exact, tfw, w)
+            w = self._weight(comp, feats)
             if comp.given and comp.name in self.given_weight:
                 # names that agree (levels 1-3): applying the cap to exact names only
                 # would let a near-identical name outrank the identical one
@@ -158,6 +197,22 @@ class Scorer:
                 w = np.where(both, np.minimum(w, self.given_weight[comp.name]), w)
             out[comp.name] = w
         return out
+
+    def _weight(self, comp: ComparisonSpec, feats: PairFeatures) -> np.ndarray:
+        """ln(m/u) of each pair's level, term-frequency adjusted on exact agreement."""
+        lv = feats.levels[comp.name]
+        w = self.weights[comp.name][lv]
+        # term frequency (as Splink): exact agreement on value v weighs the level's
+        # weight plus ln(u_level / u_v), u_level the random-pair share agreeing
+        if comp.name in feats.tf_u:
+            tfw = self.weights[comp.name][1] + self._tf_base(comp) - np.log(feats.tf_u[comp.name])
+            w = np.where(lv == 1, tfw, w)
+        elif comp.tf:
+            vals = feats.tf_values[comp.tf]
+            exact = (lv == 1) & (vals >= 0)
+            tfw = self.weights[comp.name][1] + self.tf_weight[comp.name][np.maximum(vals, 0)]
+            w = np.where(exact, tfw, w)
+        return w
 
     def explain(self, feats: PairFeatures) -> list[dict[str, float]]:
         """Per pair: the raw evidence (similarities, distance) and each comparison's match

@@ -307,3 +307,108 @@ def date_days(value: object) -> float:
     except ValueError:
         return float("nan")
     return float(d.toordinal() - 719163)
+
+
+# ---- column-wise forms: the same keys for a whole column at once ---------------------
+# Reading a million records a side, per-value Python calls dominate; these fold a whole
+# column in a few C-level string operations (one join, lower, translate, split) and
+# fall back to the per-value functions above for anything the fast path cannot prove
+# equal (non-ASCII text, a value holding the separator). Each equals mapping its
+# per-value function over the column (tests/unit/matching/test_standardize.py).
+
+_SEP = "\x1f"
+_NON_DIGIT_KEEP_SEP = bytes(b for b in range(256) if not (48 <= b <= 57 or b == 0x1F))
+
+
+def _as_strings(values: list) -> list[str]:
+    out = ["" if v is None else (v if type(v) is str else str(v)) for v in values]
+    if out and max(map(len, out)) > MAX_FIELD_CHARS:
+        out = [s[:MAX_FIELD_CHARS] for s in out]
+    return out
+
+
+def _joined_ascii(strings: list[str]) -> str | None:
+    """The strings joined by the separator, when all are ASCII and none holds it."""
+    big = _SEP.join(strings)
+    if not big.isascii() or big.count(_SEP) != len(strings) - 1:
+        return None
+    return big
+
+
+def _fold_many(values: list) -> list[str]:
+    """Per value, the folded text `_words` splits (punctuation already spaces)."""
+    strings = _as_strings(values)
+    big = _joined_ascii(strings)
+    if big is not None:
+        return _fold_ascii(big)
+    plain = [k for k, s in enumerate(strings) if s.isascii() and _SEP not in s]
+    out = [" ".join(_words(s)) for s in strings] if len(plain) < 64 else None
+    if out is None:  # the ASCII values the fast way, the others one by one
+        out = strings[:]
+        plain_set = set(plain)
+        for k, s in enumerate(strings):
+            if k not in plain_set:
+                out[k] = " ".join(_words(s))
+        for k, folded in zip(
+            plain, _fold_ascii(_SEP.join([strings[k] for k in plain])), strict=True
+        ):
+            out[k] = folded
+    return out
+
+
+def _fold_ascii(big: str) -> list[str]:
+    if "&" in big:
+        big = big.replace("&", " and ")
+    return big.lower().encode("ascii").translate(_ASCII_TABLE, b"'").decode("ascii").split(_SEP)
+
+
+def folded_words_many(values: list) -> list[list[str]]:
+    """`_words` of every value: the folded words, no abbreviation table applied."""
+    return [s.split() for s in _fold_many(values)]
+
+
+NAME_CANON = _NAME_CANON
+"""The table `name_tokens` maps words through (for callers that map words later)."""
+
+
+def address_many(values: list) -> list[str]:
+    """`address` of every value."""
+    get = STREET_WORDS.get
+    return [" ".join(map(get, t, t)) for t in (s.split() for s in _fold_many(values))]
+
+
+def phone_ints_many(values: list) -> list[int]:
+    """Per value, `int(phone_key(v))`, -1 when there is no usable number."""
+    strings = _as_strings(values)
+    big = _joined_ascii(strings)
+    if big is None:
+        return [int(k) if (k := phone_key(v)) else -1 for v in values]
+    digits = big.encode("ascii").translate(None, _NON_DIGIT_KEEP_SEP).decode("ascii")
+    out = []
+    for raw, d in zip(strings, digits.split(_SEP), strict=True):
+        if d[:2] == "00" and raw.lstrip().startswith("00"):
+            d = d[2:]
+        out.append(int(d[-9:]) if len(d) >= 7 else -1)
+    return out
+
+
+def distinct_map(fn, values: list) -> list:
+    """`fn` applied once per distinct value (towns, postcodes, domains repeat a lot)."""
+    table = {v: fn(v) for v in dict.fromkeys(values)}
+    return list(map(table.__getitem__, values))
+
+
+_SIMPLE_SITE = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+\.[a-z]{2,})/?")
+
+
+def website_domains_many(values: list) -> list[str]:
+    """`website_domain` of every value; "http://www.name.com"-like ones by one regex."""
+
+    def one(value: object) -> str:
+        if type(value) is str and len(value) <= MAX_FIELD_CHARS:
+            m = _SIMPLE_SITE.fullmatch(value.strip().lower())
+            if m is not None and not m.group(1).startswith("www."):
+                return m.group(1)
+        return website_domain(value)
+
+    return distinct_map(one, values)

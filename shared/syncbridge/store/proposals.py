@@ -4,17 +4,28 @@ pk `TENANT#<t>#CONN#<c>#TYPE#<type>#RUN#<run>`, sk `P#<decision>#<external id>`:
 decision is part of the key so the page lists one group (match / review / create) with a
 key-range query, paginated server-side. The person's choice lives in the item and never
 moves it between groups. Each item has a `version` for conditional updates.
+
+The review group is listed most informative first (active learning): by the matcher's
+`review_priority` (kept as the item's `priority`), then external id. The order is read
+from a projection of the group's keys and priorities (a few dozen bytes an item), the
+page's proposals then by key; a cursor is the last (priority, id) shown, so pages
+neither repeat nor skip while a person works through them (priorities never change
+after matching, and an edit never moves a proposal out of its group).
 """
 
 from __future__ import annotations
 
 import json
+import math
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from syncbridge import aws
+from syncbridge.domain.errors import InvalidInput
 from syncbridge.domain.setup import cursor as cursors
 from syncbridge.domain.setup.errors import ProposalChanged
 from syncbridge.domain.setup.models import DECISIONS, Page, Proposal
@@ -26,6 +37,21 @@ MAX_SCANNED_PER_PAGE = 2000
 
 def _sk(decision: str, external_id: str) -> str:
     return f"P#{decision}#{external_id}"
+
+
+PRIORITY_ORDERED = frozenset({"review"})
+"""Groups listed most informative first; the others by external id."""
+
+
+def _priority(proposal: Proposal) -> Decimal:
+    """The matcher's review priority (0..1, higher = a more informative answer); 0 when
+    the proposal carries none."""
+    value = proposal.explanation.get("review_priority", 0)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return Decimal(0)
+    return Decimal(str(round(number, 6))) if math.isfinite(number) else Decimal(0)
 
 
 def _search_text(proposal: Proposal) -> str:
@@ -54,6 +80,7 @@ class DynamoProposalRepository:
             "decision": proposal.decision,
             "version": proposal.version,
             "search": _search_text(proposal),
+            "priority": _priority(proposal),
             "proposal_json": proposal.model_dump_json(),
         }
 
@@ -83,6 +110,8 @@ class DynamoProposalRepository:
         cursor: str | None = None,
         limit: int = 50,
     ) -> Page:
+        if decision in PRIORITY_ORDERED:
+            return self._list_by_priority(scope, decision, query, cursor, limit)
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {":pk": scope, ":prefix": f"P#{decision}#"},
@@ -118,6 +147,64 @@ class DynamoProposalRepository:
                 return Page(
                     items=items, next_cursor=cursors.encode(next_key, context=listing, key=key)
                 )
+
+    def _list_by_priority(
+        self, scope: str, decision: str, query: str, cursor: str | None, limit: int
+    ) -> Page:
+        listing = f"{scope}#{decision}#{query}#priority"
+        key = cursor_key()
+        after = cursors.decode(cursor, context=listing, key=key)
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": scope, ":prefix": f"P#{decision}#"},
+            "ProjectionExpression": "sk, external_id, #priority",
+            "ExpressionAttributeNames": {"#priority": "priority"},
+        }
+        if query:
+            kwargs["FilterExpression"] = "contains(#search, :q)"
+            kwargs["ExpressionAttributeNames"]["#search"] = "search"
+            kwargs["ExpressionAttributeValues"][":q"] = query
+        order: list[tuple[Decimal, str, str]] = []  # (-priority, external id, sk)
+        while True:
+            page = self.table.query(**kwargs)
+            order += [
+                (-Decimal(item.get("priority", 0)), item["external_id"], item["sk"])
+                for item in page.get("Items", [])
+            ]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        order.sort()
+        start = 0
+        if after is not None:
+            try:
+                last = (-Decimal(str(after["p"])), str(after["e"]), "\U0010ffff")
+            except (KeyError, ArithmeticError, ValueError):
+                raise InvalidInput(
+                    "cursor is not one this API issued for this listing", field="cursor"
+                ) from None
+            start = bisect_right(order, last)
+        shown = order[start : start + limit]
+        items = self._get_many(scope, [sk for _, _, sk in shown])
+        position = None
+        if start + limit < len(order) and shown:
+            position = {"p": str(-shown[-1][0]), "e": shown[-1][1]}
+        return Page(items=items, next_cursor=cursors.encode(position, context=listing, key=key))
+
+    def _get_many(self, scope: str, sks: list[str]) -> list[Proposal]:
+        """The proposals under these sort keys, in that order (batch reads of 100)."""
+        found: dict[str, Proposal] = {}
+        name = self.table.name
+        dynamodb = aws.resource("dynamodb")
+        for lo in range(0, len(sks), 100):
+            request = {name: {"Keys": [{"pk": scope, "sk": sk} for sk in sks[lo : lo + 100]],
+                              "ConsistentRead": True}}  # fmt: skip
+            while request:
+                response = dynamodb.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(name, []):
+                    found[item["sk"]] = self._proposal(item)
+                request = response.get("UnprocessedKeys") or {}
+        return [found[sk] for sk in sks if sk in found]
 
     def iter_all(self, scope: str) -> Iterator[Proposal]:
         kwargs: dict[str, Any] = {

@@ -166,3 +166,36 @@ def test_bulk_writes_create_only_what_is_missing(tables):
     assert proposals.replace_many("S", [_proposal(1).model_copy(update={"confirmed": True})]) == 1
     assert proposals.get("S", "e-001").version == 2 and proposals.get("S", "e-001").confirmed
     assert not proposals.get("S", "e-002").confirmed
+
+
+def _in_review(i: int, priority: float | None) -> Proposal:
+    explanation = {} if priority is None else {"review_priority": priority, "name": 0.8}
+    return _proposal(i, "review").model_copy(update={"explanation": explanation})
+
+
+def test_the_review_group_lists_most_informative_first_and_pages_stably(tables):
+    # active learning: the answer worth most (priority = uncertainty) comes first; pages of
+    # 3 walk the same order without repeats or gaps, ties broken by external id
+    repo = DynamoProposalRepository()
+    priorities = [0.2, 0.99, 0.5, None, 0.99, 0.05, 0.7, 0.5]
+    repo.put_many("S", [_in_review(i, p) for i, p in enumerate(priorities)])
+    repo.put_many("S", [_proposal(50), _proposal(40)])  # other groups stay by id
+    seen, cursor = [], None
+    while True:
+        page = repo.list("S", "review", cursor=cursor, limit=3)
+        assert 0 < len(page.items) <= 3
+        seen += [p.external_id for p in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == ["e-001", "e-004", "e-006", "e-002", "e-007", "e-000", "e-005", "e-003"]
+    assert [p.explanation.get("review_priority") for p in repo.list("S", "review").items][:2] == [
+        0.99, 0.99]  # fmt: skip
+    assert [p.external_id for p in repo.list("S", "match").items] == ["e-040", "e-050"]
+    # search keeps the order; a cursor of another listing is refused
+    found = repo.list("S", "review", query="bar", limit=2)
+    assert [p.external_id for p in found.items] == ["e-001", "e-004"]
+    with pytest.raises(Exception, match="cursor"):
+        repo.list("S", "review", query="other", cursor=found.next_cursor)
+    with pytest.raises(Exception, match="cursor"):
+        repo.list("S", "match", cursor=found.next_cursor)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncbridge.matching.comparisons import TYPES, compare
 from syncbridge.matching.profiles import COMPARISONS, SPECS
@@ -67,3 +69,36 @@ def test_reordered_address_words_are_forgiven_only_at_the_same_house_number() ->
     same, other = feats.evidence["address"].tolist()
     assert same >= 0.95 and feats.levels["place"][0] == 1
     assert other < 0.8  # another house number: the plain ratio stands
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab1 2\u00e9z\u4e00")), max_size=14),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("ab1 2\u00e9z\u4e00")), max_size=14),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_the_integer_ratio_bound_never_undercuts_rapidfuzz(
+    left: list[str], right: list[str]
+) -> None:
+    # the place level skips rapidfuzz when this bound settles it: it must be a true bound
+    from rapidfuzz import fuzz
+
+    from syncbridge.matching.comparisons import _ratio_bound
+
+    internal = [{"id": f"k{n}", "name": "x", "address": a} for n, a in enumerate(left)]
+    external = [{"id": f"e{n}", "name": "x", "address": a} for n, a in enumerate(right)]
+    prep = _prepared("location", internal, external)
+    e = np.repeat(np.arange(len(right), dtype=np.int32), len(left))
+    i = np.tile(np.arange(len(left), dtype=np.int32), len(right))
+    bound = _ratio_bound(prep, "address", e, i)
+    for k in range(len(e)):
+        a, b = prep.external.text["address"][e[k]], prep.internal.text["address"][i[k]]
+        if a and b:
+            assert fuzz.ratio(a, b) / 100 <= bound[k] + 1e-6, (a, b)

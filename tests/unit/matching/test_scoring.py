@@ -109,3 +109,48 @@ def test_batch_profile_matches_on_lot_codes() -> None:
     assert got["e1"].internal_id == "k1"
     assert got["e1"].decision == "match"
     assert got["e2"].decision == "create"
+
+
+def _candidates(size: int, profile: str = "location"):
+    from syncbridge.matching import blocking
+    from syncbridge.matching.profiles import SPECS
+    from syncbridge.matching.records import Vocab, load_records
+    from syncbridge.matching.scoring import Scorer
+    from syncbridge.matching.sides import prepare
+    from syncbridge.matching.synthetic import generate
+
+    internal, external, _ = generate(size, seed=3)
+    vocabs: dict[str, Vocab] = {}
+    raw_i = load_records(internal, SPECS[profile], "internal", vocabs)
+    raw_e = load_records(external, SPECS[profile], "external", vocabs)
+    prep = prepare(raw_i, raw_e, profile, vocabs)
+    plans = blocking.plan_blocks(prep, profile, 2500)
+    e, i = blocking.split_pairs(
+        blocking.generate_pairs(plans, prep.internal.n, 0, None), prep.internal.n
+    )
+    scorer = Scorer(prep, profile)
+    scorer.calibrate_prior(e, i, prep.external.n)
+    return scorer, e, i
+
+
+def test_levels_only_features_give_the_levels_of_the_full_comparison() -> None:
+    # evidence=False skips rapidfuzz calls that cannot change a level (identical names,
+    # full names whose lengths rule out 0.92): the levels must not move
+    scorer, e, i = _candidates(1500)
+    full, lean = scorer.features(e, i), scorer.features(e, i, evidence=False)
+    for name, levels in full.levels.items():
+        assert np.array_equal(levels, lean.levels[name]), name
+
+
+def test_candidate_logit_is_exact_wherever_a_pair_can_matter() -> None:
+    from syncbridge.matching.scoring import NEGLIGIBLE_LOGIT
+
+    scorer, e, i = _candidates(1500)
+    exact = scorer.logit(scorer.features(e, i))
+    fast = scorer.candidate_logit(e, i)
+    matters = exact >= NEGLIGIBLE_LOGIT
+    assert matters.any() and (~matters).any()  # both kinds of pair are present
+    assert np.array_equal(fast[matters], exact[matters])
+    # a spared pair scores at most its true log-odds, and stays negligible
+    assert (fast[~matters] <= exact[~matters] + 1e-9).all()
+    assert (fast < NEGLIGIBLE_LOGIT).sum() == (~matters).sum()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncbridge.matching import standardize as std
 
@@ -103,3 +105,44 @@ def test_given_hostile_values_when_standardized_then_no_crash() -> None:
 
 def test_a_typo_in_a_distinctive_word_is_not_taken_for_a_legal_form() -> None:
     assert std.name_tokens("Compass Brewing") == ["compass", "brewing"]
+
+
+_MESSY = st.one_of(
+    st.none(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.text(alphabet=st.sampled_from(list("aZ09 &'-.,/()#\t\x1f\u00e9\u00df\u3000")), max_size=30),
+    st.text(max_size=12),
+    st.sampled_from(["Main Street", "00353 1 234 5678", "Brewing Compnay", "x" * 450]),
+)
+
+
+@given(st.lists(_MESSY, max_size=12))
+def test_column_wise_standardisers_equal_the_per_value_ones(values: list) -> None:
+    names = [std.name_tokens(v) for v in values]
+    canon = std.NAME_CANON
+    assert [[canon.get(t, t) for t in w] for w in std.folded_words_many(values)] == names
+    assert std.address_many(values) == [std.address(v) for v in values]
+    assert std.phone_ints_many(values) == [
+        int(k) if (k := std.phone_key(v)) else -1 for v in values
+    ]
+    assert std.distinct_map(std.city, values) == [std.city(v) for v in values]
+    assert std.website_domains_many(values) == [std.website_domain(v) for v in values]
+
+
+_SITES = st.from_regex(
+    r"\s?(HTTPS?://|https?://|ftp://)?(www\.|WWW\.)?([a-z0-9-]{0,6}\.){0,3}[a-z]{0,3}(/[a-z?#:@.]*)?",
+    fullmatch=True,
+)
+
+
+@given(st.lists(st.one_of(_SITES, _MESSY), max_size=8))
+def test_column_wise_website_domains_equal_the_per_value_ones(values: list) -> None:
+    assert std.website_domains_many(values) == [std.website_domain(v) for v in values]
+
+
+@settings(max_examples=25)
+@given(st.lists(_MESSY, min_size=64, max_size=90))
+def test_column_wise_folding_of_long_mixed_columns_equals_per_value(values: list) -> None:
+    # 64+ values with some non-ASCII: the ASCII ones take the fast path, the rest not
+    values = [*values, "Caf\u00e9 Zur Stra\u00dfe"]
+    assert std.address_many(values) == [std.address(v) for v in values]
