@@ -110,7 +110,7 @@ class OAuthStore:
                 Key=_person_key(tenant_id, username), ConditionExpression="attribute_exists(pk)"
             )
         except ClientError as error:
-            if _is_conditional_failure(error):
+            if aws.condition_failed(error):
                 return False
             raise
         return True
@@ -225,7 +225,7 @@ class OAuthStore:
                 **({"ExpressionAttributeNames": names} if names else {}),
             )
         except ClientError as error:
-            if _is_conditional_failure(error):
+            if aws.condition_failed(error):
                 return False
             raise
         return True
