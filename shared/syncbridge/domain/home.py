@@ -51,6 +51,10 @@ class HomePlatform(Protocol):
         """Every record of a kind, archived ones excluded."""
         ...
 
+    def count(self, tenant_id: str, kind: HomeKind) -> int:
+        """How many records of a kind, archived ones excluded (no record leaves the store)."""
+        ...
+
     def get(self, tenant_id: str, kind: HomeKind, record_id: str) -> HomeRecord | None: ...
 
     def candidates(

@@ -129,8 +129,13 @@ def test_home_records_are_created_once_and_versioned(tables):
     with pytest.raises(Exception, match="changed"):
         home.update("t1", "products", "h-1", {"brand": "X"}, expected_version=1)
     assert [r.id for r in home.search("t1", "products", "hazy")] == ["h-1"]
+    home.create("t1", "products", {"name": "Pilsner"}, record_id="h-2")
+    home.create("t2", "products", {"name": "Other tenant"}, record_id="h-3")
+    assert home.count("t1", "products") == 2
     home.archive("t1", "products", "h-1")
-    assert list(home.iter_all("t1", "products")) == []
+    assert [r.id for r in home.iter_all("t1", "products")] == ["h-2"]
+    assert home.count("t1", "products") == 1  # archived ones and other tenants not counted
+    assert home.count("t1", "customer-locations") == 0
     assert home.get("t2", "products", "h-1") is None
 
 

@@ -197,6 +197,9 @@ class FakeHome:
     def iter_all(self, tenant_id, kind):
         yield from (r for r in self.records.get((tenant_id, kind), {}).values() if not r.archived)
 
+    def count(self, tenant_id, kind):
+        return sum(1 for _ in self.iter_all(tenant_id, kind))
+
     def get(self, tenant_id, kind, record_id):
         return self.records.get((tenant_id, kind), {}).get(record_id)
 

@@ -190,6 +190,23 @@ class DynamoHomePlatform:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def count(self, tenant_id: str, kind: HomeKind) -> int:
+        """`Select=COUNT`: DynamoDB counts, no record crosses the wire (the setup page asks
+        every second while an import runs)."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "FilterExpression": "attribute_not_exists(archived) OR archived = :no",
+            "ExpressionAttributeValues": {":pk": _pk(tenant_id, kind), ":no": False},
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self.table.query(**kwargs)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def get(self, tenant_id: str, kind: HomeKind, record_id: str) -> HomeRecord | None:
         item = self.table.get_item(
             Key={"pk": _pk(tenant_id, kind), "sk": f"REC#{record_id}"}, ConsistentRead=True

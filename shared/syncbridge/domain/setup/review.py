@@ -112,10 +112,7 @@ class ReviewService:
 
     def _home_count(self, tenant_id: str, resource_type: str) -> int:
         """The organisation's own records of a kind: what the import expects to find."""
-        count = 0
-        for _ in self.home.iter_all(tenant_id, resource_type):  # type: ignore[arg-type]
-            count += 1
-        return count
+        return self.home.count(tenant_id, resource_type)  # type: ignore[arg-type]
 
     def list_proposals(
         self,
