@@ -66,19 +66,20 @@ PACKAGES: dict[str, Package] = {
     "sync": Package(("domain/sync",), ("tests/unit/sync",)),
     "pest": Package(("domain/pest",), ("tests/unit/pest", "tests/unit/adapters/test_deveui.py")),
     "connections": Package(("domain/connections",), ("tests/unit/ekos",)),
-    # The matcher's one-to-one assignment, and the part of scoring that turns comparison
-    # levels into the match probability and its explanation (not the feature extraction).
+    # The matcher's one-to-one assignment, its decisions (link / review / create), and the
+    # part of scoring that turns comparison levels into the match probability and its
+    # explanation (not the feature extraction).
     "matching": Package(
-        ("matching/assign.py", "matching/scoring.py"),
+        ("matching/assign.py", "matching/decide.py", "matching/scoring.py"),
         ("tests/unit/matching",),
         only=(
             "syncbridge.matching.assign.*",
+            "syncbridge.matching.decide.*",
             "syncbridge.matching.scoring.xǁScorerǁlogit__mutmut_*",
             # the term-frequency adjustment (was `_tf`, now in the per-comparison weights)
             "syncbridge.matching.scoring.xǁScorerǁcomparison_weights__mutmut_*",
             "syncbridge.matching.scoring.xǁScorerǁ_tf_base__mutmut_*",
             "syncbridge.matching.scoring.xǁScorerǁexplain__mutmut_*",
-            "syncbridge.matching.scoring.xǁScorerǁscore__mutmut_*",
             "syncbridge.matching.scoring.x_probability__mutmut_*",
             "syncbridge.matching.scoring.x_explanations__mutmut_*",
         ),

@@ -254,10 +254,6 @@ class Scorer:
         u = (pairs_ab + 0.5) / (pairs_a + 1.0)
         self.given_weight[comp.name] = float(np.log(self.m[comp.name][1]) - np.log(u))
 
-    def score(self, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, PairFeatures]:
-        feats = self.features(e, i)
-        return probability(self.logit(feats)), feats
-
 
 def probability(logit: np.ndarray) -> np.ndarray:
     return (1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))).astype(np.float64)
