@@ -221,7 +221,8 @@ def _version(stamp: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def events_token(rt: Any) -> str:
+def events_client(rt: Any) -> tuple[str, str]:
+    """Ekos's client at our OAuth server (`events:write`): its id and secret."""
     with rt.env_of("OAuthFunction"):
         store = OAuthStore()
         bootstrap_tenant(store, TENANT)
@@ -234,10 +235,15 @@ def events_token(rt: Any) -> str:
         client = register_client(
             store, admin, ClientRegistration(name="Ekos", scope="events:write")
         )
+    return client.client_id, client.client_secret or ""
+
+
+def events_token(rt: Any, client: tuple[str, str]) -> str:
+    """A fresh access token of Ekos's client (they live 15 minutes)."""
     got = httpx.post(
         rt.base_url + "/oauth/token",
         data={"grant_type": "client_credentials", "scope": "events:write"},
-        auth=(client.client_id, client.client_secret or ""),
+        auth=client,
     )
     assert got.status_code == 200, got.text
     return got.json()["access_token"]
@@ -307,7 +313,8 @@ def test_home_platform_converges_to_ekos(runtime: Any, n: int) -> None:
     held = seed(rt, sim, max(1, n // 100), rng)
     t2 = time.monotonic()
     events = plan(sim, n, held, rng)
-    token = events_token(rt)
+    ekos_client = events_client(rt)
+    token = events_token(rt, ekos_client)
     print(f"\nconnect {t1 - t0:.1f}s seed {t2 - t1:.1f}s plan {time.monotonic() - t2:.1f}s")
     crasher = CrashingApplier(rt)
     share = float(os.environ.get("SYNC_SOAK_HTTP_SHARE", "0.2"))
@@ -326,6 +333,8 @@ def test_home_platform_converges_to_ekos(runtime: Any, n: int) -> None:
                     status = http.post("/api/v1/erp/ekos/events", json=body).status_code
                     if status == 202:
                         return status
+                    if status == 401:  # its token expired (15 min; a long run outlives it)
+                        http.headers["Authorization"] = f"Bearer {events_token(rt, ekos_client)}"
                 return status
 
             half = len(events) // 2
