@@ -404,6 +404,7 @@ def _review_items_after_the_setup(journey: Journey) -> None:
     from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
     from syncbridge.domain.setup.matchers import ExactKeyMatcher
     from syncbridge.domain.sync.events import apply_erp_event
+    from syncbridge.roots import keg
 
     page = journey.page
     with journey.rt.env_of("ApplierFunction"):
@@ -417,7 +418,14 @@ def _review_items_after_the_setup(journey: Journey) -> None:
         }  # fmt: skip
         waiting = {"tenant_id": BREWERY, "erp": "ekos", "event": event,
                    "received_at": "2026-03-01T12:00:00+00:00"}  # fmt: skip
-        assert apply_erp_event(waiting, matcher=ExactKeyMatcher()) == "review"
+        ports = {
+            "setup": keg.setup_progress(), "audit": keg.audit_log(),
+            "reviews": keg.review_items(), "claims": keg.event_claims(),
+        }  # fmt: skip
+        outcome = apply_erp_event(
+            waiting, keg.event_mappings(), keg.home_platform(), matcher=ExactKeyMatcher(), **ports
+        )
+        assert outcome == "review"
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Setup").click()
     page.get_by_role("heading", name="Setup complete").wait_for()
     notice = page.locator("#later-review")
