@@ -24,6 +24,32 @@ def _gsi1pk(tenant_id: str, erp: str, resource_type: str) -> str:
     return f"TENANT#{tenant_id}#MAPI#{erp}#{resource_type}"
 
 
+def _new_item(
+    tenant_id: str,
+    erp: str,
+    resource_type: str,
+    external_id: str,
+    internal_id: str,
+    source: str,
+    at: str,
+) -> dict[str, Any]:
+    """A mapping as it is first written (version 1), by a single put or a batch."""
+    return {
+        "pk": _pk(tenant_id, erp, resource_type),
+        "sk": f"EXT#{external_id}",
+        "internal_id": internal_id,
+        "external_id": external_id,
+        "tenant_id": tenant_id,
+        "erp": erp,
+        "resource_type": resource_type,
+        "gsi1pk": _gsi1pk(tenant_id, erp, resource_type),
+        "gsi1sk": f"INT#{internal_id}",
+        "source": source,
+        "updated_at": at,
+        "version": 1,
+    }
+
+
 class DynamoMappingRepository:
     """`MappingRepository` on DynamoDB."""
 
@@ -47,20 +73,7 @@ class DynamoMappingRepository:
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         try:  # a new mapping: one conditional put (the common case, and the cheaper call)
             self.table.put_item(
-                Item={
-                    "pk": _pk(tenant_id, erp, resource_type),
-                    "sk": f"EXT#{external_id}",
-                    "internal_id": internal_id,
-                    "external_id": external_id,
-                    "tenant_id": tenant_id,
-                    "erp": erp,
-                    "resource_type": resource_type,
-                    "gsi1pk": _gsi1pk(tenant_id, erp, resource_type),
-                    "gsi1sk": f"INT#{internal_id}",
-                    "source": source,
-                    "updated_at": at,
-                    "version": 1,
-                },
+                Item=_new_item(tenant_id, erp, resource_type, external_id, internal_id, source, at),
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return True
@@ -117,20 +130,9 @@ class DynamoMappingRepository:
                 if external_id in current:
                     continue
                 batch.put_item(
-                    Item={
-                        "pk": _pk(tenant_id, erp, resource_type),
-                        "sk": f"EXT#{external_id}",
-                        "internal_id": internal_id,
-                        "external_id": external_id,
-                        "tenant_id": tenant_id,
-                        "erp": erp,
-                        "resource_type": resource_type,
-                        "gsi1pk": _gsi1pk(tenant_id, erp, resource_type),
-                        "gsi1sk": f"INT#{internal_id}",
-                        "source": source,
-                        "updated_at": at,
-                        "version": 1,
-                    }
+                    Item=_new_item(
+                        tenant_id, erp, resource_type, external_id, internal_id, source, at
+                    )
                 )
         return conflicts
 
