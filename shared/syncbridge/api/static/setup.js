@@ -260,7 +260,8 @@
     if (view.query) params.set("q", view.query);
     const cursor = view.cursors[view.page];
     if (cursor) params.set("cursor", cursor);
-    const requested = { type: view.type, decision: view.decision, query: view.query, page: view.page };
+    const requested = { type: view.type, decision: view.decision, query: view.query, page: view.page,
+                        edits: view.edits || 0 };
     const panel = el("panel");
     panel.setAttribute("aria-busy", "true");
     let page;
@@ -269,6 +270,8 @@
     } catch (e) { showAlert(e.message); panel.setAttribute("aria-busy", "false"); return; }
     if (requested.type !== view.type || requested.decision !== view.decision ||
         requested.query !== view.query || requested.page !== view.page) return;
+    // A decision saved while this page was in flight: the page read before it is stale.
+    if (requested.edits !== (view.edits || 0)) return loadPage();
     el("proposals").replaceChildren(...page.items.map(renderProposal));
     view.nextCursor = page.next_cursor;
     view.current = -1;
@@ -475,8 +478,11 @@
     try {
       const updated = await SB.api("PUT", "/setup/" + view.type + "/proposals/" + encodeURIComponent(p.external_id),
         Object.assign({ version: p.version }, choice));
+      view.edits = (view.edits || 0) + 1;
       const fresh = renderProposal(updated);
-      node.replaceWith(fresh);
+      // The list may have been re-rendered while the decision was saved: replace the card shown now.
+      const shown = document.getElementById("proposal-" + p.external_id);
+      (shown && !node.isConnected ? shown : node).replaceWith(fresh);
       const name = recordName(p.external) || p.external_id;
       announce(choice.action === "create" ? name + " will be created as a new record."
         : choice.action === "restore" ? name + ": back to the proposal."
