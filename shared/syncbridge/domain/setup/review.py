@@ -203,11 +203,7 @@ class ReviewService:
         expected_version: int,
     ) -> Proposal:
         """Link the external record to a chosen internal one, or mark it to be created."""
-        setup = self._in_review(tenant_id, resource_type)
-        scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
-        current = self.proposals.get(scope, external_id)
-        if current is None:
-            raise ProposalNotFound(f"no proposal for {external_id}", external_id=external_id)
+        setup, scope, current = self._reviewed_proposal(tenant_id, resource_type, external_id)
         internal = None
         if resolution.action == "link":
             if not resolution.internal_id:
@@ -236,15 +232,23 @@ class ReviewService:
             self.labels.add(tenant_id, resource_type, labels_from_edit(current, resolution))
         return self.with_names(tenant_id, [saved])[0]
 
-    def restore(
-        self, tenant_id: str, resource_type: str, external_id: str, expected_version: int
-    ) -> Proposal:
-        """Undo a person's choice: back to the matcher's proposal, undecided again."""
+    def _reviewed_proposal(
+        self, tenant_id: str, resource_type: str, external_id: str
+    ) -> tuple[Setup, str, Proposal]:
+        """The setup in review, its proposal scope and the proposal a person changes (edit
+        and undo read them the same way)."""
         setup = self._in_review(tenant_id, resource_type)
         scope = proposal_scope(tenant_id, setup.connection_id, resource_type, setup.run_id)
         current = self.proposals.get(scope, external_id)
         if current is None:
             raise ProposalNotFound(f"no proposal for {external_id}", external_id=external_id)
+        return setup, scope, current
+
+    def restore(
+        self, tenant_id: str, resource_type: str, external_id: str, expected_version: int
+    ) -> Proposal:
+        """Undo a person's choice: back to the matcher's proposal, undecided again."""
+        _setup, scope, current = self._reviewed_proposal(tenant_id, resource_type, external_id)
         internal = None
         if current.proposed_internal_id:
             record = self.home.get(tenant_id, resource_type, current.proposed_internal_id)  # type: ignore[arg-type]
