@@ -402,9 +402,9 @@ def _review_items_after_the_setup(journey: Journey) -> None:
     import uuid
 
     from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
-    from syncbridge.domain.setup.matchers import ExactKeyMatcher
     from syncbridge.domain.sync.events import apply_erp_event
     from syncbridge.roots import keg
+    from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
     page = journey.page
     with journey.rt.env_of("ApplierFunction"):

@@ -31,11 +31,11 @@ def _prepare(rt: Any) -> str:
     """A connected tenant after its setup, with one review item, one refused scan and a
     finished incremental run; the operator's session token."""
     from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
-    from syncbridge.domain.setup.matchers import ExactKeyMatcher
     from syncbridge.domain.sync.events import apply_erp_event
     from syncbridge.roots import keg
     from syncbridge.store.setup import DynamoSetupRepository
     from syncbridge.store.sync import EventMappingRepository
+    from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
     admin = harness.sign_in(rt, TENANT, "owner", "admin")
     with harness.session(rt, admin) as http:

@@ -15,11 +15,11 @@ import pytest
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.authserver.service import create_person, sign_in
 from syncbridge.authserver.store import OAuthStore
-from syncbridge.domain.setup.matchers import ExactKeyMatcher
 from syncbridge.domain.sync.events import apply_erp_event
 from syncbridge.roots import keg
 from syncbridge.store.setup import DynamoSetupRepository
 from syncbridge.store.sync import EventMappingRepository, SyncReviewItems
+from tests.helpers.exact_key_matcher import ExactKeyMatcher
 from tests.integration.sync.test_runtime_flows import connect_to_ekos
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,10 @@ import pytest
 
 from syncbridge.domain.setup.applier import ApplyService
 from syncbridge.domain.setup.importer import ImportService
-from syncbridge.domain.setup.matchers import ExactKeyMatcher
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import ImportMessage
 from syncbridge.domain.setup.review import ReviewService
+from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
 from .fakes import (
     FakeAudit,

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from syncbridge.domain.setup.matchers import EngineMatcher, ExactKeyMatcher
+from syncbridge.domain.setup.matchers import EngineMatcher
 from syncbridge.roots import keg
+from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
 
 def test_the_match_service_is_wired_to_the_engine() -> None:

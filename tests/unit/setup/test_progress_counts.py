@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from syncbridge.domain.setup import review as review_module
 from syncbridge.domain.setup.applier import ApplyService
-from syncbridge.domain.setup.matchers import ExactKeyMatcher
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import TypeProgress
 from syncbridge.domain.setup.progress import ExpectedCounts, ProgressReporter, measured
+from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
 from .conftest import TENANT, World
 from .fakes import FakeSetups

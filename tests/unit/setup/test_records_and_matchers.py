@@ -2,8 +2,9 @@
 
 import pytest
 
-from syncbridge.domain.setup.matchers import EngineMatcher, ExactKeyMatcher, profile_record
+from syncbridge.domain.setup.matchers import EngineMatcher, profile_record
 from syncbridge.domain.setup.records import from_erp, home_fields
+from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
 from .conftest import EKOS_PAGES
 

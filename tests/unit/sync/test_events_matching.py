@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from syncbridge.domain.setup.matchers import ExactKeyMatcher
 from syncbridge.domain.sync.events import DependencyNotMapped, apply_erp_event
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent
+from tests.helpers.exact_key_matcher import ExactKeyMatcher
 from tests.unit.sync.fakes import FakeAudit, FakeHome, FakeMappings, FakeReviews, FakeSetupProgress
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -204,7 +204,7 @@ class Runs:
 
 
 def test_reconcile_runs_in_chunks_and_reports_drift_on_both_sides(world: Any) -> None:
-    from syncbridge.domain.setup.matchers import ExactKeyMatcher
+    from tests.helpers.exact_key_matcher import ExactKeyMatcher
     from tests.unit.sync.fakes import FakeAudit, FakeQueue, FakeReviews
 
     mappings, home = world
