@@ -6,9 +6,10 @@ demo    start everything, run the demo steps, print what happened; exit 0 only i
         step succeeded (`--keep-serving` keeps it up afterwards and prints the URLs).
 replay  move the messages of a queue's dead-letter queue back into it, on the runtime
         that `serve`/`demo` is running (found through its state file).
-add-user, bootstrap, import-home
-        the commands of `syncbridge.authserver` and `syncbridge.ops.import_home`, run
-        against the running local runtime (its tables, through its state file).
+add-user, bootstrap, import-home, refile-keys
+        the commands of `syncbridge.authserver`, `syncbridge.ops.import_home` and
+        `syncbridge.ops.refile_keys`, run against the running local runtime (its tables,
+        through its state file).
 """
 
 from __future__ import annotations
@@ -235,6 +236,7 @@ OPERATOR_COMMANDS = {
     "add-user": "issue a sign-in for a person (python -m syncbridge.authserver add-user)",
     "bootstrap": "a tenant's first admin client (python -m syncbridge.authserver bootstrap)",
     "import-home": "load existing records (python -m syncbridge.ops.import_home)",
+    "refile-keys": "file home records under candidate keys (python -m syncbridge.ops.refile_keys)",
 }
 
 
@@ -256,6 +258,10 @@ def operator_command(command: str, rest: list[str], stdout: TextIO) -> int:
         from syncbridge.ops.import_home import main as import_main
 
         return import_main(rest)
+    if command == "refile-keys":
+        from syncbridge.ops.refile_keys import main as refile_main
+
+        return refile_main(rest)
     from syncbridge.authserver.__main__ import main as auth_main
 
     return auth_main([command, *rest])

@@ -21,11 +21,13 @@ def _mains() -> dict[str, Any]:
     from syncbridge.matching.evaluate import main as evaluate
     from syncbridge.matching.synthetic import main as synthetic
     from syncbridge.ops.import_home import main as import_home
+    from syncbridge.ops.refile_keys import main as refile_keys
     from syncbridge_local.__main__ import main as local
 
     return {
         "synthetic": synthetic, "evaluate": evaluate, "matching": matching,
         "authserver": authserver, "import_home": import_home, "local": local,
+        "refile_keys": refile_keys,
     }  # fmt: skip
 
 
@@ -40,6 +42,8 @@ def _mains() -> dict[str, Any]:
         ("authserver", ["add-user", "--tenant", "t"], "--username"),
         ("authserver", ["frobnicate"], "invalid choice"),
         ("import_home", ["--tenant", "t", "--type", "nope", "f.csv"], "invalid choice"),
+        ("refile_keys", ["--type", "products"], "--tenant"),
+        ("refile_keys", ["--tenant", "t", "--type", "kegs"], "invalid choice"),
         ("local", ["frobnicate"], "invalid choice"),
         ("local", ["serve", "--param", "NoEquals"], "Name=Value"),
     ],
@@ -72,4 +76,6 @@ def test_local_operator_commands_need_a_running_runtime(monkeypatch, tmp_path, c
 
     monkeypatch.setattr(local, "STATE_FILE", tmp_path / "missing.json")
     code, err = _run(local.main, ["add-user", "--tenant", "t", "--username", "al"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "no running local runtime" in err
+    code, err = _run(local.main, ["refile-keys", "--tenant", "t"], capsys)
     assert code == 2 and err.count("\n") == 1 and "no running local runtime" in err

@@ -185,3 +185,55 @@ def test_home_candidates_are_found_by_key_not_by_reading_every_record(sync_aws: 
     )
     assert home.candidates("tenant-a", "products", {"name": "Common"}) == []
     assert [r.id for r in home.candidates("tenant-a", "products", {"sku": "C-7"})] == ["c-7"]
+
+
+def test_refile_keys_makes_records_written_before_the_key_items_findable(
+    sync_aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Home records with no key items (written before keys existed, or by a tool that went
+    around the home platform) are invisible to a `created` event's twin search until
+    `python -m syncbridge.ops.refile_keys` files them; running it twice changes nothing."""
+    import json
+
+    from syncbridge.ops.refile_keys import main as refile_main
+
+    home = DynamoHomePlatform()
+    home.load("tenant-a", "products", [{"id": "h-1", "name": "Hazy IPA", "sku": "HZ-1"}])
+    home.load("tenant-a", "customer-locations", [{"id": "c-1", "name": "Taproom", "phone": "555"}])
+    home.load("tenant-b", "products", [{"id": "b-1", "name": "Hazy IPA", "sku": "HZ-1"}])
+    table = sync_aws.home
+    for item in table.scan()["Items"]:  # the pre-key era: records without key items
+        if "#HOMEKEY#" in item["pk"]:
+            table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+    assert home.candidates("tenant-a", "products", {"sku": "HZ-1"}) == []
+
+    assert refile_main(["--tenant", "tenant-a", "--type", "products"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert lines == [{"tenant": "tenant-a", "resource_type": "products", "filed": 1}]
+    assert [r.id for r in home.candidates("tenant-a", "products", {"sku": "hz 1"})] == ["h-1"]
+    # only the type asked for, only the tenant named
+    assert home.candidates("tenant-a", "customer-locations", {"name": "Taproom"}) == []
+    assert home.candidates("tenant-b", "products", {"sku": "HZ-1"}) == []
+
+    keys_before = sorted(i["pk"] for i in table.scan()["Items"] if "#HOMEKEY#" in i["pk"])
+    assert refile_main(["--tenant", "tenant-a"]) == 0  # every type; idempotent
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {x["resource_type"]: x["filed"] for x in out} == {
+        "customer-locations": 1, "storage-locations": 0, "products": 1, "product-batches": 0,
+    }  # fmt: skip
+    keys_after = sorted(i["pk"] for i in table.scan()["Items"] if "#HOMEKEY#" in i["pk"])
+    assert set(keys_before) <= set(keys_after)
+    assert len(keys_after) == len(set(keys_after))
+    assert [
+        r.id for r in home.candidates("tenant-a", "customer-locations", {"name": "taproom"})
+    ] == ["c-1"]
+
+
+def test_refile_keys_refuses_without_a_home_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from syncbridge.ops.refile_keys import main as refile_main
+
+    monkeypatch.delenv("HOME_TABLE", raising=False)
+    assert refile_main(["--tenant", "t"]) == 2
+    assert "HOME_TABLE is not set" in capsys.readouterr().err

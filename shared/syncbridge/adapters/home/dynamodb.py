@@ -9,7 +9,8 @@ per key, pk `TENANT#<tenant>#HOMEKEY#<kind>#<key>`, sk `REC#<id>`, so the possib
 an incoming ERP record are a few keyed Queries away instead of a read of every record.
 Key items are only added (a record whose key changed keeps the old item until it is
 filed again); `candidates` checks each hit's current keys, so a stale item finds nothing.
-Records written before the key items existed are filed again by `refile`.
+Records written before the key items existed are filed again by `refile`
+(`python -m syncbridge.ops.refile_keys`).
 """
 
 from __future__ import annotations
