@@ -143,8 +143,20 @@ class Brewery:
             }
         elif rtype == "products":
             record |= {"name": f"Soak Ale {n}", "sku": f"SOAK-{n:05d}"}
+        elif rtype == "customer-locations":
+            # a new customer in a known city: its own street, phone and e-mail (a copy of
+            # another customer's address, coordinates, phone and e-mail under a new name is
+            # by every piece of evidence that customer renamed, and the engine links it)
+            record |= {
+                "name": f"Soak Taproom {n}",
+                "address": {**record["address"], "line1": f"{n} Soak Street", "line2": None},
+                "lat": None,
+                "lon": None,
+                "phone": f"(555) {n // 10000:03d}-{n % 10000:04d}",
+                "email": f"orders@soak-taproom-{n}.example",
+            }
         else:
-            record |= {"name": f"Soak Taproom {n}"}
+            record |= {"name": f"Soak Storage {n}"}
         with self.sim.state._lock:
             self.rows(rtype).append(record)
         self._emit(rtype, "created", record)
