@@ -517,6 +517,8 @@ def _compare(rt: Any, sim: Any, held: dict[str, list[dict]]) -> dict[str, int]:
                 if record["id"] in held_ids:
                     held_live += 1
                     held_linked += internal == f"home-{record['id']}"
+                    if internal != f"home-{record['id']}":
+                        examples.append(f"{rtype} {record['id']}: held, mapped to {internal}")
             for record in records:
                 if record["deleted"] and mapped.get(record["id"]) in at_home:
                     different += 1  # deleted in Ekos, still live at home
