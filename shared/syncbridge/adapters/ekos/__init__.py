@@ -4,11 +4,11 @@
     for page in client.iter_pages("customer-locations", updated_since=None):
         records = [r for r in page.records if not r.deleted]
 
-`token_provider` implements `TokenProvider` (see `syncbridge.domain.connections.tokens`
+`token_provider` implements `BearerTokens` (see `syncbridge.domain.connections.tokens`
 for the one backed by the Connections table; `syncbridge.roots.keg.ekos_client(tenant_id)` wires it).
 """
 
-from syncbridge.adapters.ekos.client import EkosClient, TokenProvider
+from syncbridge.adapters.ekos.client import EkosClient
 from syncbridge.adapters.ekos.errors import (
     EkosError,
     EkosRequestRejected,
@@ -33,12 +33,13 @@ from syncbridge.adapters.ekos.models import (
     UnitScan,
 )
 from syncbridge.adapters.ekos.oauth import ClientCredentials, EkosOAuthClient
-from syncbridge.adapters.ekos.retry import RetryPolicy, parse_retry_after
+from syncbridge.adapters.http import BearerTokens, RetryPolicy
 
 __all__ = [
     "PROFILES",
     "RESOURCE_MODELS",
     "RESOURCE_TYPES",
+    "BearerTokens",
     "ClientCredentials",
     "CustomerLocation",
     "EkosClient",
@@ -57,8 +58,6 @@ __all__ = [
     "ScanReceipt",
     "ScanRejected",
     "StorageLocation",
-    "TokenProvider",
     "TokenResponse",
     "UnitScan",
-    "parse_retry_after",
 ]
