@@ -22,7 +22,8 @@ from syncbridge.adapters.ekos import (
     ScanRejected,
     UnitScan,
 )
-from syncbridge.domain.setup.records import from_erp
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
+from syncbridge.domain.setup.records import home_shape
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -200,7 +201,11 @@ def test_scan_conflict_and_validation_errors_are_typed():
 # ------------------------------------------------------------------ models
 def test_records_reach_the_setup_in_the_home_shape():
     # What production does with an Ekos record: EkosRecordSource dumps the model as JSON,
-    # the setup's `from_erp` maps it to the home platform's (and the matcher's) fields.
+    # the Ekos mapper (through the setup's `home_shape`) maps it to the home platform's
+    # (and the matcher's) fields.
+    def from_erp(rtype, record, product_ids=None):
+        return home_shape(EkosRecordMapper(), rtype, record, product_ids)
+
     loc = CustomerLocation.model_validate(
         {**rec(1), "address": {**rec(1)["address"], "line2": "Suite 4"}}
     )
