@@ -32,7 +32,7 @@ DOMAIN_MAY_NOT_IMPORT = (
 )
 ADAPTER_MAY_NOT_IMPORT = ("syncbridge.roots", "syncbridge.api")
 ADAPTER_INFRASTRUCTURE = frozenset(
-    {"syncbridge.adapters.http_retry"}  # the one HTTP core every adapter builds on
+    {"syncbridge.adapters.http"}  # the one HTTP core every adapter builds on
 )
 
 # (importing module, imported module): why it is still there. May only shrink. Empty since

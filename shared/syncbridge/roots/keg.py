@@ -10,17 +10,20 @@ matching engine are imported where they are used: the matcher, applier and sched
 functions ship without httpx, authlib and cryptography (`CryptoLayer`, `HttpLayer`), and
 the API function without the engine.
 
-A keg ERP is a registry entry (`KEG_ERPS`): the client of one tenant's connection, its
-`RecordSource` for pulls and imports, and its `ScanSink` for outbound unit scans.
+A keg ERP is a registry entry (`KEG_ERPS`): the client of one tenant's connection and its
+`RecordMapper` (its fields in the home shape), its `RecordSource` for pulls and imports,
+and its `ScanSink` for outbound unit scans.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.domain.connections.service import ConnectionService
 from syncbridge.domain.connections.tokens import StoredTokenProvider
@@ -30,6 +33,7 @@ from syncbridge.domain.setup.matchers import EngineMatcher
 from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import ImportMessage
 from syncbridge.domain.setup.ports import RecordSource
+from syncbridge.domain.setup.records import RecordMapper
 from syncbridge.domain.setup.review import ReviewService
 from syncbridge.domain.sync.events import EventOutcome, apply_erp_event
 from syncbridge.domain.sync.models import ScheduleTick, SyncCommand, UnitScanMessage
@@ -139,18 +143,31 @@ def ekos_client(tenant_id: str, connection_id: str = EKOS_CONNECTION_ID) -> Ekos
 
 
 # ---------------------------------------------------------------- the keg ERPs
-KEG_ERPS: dict[str, Callable[[str, str], EkosClient]] = {"ekos": ekos_client}
-"""Each keg ERP's client for (tenant, connection); a new ERP is a new adapter package
-with its client, record source and scan sink, and one entry here."""
+@dataclass(frozen=True)
+class KegErp:
+    """One keg ERP: the client of a tenant's connection, and its records' mapper."""
+
+    client: Callable[[str, str], EkosClient]
+    mapper: RecordMapper
+
+
+KEG_ERPS: dict[str, KegErp] = {"ekos": KegErp(ekos_client, EkosRecordMapper())}
+"""Each keg ERP by name; a new ERP is a new adapter package with its client, mapper,
+record source and scan sink, and one entry here."""
 
 
 def erp_client(erp: str, tenant_id: str, connection_id: str) -> EkosClient:
     """The client of a tenant's connection to `erp` (ValueError for an ERP we do not know)."""
     try:
-        factory = KEG_ERPS[erp]
+        factory = KEG_ERPS[erp].client
     except KeyError:
         raise ValueError(f"no keg ERP adapter for {erp!r}") from None
     return factory(tenant_id, connection_id)
+
+
+def record_mappers() -> dict[str, RecordMapper]:
+    """Each keg ERP's records in the home shape, by ERP name (the setup and sync ports)."""
+    return {name: erp.mapper for name, erp in KEG_ERPS.items()}
 
 
 def erp_source(command: SyncCommand) -> AbstractContextManager[EkosClient]:
@@ -222,6 +239,7 @@ def match_service() -> MatchService:
         mappings=DynamoMappingRepository(),
         matcher=matcher(),
         labels=DynamoLabelRepository(),
+        mappers=record_mappers(),
     )
 
 
@@ -308,6 +326,7 @@ def _event_ports() -> dict[str, Any]:
         "matcher": matcher(),
         "reviews": review_items(),
         "claims": event_claims(),
+        "mappers": record_mappers(),
     }
 
 
@@ -335,6 +354,7 @@ def run_sync(body: str | bytes) -> SyncReport:
             queue=sync_queue(),
             runs=sync_runs(),
             events=events_queue(),
+            mappers=record_mappers(),
         )
 
 

@@ -3,7 +3,7 @@
 Item layout (every key starts with the tenant):
 - connection: pk `TENANT#<t>#CONNECTIONS`, sk `CONNECTION#<id>`: status, scopes, `version`
   (bumped on every token write), `token_ciphertext` (KMS, EncryptionContext {tenant,
-  connection}), `access_expires_at`, and the refresh lease (`lease_holder`, `lease_until`).
+  connection}), `access_expires_at`, and the refresh lease (`store.lease`).
 - authorization attempt: pk `TENANT#<t>#OAUTH_STATE`, sk `STATE#<sha256(state)>`:
   code_verifier, redirect_uri, `expires_at` (TTL; checked by the service too, since
   moto never expires items). Consumed by a conditional delete, so a state works once.
@@ -25,6 +25,7 @@ from syncbridge.domain.connections.models import (
     StoredConnection,
 )
 from syncbridge.domain.connections.pkce import state_digest, state_tenant
+from syncbridge.store import lease
 from syncbridge.store.setup import SqsQueue
 
 TABLE_ENV = "CONNECTIONS_TABLE"
@@ -157,7 +158,7 @@ class DynamoConnectionRepository:
                 "SET tenant_id = :t, connection_id = :c, erp = :e, #st = :s, scopes = :sc, "
                 "connected_at = :ca, updated_at = :ua, token_ciphertext = :tok, "
                 "access_expires_at = :exp, version = if_not_exists(version, :zero) + :one "
-                "REMOVE lease_holder, lease_until, last_error"
+                f"REMOVE {lease.HOLDER}, {lease.UNTIL}, last_error"
             ),
             ExpressionAttributeNames={"#st": "status"},
             ExpressionAttributeValues={
@@ -187,40 +188,19 @@ class DynamoConnectionRepository:
         now: float,
         until: float,
     ) -> bool:
-        try:
-            self.table.update_item(
-                Key=_conn_key(tenant_id, connection_id),
-                UpdateExpression="SET lease_holder = :h, lease_until = :u",
-                ConditionExpression=(
-                    "version = :v AND #st = :active AND "
-                    "(attribute_not_exists(lease_until) OR lease_until < :now)"
-                ),
-                ExpressionAttributeNames={"#st": "status"},
-                ExpressionAttributeValues={
-                    ":h": holder,
-                    ":u": int(until) + 1,
-                    ":v": version,
-                    ":active": "active",
-                    ":now": int(now),
-                },
-            )
-        except ClientError as exc:
-            if aws.condition_failed(exc):
-                return False
-            raise
-        return True
+        return lease.acquire(
+            self.table,
+            _conn_key(tenant_id, connection_id),
+            holder,
+            now=now,
+            until=until,
+            condition="version = :v AND #st = :active",
+            names={"#st": "status"},
+            values={":v": version, ":active": "active"},
+        )
 
     def release_refresh_lease(self, tenant_id: str, connection_id: str, *, holder: str) -> None:
-        try:
-            self.table.update_item(
-                Key=_conn_key(tenant_id, connection_id),
-                UpdateExpression="REMOVE lease_holder, lease_until",
-                ConditionExpression="lease_holder = :h",
-                ExpressionAttributeValues={":h": holder},
-            )
-        except ClientError as exc:
-            if not aws.condition_failed(exc):
-                raise
+        lease.release(self.table, _conn_key(tenant_id, connection_id), holder)
 
     def replace_tokens(
         self,
@@ -236,7 +216,7 @@ class DynamoConnectionRepository:
                 Key=_conn_key(tenant_id, connection_id),
                 UpdateExpression=(
                     "SET token_ciphertext = :tok, access_expires_at = :exp, updated_at = :ua, "
-                    "version = version + :one REMOVE lease_holder, lease_until"
+                    f"version = version + :one REMOVE {lease.HOLDER}, {lease.UNTIL}"
                 ),
                 ConditionExpression="version = :v AND #st = :active",
                 ExpressionAttributeNames={"#st": "status"},
@@ -276,7 +256,7 @@ class DynamoConnectionRepository:
         if drop_tokens:
             sets.append("version = if_not_exists(version, :zero) + :one")
             values.update({":zero": 0, ":one": 1})
-            removes += ["token_ciphertext", "access_expires_at", "lease_holder", "lease_until"]
+            removes += ["token_ciphertext", "access_expires_at", lease.HOLDER, lease.UNTIL]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         condition = "attribute_exists(pk)"
         if expected_status:

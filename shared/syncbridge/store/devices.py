@@ -1,7 +1,7 @@
 """DEVICES_TABLE (device records, DevEUI uniqueness) and the devices' AUDIT_TABLE entries.
 
 Keys:
-- `TENANT#<t>#DEVICES` / `DEVICE#<id>`      the device (JSON `data`, `version`, claim lease)
+- `TENANT#<t>#DEVICES` / `DEVICE#<id>`      the device (JSON `data`, `version`, the claim: `store.lease`)
 - `TENANT#<t>#DEVEUI#<deveui>` / `UNIQUE`   which device holds a DevEUI (conditional put)
 - AUDIT_TABLE `TENANT#<t>#DEVICE#<id>` / `<iso time>#<random>`   who/when/old/new, with TTL
 Every write that could race is conditional: create (not exists), save (same version),
@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from syncbridge import aws
 from syncbridge.domain.pest.errors import ConcurrentUpdate, DuplicateDevEui
 from syncbridge.domain.pest.models import AuditEntry, Device
+from syncbridge.store import lease
 from syncbridge.store.pest import query_all
 
 DEFAULT_AUDIT_RETENTION_DAYS = 400
@@ -136,34 +137,19 @@ class DynamoDeviceStore:
 
     # ---------------------------------------------------------------- claims
     def try_claim(self, tenant: str, device_id: str, owner: str, seconds: int) -> bool:
-        now = int(time.time())
-        try:
-            self.table.update_item(
-                Key=self._key(tenant, device_id),
-                UpdateExpression="SET claim_owner = :o, claim_until = :u",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(claim_until)"
-                    " OR claim_until < :now OR claim_owner = :o)"
-                ),
-                ExpressionAttributeValues={":o": owner, ":u": now + seconds, ":now": now},
-            )
-            return True
-        except ClientError as exc:
-            if aws.condition_failed(exc):
-                return False
-            raise
+        now = time.time()
+        return lease.acquire(
+            self.table,
+            self._key(tenant, device_id),
+            owner,
+            now=now,
+            until=now + seconds,
+            reentrant=True,
+            condition="attribute_exists(pk)",
+        )
 
     def release_claim(self, tenant: str, device_id: str, owner: str) -> None:
-        try:
-            self.table.update_item(
-                Key=self._key(tenant, device_id),
-                UpdateExpression="REMOVE claim_owner, claim_until",
-                ConditionExpression="claim_owner = :o",
-                ExpressionAttributeValues={":o": owner},
-            )
-        except ClientError as exc:
-            if not aws.condition_failed(exc):
-                raise
+        lease.release(self.table, self._key(tenant, device_id), owner)
 
 
 class DynamoDeviceAudit:

@@ -27,6 +27,7 @@ from syncbridge import aws
 from syncbridge.domain.pest.config import PestConfig
 from syncbridge.domain.pest.errors import Conflict
 from syncbridge.domain.pest.models import IncidentGroup, IotDevice, Point, SnapshotMeta
+from syncbridge.store import lease
 
 REGISTRY_PK = "PEST#TENANTS"
 ALERT_RETENTION_SECONDS = 90 * 24 * 3600
@@ -36,6 +37,10 @@ _DEVICES = TypeAdapter(list[IotDevice])
 
 def _pest(tenant: str) -> str:
     return f"TENANT#{tenant}#PEST"
+
+
+def _lease_key(tenant: str, name: str) -> dict[str, str]:
+    return {"pk": _pest(tenant), "sk": f"LEASE#{name}"}
 
 
 def query_all(table: Any, pk: str, prefix: str | None = None) -> list[dict[str, Any]]:
@@ -163,37 +168,18 @@ class DynamoPestStore:
 
     # ---------------------------------------------------------------- leases
     def try_lease(self, tenant: str, name: str, owner: str, seconds: int) -> bool:
-        now = int(time.time())
-        try:
-            self.table.put_item(
-                Item={
-                    "pk": _pest(tenant),
-                    "sk": f"LEASE#{name}",
-                    "owner": owner,
-                    "until": now + seconds,
-                    "expires_at": now + seconds + 3600,
-                },
-                ConditionExpression="attribute_not_exists(pk) OR #u < :now",
-                ExpressionAttributeNames={"#u": "until"},
-                ExpressionAttributeValues={":now": now},
-            )
-            return True
-        except ClientError as exc:
-            if aws.condition_failed(exc):
-                return False
-            raise
+        now = time.time()
+        return lease.acquire(
+            self.table,
+            _lease_key(tenant, name),
+            owner,
+            now=now,
+            until=now + seconds,
+            also_set={"expires_at": int(now) + seconds + 3600},  # TTL: a lease item is litter
+        )
 
     def release_lease(self, tenant: str, name: str, owner: str) -> None:
-        try:
-            self.table.delete_item(
-                Key={"pk": _pest(tenant), "sk": f"LEASE#{name}"},
-                ConditionExpression="#o = :o",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":o": owner},
-            )
-        except ClientError as exc:
-            if not aws.condition_failed(exc):
-                raise
+        lease.release(self.table, _lease_key(tenant, name), owner, delete_item=True)
 
     # ---------------------------------------------------------------- alerts
     def claim_alert(self, tenant: str, alert_id: str) -> bool:

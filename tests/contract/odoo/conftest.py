@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from syncbridge.adapters.erp import ErpConfig, build_erp_adapter
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge.adapters.odoo import OdooAdapter
 from syncbridge.adapters.odoo.transport import POSITIONAL
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from syncbridge.adapters.erp import ErpAdapter, ErpConfig, build_erp_adapter
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge_local.simulators import odoo as odoo_sim
 from syncbridge_local.simulators.odoo import seed
 from tests.integration.adapters import resterp_sim

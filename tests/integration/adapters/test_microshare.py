@@ -8,7 +8,7 @@ import threading
 import httpx
 import pytest
 
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge.adapters.microshare import (
     TRAP_CLUSTERS,
     TRAP_EVENTS,
@@ -229,7 +229,7 @@ def test_bad_credentials_fail_without_showing_them(sim, caplog):
     ours = caplog.records  # ours, httpx's and the simulators' access logs
     assert any(r.name == "httpx" for r in ours)  # the HTTP log was on, and redacted
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
-    for secret in (wrong["password"], sim.credentials["password"], good.tokens.token()):
+    for secret in (wrong["password"], sim.credentials["password"], good.tokens.get_access_token()):
         assert secret not in shown and secret not in logged
 
 

@@ -19,7 +19,7 @@ from syncbridge.adapters.erp import (
     PointFields,
     build_erp_adapter,
 )
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge_local.simulators import odoo as odoo_sim
 from tests.integration.adapters.conftest import RecordingSleep
 

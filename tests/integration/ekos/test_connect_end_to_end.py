@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def _fast_client(tenant: str, sleeps: list[float]) -> EkosClient:
-    retry = RetryPolicy(base_delay=0.01, max_wait=5, sleep=sleeps.append)
+    retry = RetryPolicy(attempts=6, base_delay=0.01, max_retry_after=5, sleep=sleeps.append)
     return EkosClient(ekos_client(tenant).base_url, token_provider(tenant), retry=retry)
 
 

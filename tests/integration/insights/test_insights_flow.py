@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from syncbridge import aws
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge.adapters.odoo.transport import Json2Transport
 from syncbridge.domain.insights.reports import Month
 from syncbridge.roots.insights import insights_for

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from syncbridge.adapters.erp import ErpConfigurationMissing
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge.adapters.odoo.service_desk import OdooServiceDesk
 from syncbridge.adapters.odoo.transport import Json2Transport, XmlRpcTransport
 from syncbridge_local.simulators import odoo as odoo_sim

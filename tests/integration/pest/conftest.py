@@ -66,7 +66,7 @@ def build_context(
     import httpx
 
     from syncbridge.adapters.erp import build_erp_adapter
-    from syncbridge.adapters.http_retry import RetryPolicy
+    from syncbridge.adapters.http import RetryPolicy
     from syncbridge.adapters.microshare import MicroshareClient
     from syncbridge.domain.pest.config import default_config
     from syncbridge.roots.pest import ErpBridge, IotBridge, PestContext

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from syncbridge.adapters.erp import build_erp_adapter
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge.adapters.microshare import MicroshareClient
 from syncbridge.api import throttle
 from syncbridge.api.routes import pest_deps

@@ -28,11 +28,12 @@ from typing import Any
 import httpx
 import pytest
 
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
 from syncbridge.adapters.home.dynamodb import DynamoHomePlatform
 from syncbridge.api.principal import Principal
 from syncbridge.authserver.service import ClientRegistration, bootstrap_tenant, register_client
 from syncbridge.authserver.store import OAuthStore
-from syncbridge.domain.setup.records import from_erp, home_fields
+from syncbridge.domain.setup.records import home_fields, home_shape
 from syncbridge.domain.sync.audit import AuditQuery, iter_entries
 from syncbridge.domain.sync.dead_letters import DeadLetterFilter
 from syncbridge.domain.sync.intake import deduplication_id, group_id
@@ -47,6 +48,7 @@ from tests.integration.sync.test_runtime_flows import connect_to_ekos
 
 pytestmark = pytest.mark.integration
 TENANT = "soak-brewery"
+EKOS = EkosRecordMapper()
 SIZES = {
     "customer-locations": 200,
     "storage-locations": 20,
@@ -214,7 +216,8 @@ def seed(rt: Any, sim: Any, held_share: int, rng: random.Random) -> dict[str, li
             live = [r for r in sim.state.records[rtype] if not r["deleted"]]
             products = {r["id"]: f"home-{r['id']}" for r in sim.state.records["products"]}
             rows = {
-                f"home-{r['id']}": home_fields(rtype, from_erp(rtype, r, products)) for r in live
+                f"home-{r['id']}": home_fields(rtype, home_shape(EKOS, rtype, r, products))
+                for r in live
             }
             home.create_many(TENANT, rtype, rows)  # type: ignore[arg-type]
             pairs = {r["id"]: f"home-{r['id']}" for r in live if r["id"] not in held_ids}
@@ -508,7 +511,7 @@ def _compare(rt: Any, sim: Any, held: dict[str, list[dict]]) -> dict[str, int]:
                     lost += 1
                     continue
                 compared += 1
-                want = home_fields(rtype, from_erp(rtype, record, products))
+                want = home_fields(rtype, home_shape(EKOS, rtype, record, products))
                 got = at_home[internal].fields
                 wrong = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
                 if wrong:

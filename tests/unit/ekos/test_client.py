@@ -21,9 +21,9 @@ from syncbridge.adapters.ekos import (
     RetryPolicy,
     ScanRejected,
     UnitScan,
-    parse_retry_after,
 )
-from syncbridge.domain.setup.records import from_erp
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
+from syncbridge.domain.setup.records import home_shape
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -38,7 +38,8 @@ class Tokens:
     def get_access_token(self) -> str:
         return f"tok-{self.n}"
 
-    def on_unauthorized(self) -> None:
+    def on_unauthorized(self, rejected: str) -> None:
+        assert rejected == f"tok-{self.n}"
         self.unauthorized += 1
         self.n += 1
 
@@ -56,24 +57,6 @@ def rec(i: int) -> dict:
 
 
 # ------------------------------------------------------------------ Retry-After
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        ("120", 120.0),
-        (" 3 ", 3.0),
-        ("1.5", 1.5),
-        (format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0),
-        ("Sun, 01 Mar 2026 12:00:30 GMT", 30.0),
-        (format_datetime(NOW - timedelta(seconds=10), usegmt=True), 0.0),  # past date: now
-        ("soon", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_retry_after_seconds_and_http_dates(header, expected):
-    assert parse_retry_after(header, now=NOW) == expected
-
-
 def test_retry_after_seconds_is_honoured_then_the_call_succeeds():
     sleeps: list[float] = []
     answers = iter([httpx.Response(429, headers={"Retry-After": "7"}),
@@ -90,7 +73,7 @@ def test_retry_after_http_date_is_honoured_and_capped():
     answers = iter([httpx.Response(429, headers={"Retry-After": near}),
                     httpx.Response(503, headers={"Retry-After": far}),
                     httpx.Response(200, json={"data": [], "next_cursor": None})])  # fmt: skip
-    client = make_client(lambda req: next(answers), sleeps, max_wait=60)
+    client = make_client(lambda req: next(answers), sleeps, max_retry_after=60)
     client.get_page("products")
     assert 3.5 <= sleeps[0] <= 5.0
     assert sleeps[1] == 60  # two hours asked, capped
@@ -104,10 +87,11 @@ def test_server_errors_back_off_exponentially_with_jitter_and_give_up():
         calls.append(request)
         return httpx.Response(502)
 
-    client = make_client(always_502, sleeps, max_attempts=4, base_delay=1.0, max_delay=100)
+    client = make_client(always_502, sleeps, attempts=4, base_delay=1.0, max_delay=100)
     with pytest.raises(EkosUnavailable) as failed:
         client.get_page("products")
     assert failed.value.status == 502 and len(calls) == 4 and len(sleeps) == 3
+    assert "after 4 attempts" in str(failed.value)
     for attempt, slept in enumerate(sleeps, start=1):
         assert 0 <= slept <= 2 ** (attempt - 1)
 
@@ -217,7 +201,11 @@ def test_scan_conflict_and_validation_errors_are_typed():
 # ------------------------------------------------------------------ models
 def test_records_reach_the_setup_in_the_home_shape():
     # What production does with an Ekos record: EkosRecordSource dumps the model as JSON,
-    # the setup's `from_erp` maps it to the home platform's (and the matcher's) fields.
+    # the Ekos mapper (through the setup's `home_shape`) maps it to the home platform's
+    # (and the matcher's) fields.
+    def from_erp(rtype, record, product_ids=None):
+        return home_shape(EkosRecordMapper(), rtype, record, product_ids)
+
     loc = CustomerLocation.model_validate(
         {**rec(1), "address": {**rec(1)["address"], "line2": "Suite 4"}}
     )

@@ -34,7 +34,7 @@ class Tokens:
     def get_access_token(self) -> str:
         return "tok"
 
-    def on_unauthorized(self) -> None:
+    def on_unauthorized(self, rejected: str) -> None:
         raise AssertionError("no 401 in these cases")
 
 
@@ -45,7 +45,7 @@ def sink(status: int, body: dict) -> tuple[EkosScanSink, list[httpx.Request]]:
         seen.append(request)
         return httpx.Response(status, json=body)
 
-    retry = RetryPolicy(sleep=lambda _s: None, rng=random.Random(1), max_attempts=2)
+    retry = RetryPolicy(sleep=lambda _s: None, rng=random.Random(1), attempts=2)
     http = httpx.Client(transport=httpx.MockTransport(answer))
     return EkosScanSink(EkosClient("https://ekos.test", Tokens(), http=http, retry=retry)), seen
 

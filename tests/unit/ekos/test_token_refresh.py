@@ -55,6 +55,22 @@ def test_on_unauthorized_refreshes_even_before_expiry(world):
     assert provider.get_access_token() != old and world.oauth.refresh_calls == 1
 
 
+def test_a_401_for_a_token_already_replaced_refreshes_nothing(world):
+    # Given a provider that refreshed after one request's 401
+    world.connect()
+    provider = world.provider()
+    old = provider.get_access_token()
+    provider.on_unauthorized(old)
+    new = provider.get_access_token()
+    # When a second request, sent with the old token before the refresh, reports its 401
+    provider.on_unauthorized(old)
+    # Then the new token stands: no second refresh (which would rotate the grant again)
+    assert provider.get_access_token() == new and world.oauth.refresh_calls == 1
+    # ... while a 401 for the token held now does refresh
+    provider.on_unauthorized(new)
+    assert world.oauth.refresh_calls == 2
+
+
 def test_concurrent_workers_refresh_once_and_share_the_winner(world):
     # Given two workers holding the same about-to-expire tokens
     world.connect()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
 from syncbridge.domain.setup.applier import ApplyService
 from syncbridge.domain.setup.importer import ImportService
 from syncbridge.domain.setup.matching import MatchService
@@ -25,6 +26,8 @@ from .fakes import (
     ListQueue,
     RecordingMatcher,
 )
+
+EKOS_MAPPERS = {"ekos": EkosRecordMapper()}  # the staged pages are Ekos-shaped
 
 TENANT = "brewery-a"
 OTHER_TENANT = "brewery-b"
@@ -116,7 +119,7 @@ class World:
     @property
     def matcher_service(self) -> MatchService:
         return MatchService(self.setups, self.staging, self.proposals, self.home, self.mappings,
-                            self.matcher)  # fmt: skip
+                            self.matcher, mappers=EKOS_MAPPERS)  # fmt: skip
 
     @property
     def review(self) -> ReviewService:

@@ -8,7 +8,7 @@ from syncbridge.domain.setup.matching import MatchService
 from syncbridge.domain.setup.models import Proposal, Resolution, ReviewLabel
 from syncbridge.domain.setup.review import ReviewService
 
-from .conftest import OTHER_TENANT, TENANT
+from .conftest import EKOS_MAPPERS, OTHER_TENANT, TENANT
 
 CL = "customer-locations"
 
@@ -99,7 +99,8 @@ def test_the_next_match_run_gets_the_answers_and_keeps_what_it_learned(world) ->
     labels.save_parameters(TENANT, "location", {"name": [0.5, 0.5]})
     matcher = LearningMatcher(world.matcher)
     service = MatchService(world.setups, world.staging, world.proposals, world.home,
-                           world.mappings, matcher, labels=labels)  # fmt: skip
+                           world.mappings, matcher, labels=labels,
+                           mappers=EKOS_MAPPERS)  # fmt: skip
     world.importer.handle(world.import_message(CL))
     assert service.handle(world.match_queue.sent[-1]) == "matched"
     guidance = next(g for g in matcher.guidance if g is not None)

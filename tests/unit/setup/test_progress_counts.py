@@ -10,7 +10,7 @@ from syncbridge.domain.setup.models import TypeProgress
 from syncbridge.domain.setup.progress import ExpectedCounts, ProgressReporter, measured
 from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
-from .conftest import TENANT, World
+from .conftest import EKOS_MAPPERS, TENANT, World
 from .fakes import FakeSetups
 
 CL = "customer-locations"
@@ -68,7 +68,13 @@ def test_the_matcher_counts_scored_records_into_the_setup(world: World):
     world.setups = setups
     world.importer.handle(world.import_message(CL))
     service = MatchService(
-        setups, world.staging, world.proposals, world.home, world.mappings, ExactKeyMatcher()
+        setups,
+        world.staging,
+        world.proposals,
+        world.home,
+        world.mappings,
+        ExactKeyMatcher(),
+        mappers=EKOS_MAPPERS,
     )
     service.handle(world.match_queue.sent[-1])  # type: ignore[arg-type]
     matching = [fields for status, fields in setups.writes if status == "matching"]

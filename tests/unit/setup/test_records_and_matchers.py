@@ -2,11 +2,18 @@
 
 import pytest
 
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
 from syncbridge.domain.setup.matchers import EngineMatcher, profile_record
-from syncbridge.domain.setup.records import from_erp, home_fields
+from syncbridge.domain.setup.records import HOME_SHAPED, home_fields, home_shape
 from tests.helpers.exact_key_matcher import ExactKeyMatcher
 
 from .conftest import EKOS_PAGES
+
+EKOS = EkosRecordMapper()
+
+
+def from_erp(rtype, record, product_ids=None, product_names=None):
+    return home_shape(EKOS, rtype, record, product_ids, product_names)
 
 
 def test_a_customer_location_flattens_its_address():
@@ -32,6 +39,8 @@ def test_a_batch_points_at_the_mapped_home_product_and_is_named_after_it():
 def test_unknown_types_are_refused():
     with pytest.raises(ValueError):
         from_erp("pets", {"id": "x"})
+    with pytest.raises(ValueError):
+        home_shape(HOME_SHAPED, "pets", {"id": "x"})
 
 
 def test_the_exact_key_matcher_never_links_one_home_record_twice():

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
 from syncbridge.domain.sync.events import DependencyNotMapped, apply_erp_event
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent
 from tests.helpers.exact_key_matcher import ExactKeyMatcher
@@ -46,6 +47,7 @@ def world() -> dict[str, Any]:
         "audit": FakeAudit(),
         "matcher": ExactKeyMatcher(),
         "reviews": FakeReviews(),
+        "mappers": {"ekos": EkosRecordMapper()},  # the events carry Ekos's fields
     }
 
 

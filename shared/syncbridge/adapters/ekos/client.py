@@ -1,15 +1,16 @@
 """The Ekos resource API: paginated reads and unit-scan writes, resilient to its failures.
 
-The client knows nothing about where tokens live: it asks a `TokenProvider` for an access
-token and tells it when Ekos answered 401 (expired mid-read); the provider refreshes and
-the *same* request is retried, so a paginated read never loses its cursor.
+The client knows nothing about where tokens live: it asks a `BearerTokens` provider for an
+access token; retries, the renew-after-401 and the status → error table are the shared
+HTTP core's (`syncbridge.adapters.http`), so a paginated read keeps its cursor across a
+refresh and a scan, carrying its Idempotency-Key, is safe to resend.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -21,29 +22,43 @@ from syncbridge.adapters.ekos.errors import (
     ScanRejected,
 )
 from syncbridge.adapters.ekos.models import RESOURCE_MODELS, Page, ScanReceipt, UnitScan
-from syncbridge.adapters.ekos.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from syncbridge.observability import logger
+from syncbridge.adapters.http import BearerTokens, Failure, HttpCore, RetryPolicy, StatusTable
 
 MAX_PAGE_SIZE = 200
 
 
-class TokenProvider(Protocol):
-    """Where the Ekos client gets its bearer token."""
+def _unavailable(failure: Failure) -> EkosUnavailable:
+    return EkosUnavailable(
+        f"Ekos answered {failure.status} after {failure.attempts} attempts",
+        status=failure.status,
+        retry_after=failure.retry_after,
+    )
 
-    def get_access_token(self) -> str:
-        """A currently valid access token (refreshing first when it is about to expire)."""
-        ...
 
-    def on_unauthorized(self) -> None:
-        """Ekos refused the last token: refresh it (or pick up another worker's refresh)."""
-        ...
+EKOS_ERRORS = StatusTable(
+    unreachable=lambda f: EkosUnavailable(f"Ekos unreachable: {f.error}"),
+    statuses={
+        401: lambda f: EkosUnauthorized("Ekos refused the access token even after a refresh"),
+        429: _unavailable,
+        "5xx": _unavailable,
+    },
+    otherwise=lambda f: EkosRequestRejected(f.status or 0, f.body),
+)
+# A scan's refusals carry meaning of their own: the key was used with another body (409),
+# or Ekos's field errors (422).
+SCAN_ERRORS = EKOS_ERRORS.with_statuses(
+    {
+        409: lambda f: IdempotencyConflict(f.body),
+        422: lambda f: ScanRejected(list((f.body or {}).get("errors") or [])),
+    }
+)
 
 
 class EkosClient:
     def __init__(
         self,
         base_url: str,
-        tokens: TokenProvider,
+        tokens: BearerTokens,
         *,
         http: httpx.Client | None = None,
         retry: RetryPolicy | None = None,
@@ -52,7 +67,15 @@ class EkosClient:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.http = http or httpx.Client(timeout=timeout)
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(attempts=6, base_delay=0.5, max_delay=20.0)
+        self._core = HttpCore(
+            self.http,
+            EKOS_ERRORS,
+            name="ekos",
+            base_url=self.base_url,
+            tokens=tokens,
+            retry=self.retry,
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -81,7 +104,7 @@ class EkosClient:
             params["cursor"] = cursor
         if updated_since is not None:
             params["updated_since"] = _rfc3339(updated_since)
-        body = self._request("GET", f"/api/v1/{resource}", params=params).json()
+        body = self._core.request("GET", f"/api/v1/{resource}", params=params).json()
         records = [model.model_validate(row) for row in body.get("data") or []]
         return Page(resource=resource, records=records, next_cursor=body.get("next_cursor"))
 
@@ -107,93 +130,17 @@ class EkosClient:
     def post_unit_scan(self, scan: UnitScan, idempotency_key: str) -> ScanReceipt:
         """Send a scan once: 201 -> new receipt, 200 -> replayed receipt, 409 -> conflict,
         422 -> `ScanRejected` with Ekos's field errors."""
-        response = self._request(
+        response = self._core.request(
             "POST",
             "/api/v1/unit-scans",
             json=scan.to_body(),
             headers={"Idempotency-Key": idempotency_key},
-            accept=(200, 201, 409, 422),
+            accept=(200, 201),
+            errors=SCAN_ERRORS,
         )
-        if response.status_code == 409:
-            raise IdempotencyConflict(_safe_json(response))
-        if response.status_code == 422:
-            raise ScanRejected(list((_safe_json(response) or {}).get("errors") or []))
         receipt = ScanReceipt.model_validate(response.json())
         receipt.replayed = response.status_code == 200
         return receipt
-
-    # ---------------------------------------------------------------- transport
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        accept: tuple[int, ...] = (200,),
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        """Send one logical request: retries 429/5xx/network errors within the policy and
-        re-sends once after a token refresh on 401."""
-        rejected: str | None = None
-        refreshes = 0
-        attempt = 0
-        while True:
-            attempt += 1
-            token = self.tokens.get_access_token()
-            send_headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
-            try:
-                response = self.http.request(
-                    method, self.base_url + path, headers=send_headers, **kwargs
-                )
-            except httpx.TransportError as exc:
-                if attempt >= self.retry.max_attempts:
-                    raise EkosUnavailable(f"Ekos unreachable: {type(exc).__name__}") from exc
-                wait = self.retry.delay(attempt, None)
-                logger.warning(
-                    "ekos network error, retrying",
-                    extra={"path": path, "attempt": attempt, "wait_s": round(wait, 3)},
-                )
-                self.retry.sleep(wait)
-                continue
-            status = response.status_code
-            if status in accept:
-                return response
-            if status == 401:
-                if token == rejected or refreshes >= 2:
-                    raise EkosUnauthorized("Ekos refused the access token even after a refresh")
-                logger.info("ekos access token rejected, refreshing", extra={"path": path})
-                rejected, refreshes = token, refreshes + 1
-                self.tokens.on_unauthorized()
-                attempt -= 1  # a refresh is not a failed attempt
-                continue
-            if status in RETRYABLE_STATUS:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if attempt >= self.retry.max_attempts:
-                    raise EkosUnavailable(
-                        f"Ekos answered {status} after {attempt} attempts",
-                        status=status,
-                        retry_after=retry_after,
-                    )
-                wait = self.retry.delay(attempt, retry_after)
-                logger.warning(
-                    "ekos transient failure, retrying",
-                    extra={
-                        "path": path,
-                        "status": status,
-                        "attempt": attempt,
-                        "wait_s": round(wait, 3),
-                    },
-                )
-                self.retry.sleep(wait)
-                continue
-            raise EkosRequestRejected(status, _safe_json(response))
-
-
-def _safe_json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _rfc3339(value: datetime | str) -> str:

@@ -1,8 +1,8 @@
 """Ekos records at the edge (contracts/ekos-api.md).
 
 Each resource model validates what Ekos sends (unknown fields are kept, never an error).
-Turning a record into the home platform's (and the matcher's) shape is the setup's job
-(`syncbridge.domain.setup.records.from_erp`); batches carry the *Ekos* product id.
+Turning a record into the home platform's (and the matcher's) shape is
+`syncbridge.adapters.ekos.mapper`'s job; batches carry the *Ekos* product id.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.adapters.http import Failure, HttpCore, RetryPolicy, StatusTable
 from syncbridge.adapters.microshare.errors import MicroshareAuthError, MicroshareUnavailable
 
 RENEW_MARGIN_SECONDS = 300.0
@@ -56,8 +56,21 @@ def install_log_redaction() -> None:
             log.addFilter(_REDACTOR)
 
 
+def _auth_unavailable(failure: Failure) -> MicroshareUnavailable:
+    return MicroshareUnavailable(f"Microshare auth failed with HTTP {failure.status}")
+
+
+AUTH_ERRORS = StatusTable(
+    unreachable=lambda f: MicroshareUnavailable(f"Microshare auth unreachable: {f.error}"),
+    statuses={429: _auth_unavailable, "5xx": _auth_unavailable},
+    otherwise=lambda f: MicroshareAuthError(
+        f"Microshare refused the credentials (HTTP {f.status})"
+    ),
+)
+
+
 class TokenProvider:
-    """A bearer token for the Microshare API, shared by threads, renewed when due."""
+    """`BearerTokens` for the Microshare API, shared by threads, renewed when due."""
 
     def __init__(
         self,
@@ -70,10 +83,8 @@ class TokenProvider:
         renew_margin: float = RENEW_MARGIN_SECONDS,
     ) -> None:
         install_log_redaction()
-        self._url = auth_url.rstrip("/") + "/oauth2/token"
+        self._core = HttpCore(http, AUTH_ERRORS, name="microshare", base_url=auth_url, retry=retry)
         self._credentials = credentials
-        self._http = http
-        self._retry = retry
         self._clock = clock
         self._renew_margin = renew_margin
         self._lock = threading.Lock()
@@ -81,17 +92,18 @@ class TokenProvider:
         self._expires_at = 0.0
         self.issued = 0  # how many tokens were fetched (observability and tests)
 
-    def token(self) -> str:
+    def get_access_token(self) -> str:
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at:
                 self._fetch()
             assert self._token is not None
             return self._token.get_secret_value()
 
-    def invalidate(self, token: str | None = None) -> None:
-        """Forget the token (after a 401); with `token`, only if it is still the current one."""
+    def on_unauthorized(self, rejected: str) -> None:
+        """Forget the token Microshare refused (expired or revoked early), unless another
+        thread already replaced it."""
         with self._lock:
-            if token is None or (self._token and self._token.get_secret_value() == token):
+            if self._token and self._token.get_secret_value() == rejected:
                 self._token = None
 
     def _fetch(self) -> None:
@@ -102,22 +114,10 @@ class TokenProvider:
             "grant_type": "password",
             "scope": "ALL:ALL",
         }
-        try:
-            response = send_with_retry(
-                self._http,
-                lambda: self._http.build_request("POST", self._url, params=params),
-                self._retry,
-                label="microshare token",
-            )
-        except httpx.TransportError as exc:
-            raise MicroshareUnavailable(
-                f"Microshare auth unreachable: {type(exc).__name__}"
-            ) from None
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise MicroshareUnavailable(f"Microshare auth failed with HTTP {status}")
-        if status != 200:
-            raise MicroshareAuthError(f"Microshare refused the credentials (HTTP {status})")
+        # A password grant is safe to send twice: it only issues a token.
+        response = self._core.request(
+            "POST", "/oauth2/token", what="token", params=params, accept=(200,), idempotent=True
+        )
         try:
             body = _TokenResponse.model_validate(response.json())
         except ValueError:

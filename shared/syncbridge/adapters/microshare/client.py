@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import httpx
 
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.adapters.http import Failure, HttpCore, RetryPolicy, StatusTable
 from syncbridge.adapters.microshare.auth import MicroshareCredentials, TokenProvider
 from syncbridge.adapters.microshare.changes import DeviceChange
 from syncbridge.adapters.microshare.errors import (
@@ -51,6 +51,30 @@ from syncbridge.adapters.microshare.models import (
 from syncbridge.observability import logger
 
 ShareRecord = TypeVar("ShareRecord", Alert, HealthRecord)
+
+
+def _unavailable(failure: Failure) -> MicroshareUnavailable:
+    return MicroshareUnavailable(f"Microshare {failure.what} failed with HTTP {failure.status}")
+
+
+def _refused(failure: Failure) -> MicroshareAuthError:
+    return MicroshareAuthError(f"Microshare refused {failure.what} (HTTP {failure.status})")
+
+
+MICROSHARE_ERRORS = StatusTable(
+    unreachable=lambda f: MicroshareUnavailable(
+        f"Microshare unreachable during {f.what}: {f.error}"
+    ),
+    statuses={
+        401: _refused,  # a fresh token refused too
+        403: _refused,
+        404: lambda f: MicroshareNotFound(f"Microshare {f.what}: not found"),
+        409: lambda f: MicroshareConflict(f"Microshare refused {f.what} (HTTP 409)"),
+        429: _unavailable,
+        "5xx": _unavailable,
+    },
+    otherwise=lambda f: MicroshareError(f"Microshare {f.what} failed with HTTP {f.status}"),
+)
 
 
 class DevicePlatform(Protocol):
@@ -99,6 +123,14 @@ class MicroshareClient:
         self._http = http or httpx.Client(timeout=timeout_seconds)
         self._retry = retry or RetryPolicy()
         self._tokens = TokenProvider(auth_url, credentials, self._http, self._retry, clock=clock)
+        self._core = HttpCore(
+            self._http,
+            MICROSHARE_ERRORS,
+            name="microshare",
+            base_url=self._api,
+            tokens=self._tokens,
+            retry=self._retry,
+        )
         # The write protocol's timing (snapshot age, settle wait, back-off): injectable so
         # tests can force an interleaving without racing the wall clock.
         self._monotonic, self._sleep = monotonic, sleep
@@ -130,40 +162,16 @@ class MicroshareClient:
         body: dict[str, Any] | None = None,
         retry: RetryPolicy | None = None,
     ) -> Any:
-        what = f"{method} {path}"
-        for attempt in (1, 2):
-            token = self._tokens.token()
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-            try:
-                response = send_with_retry(
-                    self._http,
-                    lambda headers=headers: self._http.build_request(
-                        method, self._api + path, params=params, json=body, headers=headers
-                    ),
-                    retry or self._retry,
-                    idempotent=method != "POST",
-                    label=f"microshare {what}",
-                )
-            except httpx.TransportError as exc:
-                raise MicroshareUnavailable(
-                    f"Microshare unreachable during {what}: {type(exc).__name__}"
-                ) from None
-            status = response.status_code
-            if status == 401 and attempt == 1:
-                self._tokens.invalidate(token)  # expired or revoked early: renew once
-                continue
-            if 200 <= status < 300:
-                return response.json() if response.content else None
-            if status == 429 or status >= 500:
-                raise MicroshareUnavailable(f"Microshare {what} failed with HTTP {status}")
-            if status in (401, 403):
-                raise MicroshareAuthError(f"Microshare refused {what} (HTTP {status})")
-            if status == 404:
-                raise MicroshareNotFound(f"Microshare {what}: not found")
-            if status == 409:
-                raise MicroshareConflict(f"Microshare refused {what} (HTTP 409)")
-            raise MicroshareError(f"Microshare {what} failed with HTTP {status}")
-        raise MicroshareAuthError(f"Microshare refused a fresh token for {what}")
+        response = self._core.request(
+            method,
+            path,
+            what=f"{method} {path}",
+            params=params,
+            json=body,
+            headers={"Accept": "application/json"},
+            retry=retry,
+        )
+        return response.json() if response.content else None
 
     def _pages(self, path: str) -> Iterator[dict[str, Any]]:
         page_number = 1
@@ -215,7 +223,7 @@ class MicroshareClient:
             attempt, stale_reads = 0, 0
             failure: MicroshareUnavailable | None = None
             while attempt < self._attempts:
-                self._tokens.token()  # renew first: a token fetch must not age the snapshot
+                self._tokens.get_access_token()  # renew first: a token fetch must not age the snapshot
                 read_at = self._monotonic()
                 current = self.get_cluster(rec_type, cluster_id)
                 devices = current.devices

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, Field
 
-from syncbridge.adapters.http_retry import RetryPolicy
+from syncbridge.adapters.http import RetryPolicy
 from syncbridge.adapters.odoo import values
 from syncbridge.adapters.odoo.service_desk import OdooServiceDesk
 from syncbridge.adapters.odoo.transport import Json2Transport, OdooTransport, XmlRpcTransport

@@ -36,7 +36,7 @@ from xml.parsers.expat import ExpatError
 
 import httpx
 
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.adapters.http import Failure, HttpCore, RetryPolicy, StatusTable
 from syncbridge.domain.pest.erp import (
     ErpAuthError,
     ErpConfigurationMissing,
@@ -135,8 +135,28 @@ def _missing_database(database: str) -> ErpConfigurationMissing:
     )
 
 
-def _unreachable(exc: httpx.TransportError, what: str) -> ErpUnavailable:
-    return ErpUnavailable(f"Odoo unreachable during {what}: {type(exc).__name__}; retry later")
+def _unreachable(failure: Failure) -> ErpUnavailable:
+    return ErpUnavailable(f"Odoo unreachable during {failure.what}: {failure.error}; retry later")
+
+
+def _json2_error(failure: Failure, database: str) -> ErpError:
+    """A JSON-2 answer other than 200: Odoo names the exception in its JSON body."""
+    body = failure.body if isinstance(failure.body, dict) else None
+    if body is None and failure.status == 404:
+        # Odoo answers an unknown X-Odoo-Database with its HTML "No database is selected"
+        return _missing_database(database)
+    name = str((body or {}).get("name") or "")
+    message = str((body or {}).get("message") or "")
+    return classify(failure.what, name, message, status=failure.status)
+
+
+# Odoo's status → error table is `classify` (the status alone does not decide: the
+# exception Odoo names does), so every status goes through it.
+XMLRPC_ERRORS = StatusTable(
+    unreachable=_unreachable,
+    statuses={},
+    otherwise=lambda f: classify(f.what, "", "", status=f.status),
+)
 
 
 class Json2Transport:
@@ -145,42 +165,33 @@ class Json2Transport:
     def __init__(
         self, base_url: str, database: str, api_key: str, http: httpx.Client, retry: RetryPolicy
     ) -> None:
-        self._base = base_url.rstrip("/")
         self._database = database
         self._api_key = api_key
-        self._http = http
-        self._retry = retry
+        errors = StatusTable(
+            unreachable=_unreachable,
+            statuses={},
+            otherwise=lambda failure: _json2_error(failure, database),
+        )
+        self._core = HttpCore(http, errors, name="odoo", base_url=base_url, retry=retry)
 
     def call(self, model: str, method: str, **kwargs: Any) -> Any:
-        what = f"{model}.{method}"
-        url = f"{self._base}/json/2/{model}/{method}"
         headers = {
             "Authorization": f"bearer {self._api_key}",
             "Content-Type": "application/json",
         }
         if self._database:
             headers["X-Odoo-Database"] = self._database
-        body = json.dumps(kwargs)
-        try:
-            response = send_with_retry(
-                self._http,
-                lambda: self._http.build_request("POST", url, content=body, headers=headers),
-                self._retry,
-                idempotent=method not in NOT_IDEMPOTENT,
-                should_retry=_retry_json2,
-                label=f"odoo {what}",
-            )
-        except httpx.TransportError as exc:
-            raise _unreachable(exc, what) from None
-        if response.status_code == 200:
-            return response.json()
-        body_json = _json_body(response)
-        if body_json is None and response.status_code == 404:
-            # Odoo answers an unknown X-Odoo-Database with its HTML "No database is selected"
-            raise _missing_database(self._database)
-        name = str((body_json or {}).get("name") or "")
-        message = str((body_json or {}).get("message") or "")
-        raise classify(what, name, message, status=response.status_code)
+        response = self._core.request(
+            "POST",
+            f"/json/2/{model}/{method}",
+            what=f"{model}.{method}",
+            content=json.dumps(kwargs),
+            headers=headers,
+            accept=(200,),
+            idempotent=method not in NOT_IDEMPOTENT,
+            should_retry=_retry_json2,
+        )
+        return response.json()
 
 
 def _json_body(response: httpx.Response) -> dict[str, Any] | None:
@@ -210,12 +221,10 @@ class XmlRpcTransport:
         http: httpx.Client,
         retry: RetryPolicy,
     ) -> None:
-        self._base = base_url.rstrip("/")
         self._database = database
         self._login = login
         self._secret = secret
-        self._http = http
-        self._retry = retry
+        self._core = HttpCore(http, XMLRPC_ERRORS, name="odoo", base_url=base_url, retry=retry)
         self._uid: int | None = None
 
     @property
@@ -246,22 +255,15 @@ class XmlRpcTransport:
         self, service: str, method: str, params: tuple, idempotent: bool, model: str = ""
     ) -> Any:
         what = f"{model}.{params[4]}" if model else f"{service}.{method}"
-        body = xmlrpc.client.dumps(params, method, allow_none=True)
-        url = f"{self._base}/xmlrpc/2/{service}"
-        try:
-            response = send_with_retry(
-                self._http,
-                lambda: self._http.build_request(
-                    "POST", url, content=body, headers={"Content-Type": "text/xml"}
-                ),
-                self._retry,
-                idempotent=idempotent,
-                label=f"odoo xmlrpc {what}",
-            )
-        except httpx.TransportError as exc:
-            raise _unreachable(exc, what) from None
-        if response.status_code != 200:
-            raise classify(what, "", "", status=response.status_code)
+        response = self._core.request(
+            "POST",
+            f"/xmlrpc/2/{service}",
+            what=what,
+            content=xmlrpc.client.dumps(params, method, allow_none=True),
+            headers={"Content-Type": "text/xml"},
+            accept=(200,),
+            idempotent=idempotent,
+        )
         try:
             (result,), _ = xmlrpc.client.loads(response.content, use_builtin_types=True)
         except xmlrpc.client.Fault as fault:

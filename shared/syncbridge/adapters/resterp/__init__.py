@@ -39,7 +39,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import AwareDatetime, BaseModel, Field
 
-from syncbridge.adapters.http_retry import RetryPolicy, send_with_retry
+from syncbridge.adapters.http import Failure, HttpCore, RetryPolicy, StatusTable
 from syncbridge.domain.pest.erp import (
     DEFAULT_CATEGORY,
     ErpAuthError,
@@ -54,6 +54,35 @@ from syncbridge.domain.pest.erp import (
     IncidentRef,
     InspectionPoint,
     PointFields,
+)
+
+
+def _unavailable(failure: Failure) -> ErpUnavailable:
+    return ErpUnavailable(f"REST ERP {failure.what} failed with HTTP {failure.status}")
+
+
+def _refused(failure: Failure) -> ErpAuthError:
+    return ErpAuthError(f"REST ERP refused {failure.what} (HTTP {failure.status})")
+
+
+def _conflict(failure: Failure) -> ErpConflict:
+    return ErpConflict(f"REST ERP refused {failure.what}: {_message(failure.body)}")
+
+
+RESTERP_ERRORS = StatusTable(
+    unreachable=lambda f: ErpUnavailable(f"REST ERP unreachable during {f.what}: {f.error}"),
+    statuses={
+        401: _refused,
+        403: _refused,
+        404: lambda f: ErpNotFound(f"REST ERP {f.what}: {_message(f.body) or 'not found'}"),
+        409: _conflict,
+        422: _conflict,
+        429: _unavailable,
+        "5xx": _unavailable,
+    },
+    otherwise=lambda f: ErpError(
+        f"REST ERP {f.what} failed with HTTP {f.status}: {_message(f.body)}"
+    ),
 )
 
 
@@ -123,7 +152,13 @@ class RestErpAdapter:
         self._settings = settings or RestErpSettings()
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=timeout_seconds)
-        self._retry = retry or RetryPolicy()
+        self._core = HttpCore(
+            self._http,
+            RESTERP_ERRORS,
+            name="resterp",
+            base_url=self._base,
+            retry=retry or RetryPolicy(),
+        )
         self._categories: dict[str, str] = {}
 
     @classmethod
@@ -154,35 +189,16 @@ class RestErpAdapter:
         body: dict[str, Any] | None = None,
         ok: tuple[int, ...] = (200,),
     ) -> httpx.Response:
-        what = f"{method} {path.split('?')[0]}"
-        headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
-        try:
-            response = send_with_retry(
-                self._http,
-                lambda: self._http.build_request(
-                    method, self._base + path, params=params, json=body, headers=headers
-                ),
-                self._retry,
-                idempotent=method != "POST",
-                label=f"resterp {what}",
-            )
-        except httpx.TransportError as exc:
-            raise ErpUnavailable(
-                f"REST ERP unreachable during {what}: {type(exc).__name__}"
-            ) from None
-        if response.status_code in ok:
-            return response
-        status = response.status_code
-        message = _error_message(response)
-        if status == 429 or status >= 500:
-            raise ErpUnavailable(f"REST ERP {what} failed with HTTP {status}")
-        if status in (401, 403):
-            raise ErpAuthError(f"REST ERP refused {what} (HTTP {status})")
-        if status == 404:
-            raise ErpNotFound(f"REST ERP {what}: {message or 'not found'}")
-        if status in (409, 422):
-            raise ErpConflict(f"REST ERP refused {what}: {message}")
-        raise ErpError(f"REST ERP {what} failed with HTTP {status}: {message}")
+        # A PATCH here sets absolute values (barcode, status): sending it twice is harmless.
+        return self._core.request(
+            method,
+            path,
+            params=params,
+            json=body,
+            accept=ok,
+            headers={"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"},
+            idempotent=method != "POST",
+        )
 
     # --- points ------------------------------------------------------------------------
 
@@ -297,11 +313,8 @@ def _point_path(point_id: str) -> str:
     return f"/points/{quote(str(point_id), safe='')}"
 
 
-def _error_message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
+def _message(body: object) -> str:
+    """The ERP's own words from an error body, if it sent any."""
     if isinstance(body, dict):
         return str(body.get("message") or body.get("error") or "")[:300]
     return ""

@@ -69,10 +69,14 @@ class StoredTokenProvider:
             self._refresh(force=False)
         return self._tokens.access_token
 
-    def on_unauthorized(self) -> None:
-        """Ekos rejected our access token (expired early or revoked): get a new one."""
+    def on_unauthorized(self, rejected: str | None = None) -> None:
+        """Ekos rejected our access token (expired early or revoked): get a new one, unless
+        the token Ekos refused (`rejected`) is no longer the one we hold."""
         if self._tokens is None:
             self._load()
+        assert self._tokens is not None
+        if rejected is not None and rejected != self._tokens.access_token:
+            return
         self._refresh(force=True)
 
     # ---------------------------------------------------------------- internals

@@ -33,7 +33,7 @@ from .ports import (
     StagingRepository,
 )
 from .progress import ProgressReporter
-from .records import from_erp, home_fields
+from .records import RecordMappers, home_fields, home_shape, mapper_for
 
 MatchOutcomeKind = Literal["matched", "not_matching", "no_setup", "too_large"]
 
@@ -47,6 +47,7 @@ class MatchService:
     mappings: MappingRepository
     matcher: Matcher
     labels: LabelRepository | None = None  # the tenant's review answers and learned weights
+    mappers: RecordMappers | None = None  # each ERP's records in the home shape (None: already)
 
     def handle(self, msg: MatchMessage) -> MatchOutcomeKind:
         setup = self.setups.get(msg.tenant_id, msg.connection_id)
@@ -68,8 +69,9 @@ class MatchService:
             }
         already_mapped = self.mappings.external_to_internal(msg.tenant_id, msg.erp, rtype)
         key = staging_key(msg.tenant_id, msg.connection_id, rtype, msg.run_id)
+        mapper = mapper_for(self.mappers, msg.erp)
         external = [
-            from_erp(rtype, record, product_ids, product_names)
+            home_shape(mapper, rtype, record, product_ids, product_names)
             for record in self.staging.iter_records(key)
             if not record.get("deleted") and str(record.get("id")) not in already_mapped
         ]

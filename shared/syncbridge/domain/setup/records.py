@@ -1,14 +1,16 @@
-"""Turn ERP records into the home platform's field shape (which is also the matcher's input).
+"""The home platform's field shape (which is also the matcher's input), and ERP records in it.
 
 Both sides of a proposal are shown with the same field names, and a record created in the
 home platform from an ERP record uses exactly the fields that were compared, so what the
-person saw on the review page is what gets created.
+person saw on the review page is what gets created. How one ERP's fields become these is
+that ERP adapter's `RecordMapper`; what is the same for every ERP (a batch pointing at the
+home product its ERP product is mapped to) is here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "customer-locations": (
@@ -48,76 +50,64 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _address(record: Mapping[str, Any]) -> dict[str, Any]:
-    address = record.get("address")
-    if not isinstance(address, Mapping):
-        return {"address": address if isinstance(address, str) else None}
-    line = " ".join(str(p) for p in (address.get("line1"), address.get("line2")) if p)
-    return {
-        "address": line or None,
-        "city": address.get("city"),
-        "state": address.get("state"),
-        "postal_code": address.get("postal_code"),
-        "country": address.get("country"),
-    }
+class RecordMapper(Protocol):
+    """One ERP's records in the home shape: each ERP adapter has its own (the Ekos one is
+    `adapters.ekos.mapper.EkosRecordMapper`), chosen per ERP by the keg composition root."""
+
+    def to_home(self, resource_type: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record's `id` (a string) and its fields named as `FIELDS_BY_TYPE` says; a
+        batch's `product_id` is the ERP's own product id. ValueError for an unknown type."""
+        ...
 
 
-def from_erp(
+class HomeShaped:
+    """`RecordMapper` for records already in the home shape (tools, tests): keeps the
+    type's fields, drops anything else."""
+
+    def to_home(self, resource_type: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        if resource_type not in FIELDS_BY_TYPE:
+            raise ValueError(f"unknown resource type {resource_type!r}")
+        kept = {k: record[k] for k in FIELDS_BY_TYPE[resource_type] if k in record}
+        return {"id": str(record["id"]), **kept}
+
+
+HOME_SHAPED = HomeShaped()
+
+RecordMappers = Mapping[str, RecordMapper]
+"""The record mapper of each keg ERP, by ERP name (what the composition root registers)."""
+
+
+def mapper_for(mappers: RecordMappers | None, erp: str) -> RecordMapper:
+    """`erp`'s mapper; without any (tools, tests) records are taken as home-shaped."""
+    if mappers is None:
+        return HOME_SHAPED
+    try:
+        return mappers[erp]
+    except KeyError:
+        raise ValueError(f"no record mapper for ERP {erp!r}") from None
+
+
+def home_shape(
+    mapper: RecordMapper,
     resource_type: str,
     record: Mapping[str, Any],
     product_ids: Mapping[str, str] | None = None,
     product_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The home-shaped fields of one ERP record (plus its `id`).
+    """The home-shaped fields of one ERP record (plus its `id`), through its ERP's mapper.
 
     For batches, `product_ids` maps the ERP's product id to our internal product id, so a
     batch is compared (and created) against the product it really belongs to (and named
     after it, from `product_names` keyed by internal id); the ERP's own product id is kept
     as `erp_product_id` for display.
     """
-    out: dict[str, Any] = {"id": str(record["id"])}
-    if resource_type == "customer-locations":
-        out |= {
-            "name": record.get("name") or record.get("customer_name"),
-            "customer_name": record.get("customer_name"),
-            **_address(record),
-            "phone": record.get("phone"),
-            "email": record.get("email"),
-            "lat": record.get("lat"),
-            "lon": record.get("lon"),
-        }
-    elif resource_type == "storage-locations":
-        out |= {
-            "name": record.get("name"),
-            "kind": record.get("kind"),
-            **_address(record),
-            "lat": record.get("lat"),
-            "lon": record.get("lon"),
-        }
-    elif resource_type == "products":
-        style, package = record.get("style"), record.get("package")
-        out |= {
-            "name": record.get("name"),
-            "sku": record.get("sku"),
-            "brand": record.get("brand"),
-            "category": style,
-            "description": " ".join(str(p) for p in (style, package) if p) or None,
-            "active": record.get("active"),
-        }
-    elif resource_type == "product-batches":
-        erp_product = record.get("product_id")
+    out = mapper.to_home(resource_type, record)
+    if resource_type == "product-batches":
+        erp_product = out.get("product_id")
         mapped = (product_ids or {}).get(str(erp_product)) if erp_product is not None else None
-        out |= {
-            "lot_code": record.get("lot_code"),
-            "product_id": mapped,
-            "erp_product_id": erp_product,
-            "name": record.get("name") or (product_names or {}).get(mapped or ""),
-            "produced_at": record.get("brewed_at") or record.get("packaged_at"),
-            "quantity": record.get("quantity"),
-            "unit": record.get("unit"),
-        }
-    else:
-        raise ValueError(f"unknown resource type {resource_type!r}")
+        out["product_id"] = mapped
+        out["erp_product_id"] = erp_product
+        out["name"] = out.get("name") or (product_names or {}).get(mapped or "")
     return out
 
 

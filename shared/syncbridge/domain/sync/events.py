@@ -36,7 +36,7 @@ from syncbridge.domain.home import HomePlatform, HomeRecordNotFound
 from syncbridge.domain.setup.applier import home_id_for
 from syncbridge.domain.setup.models import PROFILE_BY_TYPE, Proposal, Resolution
 from syncbridge.domain.setup.ports import Matcher
-from syncbridge.domain.setup.records import from_erp, home_fields
+from syncbridge.domain.setup.records import RecordMappers, home_fields, home_shape, mapper_for
 from syncbridge.domain.sync.models import QueuedErpEvent
 from syncbridge.domain.sync.ports import (
     AuditTrail,
@@ -88,6 +88,7 @@ def apply_erp_event(
     reviews: ReviewItems | None = None,
     source: str | None = None,
     claims: EventClaims | None = None,
+    mappers: RecordMappers | None = None,
 ) -> EventOutcome:
     """Apply `queued` unless it was applied already or a newer change of the same record was.
 
@@ -95,7 +96,8 @@ def apply_erp_event(
     ports are always passed in (the applier's are wired by `syncbridge.roots.keg`); the
     optional ones relax the flow for tools and tests: without a setup gate every type
     counts as set up, without a matcher an unmapped record is created, without claims
-    only the version check keeps a duplicate harmless.
+    only the version check keeps a duplicate harmless, without `mappers` (each ERP's
+    `RecordMapper`) the event's data is taken as home-shaped already.
     """
     if not isinstance(queued, QueuedErpEvent):
         queued = (
@@ -104,7 +106,7 @@ def apply_erp_event(
             else QueuedErpEvent.model_validate(queued)
         )
     if claims is None:
-        return _apply(queued, mappings, home, setup, audit, matcher, reviews, source)
+        return _apply(queued, mappings, home, setup, audit, matcher, reviews, source, mappers)
     event_id = str(queued.event.event_id)
     claim = claims.claim(queued.tenant_id, queued.erp, event_id, CLAIM_LEASE_SECONDS)
     if claim == "done":
@@ -116,7 +118,7 @@ def apply_erp_event(
             f"event {event_id} is being applied by another delivery", event_id=event_id
         )
     try:
-        outcome = _apply(queued, mappings, home, setup, audit, matcher, reviews, source)
+        outcome = _apply(queued, mappings, home, setup, audit, matcher, reviews, source, mappers)
     except BaseException:
         claims.release(queued.tenant_id, queued.erp, event_id)
         raise
@@ -133,6 +135,7 @@ def _apply(
     matcher: Matcher | None,
     reviews: ReviewItems | None,
     source: str | None,
+    mappers: RecordMappers | None,
 ) -> EventOutcome:
     event = queued.event
     source = source or queued.source
@@ -171,7 +174,7 @@ def _apply(
             home.archive(tenant, rtype, internal_id)  # type: ignore[arg-type]
         outcome = "archived"
     else:
-        fields = erp_home_fields(queued, mappings)
+        fields = erp_home_fields(queued, mappings, mappers)
         after = fields
         if internal_id is None:
             if setup is not None and not setup.type_done(tenant, erp, rtype):
@@ -301,7 +304,9 @@ def _population(
     return [{"id": rid, **r.fields} for rid, r in records.items()]
 
 
-def erp_home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str, Any]:
+def erp_home_fields(
+    queued: QueuedErpEvent, mappings: EventMappings, mappers: RecordMappers | None = None
+) -> dict[str, Any]:
     """The home-shaped fields of the event's record (a batch's product mapped first; a
     product the ERP deleted before it was ever mapped will never be, so its batches go
     without the link instead of waiting forever)."""
@@ -321,7 +326,10 @@ def erp_home_fields(queued: QueuedErpEvent, mappings: EventMappings) -> dict[str
             )
         if mapped:
             product_ids[erp_product] = mapped
-    return home_fields(event.resource_type, from_erp(event.resource_type, record, product_ids))
+    mapper = mapper_for(mappers, queued.erp)
+    return home_fields(
+        event.resource_type, home_shape(mapper, event.resource_type, record, product_ids)
+    )
 
 
 def _audit(

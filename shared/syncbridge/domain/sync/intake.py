@@ -45,9 +45,7 @@ def accept_erp_event(
 ) -> EventAccepted:
     """Queue `event` for the caller's tenant (the token's, never one named in the URL or
     body; the route's policy has already required the `events:write` scope)."""
-    queued = QueuedErpEvent(
-        tenant_id=tenant_id, erp=erp, received_at=clock(), event=event
-    )
+    queued = QueuedErpEvent(tenant_id=tenant_id, erp=erp, received_at=clock(), event=event)
     queue.send(
         queued,
         group_id=group_id(tenant_id, erp, event.resource_type, event.resource_id),

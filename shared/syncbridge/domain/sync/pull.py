@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 
 from syncbridge.domain.home import HomePlatform
 from syncbridge.domain.setup.ports import Matcher
+from syncbridge.domain.setup.records import RecordMappers
 from syncbridge.domain.sync.events import DependencyNotMapped, apply_erp_event, erp_home_fields
 from syncbridge.domain.sync.intake import deduplication_id, group_id
 from syncbridge.domain.sync.models import ErpChangeEvent, QueuedErpEvent, SyncCommand
@@ -143,8 +144,10 @@ def run_sync_command(
     runs: SyncRuns | None = None,
     pages_per_chunk: int | None = None,
     events: FifoQueue | None = None,
+    mappers: RecordMappers | None = None,
 ) -> SyncReport:
-    """Run one chunk of `command`; without a queue the whole command runs in one go."""
+    """Run one chunk of `command`; without a queue the whole command runs in one go.
+    `mappers` are each ERP's `RecordMapper` (without them records count as home-shaped)."""
     report = SyncReport(
         action=command.action,
         resource_type=command.resource_type,
@@ -154,6 +157,7 @@ def run_sync_command(
     limit = (pages_per_chunk or PAGES_PER_CHUNK) if queue is not None else None
     ports = _Ports(mappings, home, setup, audit, matcher, reviews, clock)
     ports.events = events
+    ports.mappers = mappers
     following: SyncCommand | None
     if command.phase == "erp":
         following = _erp_phase(command, source, ports, report, cursors, limit)
@@ -172,6 +176,7 @@ def run_sync_command(
             matcher,
             reviews,
             events=events,
+            mappers=mappers,
         )
         _merge(report, rest)
         following = None
@@ -195,6 +200,7 @@ class _Ports:
         self.reviews: ReviewItems | None = reviews
         self.clock: Callable[[], datetime] = clock
         self.events: FifoQueue | None = None
+        self.mappers: RecordMappers | None = None
 
     def apply(self, queued: QueuedErpEvent, source: str) -> str:
         if self.events is not None:
@@ -219,6 +225,7 @@ class _Ports:
             self.matcher,
             self.reviews,
             source=source,
+            mappers=self.mappers,
         )
 
 
@@ -290,7 +297,7 @@ def _check_home_side(
         return
     current = ports.home.get(tenant, rtype, internal_id)  # type: ignore[arg-type]
     try:
-        erp_fields = erp_home_fields(queued, ports.mappings)
+        erp_fields = erp_home_fields(queued, ports.mappings, ports.mappers)
     except DependencyNotMapped:  # nothing to compare yet
         return
     if current is None or current.archived:

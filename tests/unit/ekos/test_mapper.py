@@ -1,11 +1,24 @@
-"""The ERP -> home field mapping, field by field (what mutation testing showed the flow
-tests never pinned down)."""
+"""The Ekos -> home field mapping, field by field (what mutation testing showed the flow
+tests never pinned down), through the setup's generic `home_shape` as production uses it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from syncbridge.domain.setup.records import from_erp, home_fields, search_text
+from syncbridge.adapters.ekos.mapper import EkosRecordMapper
+from syncbridge.domain.setup.records import home_shape
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def from_erp(rtype, record, product_ids=None, product_names=None):
+    return home_shape(EkosRecordMapper(), rtype, record, product_ids, product_names)
+
 
 # ------------------------------------------------------------------ ERP records
 ADDRESS = {"line1": "1 Main St", "line2": "Suite 4", "city": "Portland", "state": "OR",
@@ -77,12 +90,24 @@ def test_a_batch_in_the_home_shape():
     assert (unmapped["product_id"], unmapped["name"]) == (None, None)
 
 
-def test_home_fields_keep_only_set_fields_of_the_type():
-    fields = {"id": "x", "name": "Tap", "phone": None, "kind": "taproom", "erp_product_id": "p"}
-    assert home_fields("storage-locations", fields) == {"name": "Tap", "kind": "taproom"}
+def test_unknown_types_are_refused():
+    with pytest.raises(ValueError):
+        EkosRecordMapper().to_home("kegs", {"id": "k"})
 
 
-def test_search_text_is_the_types_search_fields_lower_cased():
-    fields = {"name": "Tap ROOM", "customer_name": None, "address": "", "city": "Portland",
-              "postal_code": "97201", "phone": "555"}  # fmt: skip
-    assert search_text("customer-locations", fields) == "tap room portland 97201"
+def test_the_mapper_loads_without_the_clients_libraries():
+    # The matcher and the applier map Ekos records but ship without httpx and authlib
+    probe = (
+        "import sys\n"
+        "class Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.partition('.')[0] in ('httpx', 'authlib'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Missing())\n"
+        "from syncbridge.adapters.ekos.mapper import EkosRecordMapper\n"
+        "from syncbridge.roots.keg import record_mappers\n"
+        "assert isinstance(record_mappers()['ekos'], EkosRecordMapper)\n"
+    )
+    env = os.environ | {"PYTHONPATH": str(SHARED), "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
