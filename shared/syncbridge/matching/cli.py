@@ -72,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         input_need = memory.check_input(
             args.profile, n_i, n_e, limit, input_bytes=bytes_i + bytes_e
         )
-        raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec)
+        parallel = memory.parallel_read_fits(
+            args.profile, n_e, input_need, limit, external_bytes=bytes_e
+        )
+        raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec, parallel)
     except (InputError, memory.MemoryLimitError) as exc:
         sys.stderr.write(f"{_prefix(exc)}{_one_line(str(exc))}\n")
         return 2
