@@ -20,7 +20,7 @@ UV_VERSION := 0.13.10
 
 .venv/.installed: .venv/bin/uv requirements-dev.txt shared/requirements.txt layers/crypto/requirements.txt layers/integration/requirements.txt layers/numpy/requirements.txt layers/reports/requirements.txt constraints.txt
 	@echo "installing the Python dependencies into .venv (versions pinned by constraints.txt)..."
-	.venv/bin/uv pip install --python .venv/bin/python -c constraints.txt -r requirements-dev.txt
+	.venv/bin/uv pip install --python .venv/bin/python --compile-bytecode -c constraints.txt -r requirements-dev.txt
 	.venv/bin/python -c 'import site,sys; open(site.getsitepackages()[0] + "/syncbridge-src.pth", "w").write("\n".join(sys.argv[1:]) + "\n")' "$(CURDIR)/shared" "$(CURDIR)/local" "$(CURDIR)"
 	touch $@
 

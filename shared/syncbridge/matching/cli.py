@@ -72,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         input_need = memory.check_input(
             args.profile, n_i, n_e, limit, input_bytes=bytes_i + bytes_e
         )
-        raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec)
+        parallel = memory.parallel_read_fits(
+            args.profile, n_e, input_need, limit, external_bytes=bytes_e
+        )
+        raw_i, raw_e, vocabs = load_files(args.internal, args.external, spec, parallel)
     except (InputError, memory.MemoryLimitError) as exc:
         sys.stderr.write(f"{_prefix(exc)}{_one_line(str(exc))}\n")
         return 2
@@ -124,32 +127,30 @@ def _prefix(exc: Exception) -> str:
 
 
 def _write(path: str, out, decisions: tuple[str, ...]) -> None:
+    """One line per external record, written as soon as it is made: orjson's result
+    keeps a 4 KB allocation, so a chunk of lines held at once would cost 4 KB a line.
+    The explanations are made chunk by chunk (never a million dicts at once)."""
     ext_ids, int_ids = out.external_ids, out.internal_ids
-    dumps = orjson.dumps
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    explained = out.iter_explanations()
     chunk = out.explain_chunk
-
-    def rows():  # per chunk, so a million Python numbers never exist at once
+    with open(path, "wb", buffering=1 << 20) as fh:
+        write = fh.write
         for lo in range(0, len(out.partner), chunk):
             hi = lo + chunk
-            yield from zip(
-                out.partner[lo:hi].tolist(), out.decision[lo:hi].tolist(),
-                out.score[lo:hi].tolist(), strict=True,
+            rows = zip(
+                ext_ids[lo:hi], out.partner[lo:hi].tolist(), out.decision[lo:hi].tolist(),
+                out.score[lo:hi].tolist(), explained, strict=False,
             )  # fmt: skip
-
-    with open(path, "wb", buffering=1 << 20) as fh:
-        for k, ((p, d, s), ex) in enumerate(zip(rows(), out.iter_explanations(), strict=True)):
-            fh.write(
-                dumps(
-                    {
-                        "external_id": ext_ids[k],
-                        "internal_id": int_ids[p] if p >= 0 else None,
-                        "score": round(s, 4),
-                        "decision": decisions[d],
-                        "explanation": ex,
-                    }
-                )
-            )
-            fh.write(b"\n")
+            for e, p, d, s, ex in rows:
+                line = {
+                    "external_id": e,
+                    "internal_id": int_ids[p] if p >= 0 else None,
+                    "score": round(s, 4),
+                    "decision": decisions[d],
+                    "explanation": ex,
+                }
+                write(dumps(line, option=newline))
 
 
 def _one_line(text: str) -> str:

@@ -324,19 +324,22 @@ def _explanations(
     """Evidence for a slice of externals (index offset..): the assigned pair's fields and
     match weights plus the runner-up score; for a create, the best candidate's score when
     there was one; for every line its `review_priority` (labels.review_priority)."""
+    p = np.where(score > 0, score, rival)  # a rejected proposal keeps its probability
+    priority = np.round(labels.review_priority(p), 4)
     out: list[dict] = [{} for _ in range(len(partner))]
     ext = np.flatnonzero(partner >= 0)
     if len(ext):
         feats = scorer.features((ext + offset).astype(np.int32), partner[ext].astype(np.int32))
-        rival_l = np.round(rival[ext], 4).tolist()
-        for k, ex, r in zip(ext.tolist(), scorer.explain(feats), rival_l, strict=True):
-            if r > 0:
-                ex["runner_up_score"] = r
+        runner_up = np.round(rival[ext], 4)
+        extra = (("runner_up_score", runner_up, runner_up > 0),
+                 ("review_priority", priority[ext], None))  # fmt: skip
+        for k, ex in zip(ext.tolist(), scorer.explain(feats, extra), strict=True):
             out[k] = ex
-    for k in np.flatnonzero((partner < 0) & (rival > 0)).tolist():
-        out[k] = {"best_candidate_score": round(float(rival[k]), 4)}
-    p = np.where(score > 0, score, rival)  # a rejected proposal keeps its probability
-    for k, v in enumerate(np.round(labels.review_priority(p), 4).tolist()):
+    alone = np.flatnonzero(partner < 0)
+    best = alone[rival[alone] > 0]
+    for k, r in zip(best.tolist(), rival[best].tolist(), strict=True):
+        out[k] = {"best_candidate_score": round(r, 4)}
+    for k, v in zip(alone.tolist(), priority[alone].tolist(), strict=True):
         out[k]["review_priority"] = v
     return out
 

@@ -107,11 +107,25 @@ def _malloc_trim():
 def peak_rss() -> int:
     """Peak resident set size since the last `reset_peak`, in bytes.
 
-    The larger of this process (VmHWM, else ru_maxrss) and its finished children (the
-    parallel file reader), so no process of the run ever exceeded the reported figure.
+    The larger of this process (VmHWM, else ru_maxrss), its finished children and the
+    sum noted while a child ran beside it (`note_combined_peak`: the parallel file
+    reader), so what the run held at once never exceeded the reported figure.
     """
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return int(max(_own_peak(), children))
+    return int(max(_own_peak(), children_peak(), _combined[0]))
+
+
+def children_peak() -> int:
+    """The largest peak of the finished children, in bytes."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+_combined = [0]
+
+
+def note_combined_peak(nbytes: int) -> None:
+    """An upper bound of what this process and a child held together (the parent's
+    resident size now plus the child's peak): counted in `peak_rss`."""
+    _combined[0] = max(_combined[0], int(nbytes))
 
 
 def _own_peak() -> int:
@@ -128,6 +142,7 @@ def _own_peak() -> int:
 def reset_peak() -> None:
     """Start the peak afresh (Linux clear_refs): in a warm Lambda container the peak of
     an earlier invocation is not this run's and must not count against its limit."""
+    _combined[0] = 0
     try:
         with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
             fh.write("5")
@@ -225,6 +240,20 @@ def check_input(
         what = f"{records_internal:,} internal and {records_external:,} external records"
         raise MemoryLimitError(need, limit_mb, what)
     return need
+
+
+def parallel_read_fits(
+    profile: str,
+    records_external: int,
+    need_bytes: int,
+    limit_mb: int,
+    external_bytes: float | None = None,
+) -> bool:
+    """Whether a second process may read the external file while this one reads the
+    internal: it holds that side's columns and sends them over (about twice their size
+    at the hand-over), on top of the input's need."""
+    reader = 2.0 * (loaded_bytes(profile, records_external, external_bytes) - LOAD_FIXED_BYTES)
+    return need_bytes + reader <= limit_mb * MB * HEADROOM
 
 
 def pair_phase_bytes(

@@ -308,26 +308,35 @@ RECORD_BATCH = 50_000
 
 def _parallel_threshold() -> int | None:
     raw = os.environ.get("SYNCBRIDGE_MATCH_PARALLEL_READ_MB", "")
-    return int(raw) * 1024 * 1024 if raw.isdigit() else None
+    return int(raw) * 1024 * 1024 if raw.isdigit() else DEFAULT_PARALLEL_MIN_BYTES
 
 
+DEFAULT_PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 PARALLEL_MIN_BYTES: int | None = _parallel_threshold()
-"""Inputs at least this large are read by two processes (one file each). Off unless
-SYNCBRIDGE_MATCH_PARALLEL_READ_MB is set: on the 2-vCPU benchmark machine two busy
-processes run only ~1.3x faster than one, and parsing is memory-bound, so the forked
-reader measured slower (28 s vs 26 s for 2 x 1M records) and costs a second process."""
+"""Inputs at least this large are read by two processes (one file each), when the memory
+limit leaves room for the second reader (`memory.parallel_read_fits`). Below it a fork
+costs more than it saves. SYNCBRIDGE_MATCH_PARALLEL_READ_MB overrides the size."""
+
+_SEND_CHUNK = 100_000
+"""The forked reader sends lists in slices of this many items: one pickle of a million
+strings would be a copy of the side held twice at once."""
 
 
-def load_files(path_i: str, path_e: str, spec: ProfileSpec) -> tuple[RawSide, RawSide, dict]:
-    """Read both files; large inputs in parallel (a forked reader for the external file).
+def load_files(
+    path_i: str, path_e: str, spec: ProfileSpec, parallel: bool = True
+) -> tuple[RawSide, RawSide, dict]:
+    """Read both files; large inputs in parallel (a forked reader for the external file)
+    unless `parallel` is False (the memory limit has no room for a second reader).
 
     The result is identical to reading sequentially: the external side's vocabulary ids
     are re-mapped into the internal side's vocabularies in first-seen order.
     """
     vocabs: dict[str, Vocab] = {}
-    if not _worth_parallel(path_i, path_e):
+    if not (parallel and _worth_parallel(path_i, path_e)):
         return load_jsonl(path_i, spec, vocabs), load_jsonl(path_e, spec, vocabs), vocabs
     import multiprocessing
+
+    from syncbridge.matching import memory
 
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
@@ -337,6 +346,8 @@ def load_files(path_i: str, path_e: str, spec: ProfileSpec) -> tuple[RawSide, Ra
     try:
         raw_i = load_jsonl(path_i, spec, vocabs)
         status, *payload = receiver.recv()
+        if status == "ok":
+            ids, columns, child_words = _receive(receiver, *payload)
     except BaseException:
         proc.terminate()
         proc.join()
@@ -344,7 +355,8 @@ def load_files(path_i: str, path_e: str, spec: ProfileSpec) -> tuple[RawSide, Ra
     proc.join()
     if status == "error":
         raise InputError(*payload)
-    ids, columns, child_words = payload
+    # both processes were alive at once: their sum is what the run held
+    memory.note_combined_peak(memory.current_rss() + memory.children_peak())
     tables = {name: _vocab_table(vocabs.setdefault(name, Vocab()), words)
               for name, words in child_words.items()}  # fmt: skip
     kinds = dict(spec.columns)
@@ -373,18 +385,49 @@ def _load_in_child(path: str, spec: ProfileSpec, conn) -> None:
     try:
         vocabs: dict[str, Vocab] = {}
         raw = load_jsonl(path, spec, vocabs)
-        words = {name: v.words for name, v in vocabs.items()}
-        conn.send(("ok", raw.ids, raw.columns, words))
+        kinds = dict(spec.columns)
+        lists = [name for name, kind in spec.columns if kind == "text"]
+        conn.send(("ok", lists, [name for name in vocabs]))
+        _send_list(conn, raw.ids)
+        for name in lists:
+            _send_list(conn, raw.columns.pop(name))  # type: ignore[arg-type]
+        conn.send({k: v for k, v in raw.columns.items() if kinds[k] != "text"})
+        for vocab in vocabs.values():
+            _send_list(conn, vocab.words)
     except InputError as exc:
         conn.send(("error", exc.source, exc.line, exc.reason))
     finally:
         conn.close()
 
 
+def _send_list(conn, values: list) -> None:
+    conn.send(len(values))
+    for lo in range(0, len(values), _SEND_CHUNK):
+        conn.send(values[lo : lo + _SEND_CHUNK])
+
+
+def _receive_list(conn) -> list:
+    n = conn.recv()
+    out: list = []
+    while len(out) < n:
+        out.extend(conn.recv())
+    return out
+
+
+def _receive(conn, lists: list[str], vocab_names: list[str]):
+    """The forked reader's side, in the order `_load_in_child` sends it."""
+    ids = _receive_list(conn)
+    texts = {name: _receive_list(conn) for name in lists}
+    columns = conn.recv()
+    columns.update(texts)
+    words = {name: _receive_list(conn) for name in vocab_names}
+    return ids, columns, words
+
+
 def _vocab_table(vocab: Vocab, words: list[str]):
     import numpy as np
 
-    return np.fromiter((vocab.id(w) for w in words), dtype=np.int32, count=len(words))
+    return np.fromiter(map(vocab.__getitem__, words), dtype=np.int32, count=len(words))
 
 
 def _apply(table, buf: array):

@@ -214,21 +214,16 @@ class Scorer:
             w = np.where(exact, tfw, w)
         return w
 
-    def explain(self, feats: PairFeatures) -> list[dict[str, float]]:
+    def explain(self, feats: PairFeatures, extra=()) -> list[dict[str, float]]:
         """Per pair: the raw evidence (similarities, distance) and each comparison's match
         weight as `weight_<comparison>` (natural log-odds), plus `weight_prior`; the
-        weights sum to the logit of the score, so a reviewer sees what decided it."""
-        out = explanations(feats)
-        prior = round(self.prior_logit, 3)
-        columns = [
-            (f"weight_{k}", np.round(v.astype(np.float64), 3).tolist())
-            for k, v in self.comparison_weights(feats).items()
-        ]
-        for n, d in enumerate(out):
-            d["weight_prior"] = prior
-            for key, values in columns:
-                d[key] = values[n]
-        return out
+        weights sum to the logit of the score, so a reviewer sees what decided it.
+        `extra` columns (key, values, present or None) follow, as in `explanations`."""
+        n = _pairs(feats)
+        columns = [(f"weight_{k}", np.round(v.astype(np.float64), 3), None)
+                   for k, v in self.comparison_weights(feats).items()]  # fmt: skip
+        prior = (("weight_prior", np.full(n, round(self.prior_logit, 3)), None),)
+        return explanations(feats, (*prior, *columns, *extra))
 
     def _given_u(self, comp: ComparisonSpec) -> None:
         """u of agreeing on `comp` among different records that agree on `comp.given`.
@@ -259,16 +254,41 @@ def probability(logit: np.ndarray) -> np.ndarray:
     return (1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50)))).astype(np.float64)
 
 
-def explanations(feats: PairFeatures) -> list[dict[str, float]]:
-    """Per-field evidence of every pair; missing (NaN) fields are left out."""
+def _pairs(feats: PairFeatures) -> int:
+    return len(next(iter(feats.levels.values()))) if feats.levels else 0
+
+
+def explanations(feats: PairFeatures, extra=()) -> list[dict[str, float]]:
+    """Per-field evidence of every pair; missing (NaN) fields are left out. `extra`
+    columns (key, float values, bool mask of the pairs that have it or None for all)
+    follow the evidence in that order.
+
+    Pairs are grouped by which keys they have, so each pair's dict is made in one call
+    (the keys of its group zipped with its values), not key by key."""
     columns = []
     for key, arr in feats.evidence.items():
         digits = 1 if key in ("distance_m", "days_apart") else 3
-        columns.append((key, np.round(arr.astype(np.float64), digits).tolist()))
-    n = len(next(iter(feats.evidence.values()))) if feats.evidence else 0
-    out: list[dict[str, float]] = [{} for _ in range(n)]
-    for key, values in columns:
-        for d, v in zip(out, values, strict=True):
-            if v == v:  # not NaN
-                d[key] = v
+        values = np.round(arr.astype(np.float64), digits)
+        columns.append((key, values, ~np.isnan(values)))
+    columns.extend(extra)
+    n = len(columns[0][1]) if columns else _pairs(feats)
+    if not columns:
+        return [{} for _ in range(n)]
+    pattern = np.zeros(n, dtype=np.int64)
+    for bit, (_, _, present) in enumerate(columns):
+        if present is not None:
+            pattern |= present.astype(np.int64) << bit
+    out: list[dict[str, float]] = [None] * n  # type: ignore[list-item] # every group fills its own
+    groups = np.unique(pattern)
+    for group in groups.tolist():
+        idx = np.flatnonzero(pattern == group) if len(groups) > 1 else np.arange(n)
+        have = [c for bit, c in enumerate(columns) if c[2] is None or group >> bit & 1]
+        if not have:
+            for k in idx.tolist():
+                out[k] = {}
+            continue
+        keys = [key for key, _, _ in have]
+        rows = zip(*(v[idx].tolist() for _, v, _ in have), strict=True)
+        for k, row in zip(idx.tolist(), rows, strict=True):
+            out[k] = dict(zip(keys, row, strict=True))
     return out

@@ -40,6 +40,27 @@ def test_given_a_limit_below_the_need_then_refused_with_the_least_sufficient_lim
     assert memory.check_input("location", 300_000, 300_000, err.needed_mb, BASE) == need
 
 
+def test_the_second_reader_runs_only_where_the_limit_leaves_room_for_it() -> None:
+    need = memory.input_need("location", 300_000, 300_000, BASE)
+    assert not memory.parallel_read_fits("location", 300_000, need, 512)
+    assert memory.parallel_read_fits("location", 300_000, need, 1024)
+    # the reader's room is on top of the need: a limit that only just admits the input
+    # reads sequentially
+    just = memory.check_input("location", 300_000, 300_000, 10_000, BASE)
+    least = int(just / memory.HEADROOM / MB) + 1
+    assert not memory.parallel_read_fits("location", 300_000, need, least)
+
+
+def test_a_sum_noted_while_a_child_ran_counts_in_the_peak() -> None:
+    above = memory.peak_rss() + 512 * MB
+    memory.note_combined_peak(above)
+    try:
+        assert memory.peak_rss() == above
+    finally:
+        memory.reset_peak()
+    assert memory.peak_rss() < above
+
+
 def test_when_no_plan_fits_after_planning_then_choose_refuses_instead_of_exceeding() -> None:
     work = memory.Workload(50_000_000, dedup_share=0.7, kept_share=0.2, external_records=10**6)
     with pytest.raises(memory.MemoryLimitError) as refused:

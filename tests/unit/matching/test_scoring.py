@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncbridge.matching import MatchOptions, match_records
 from syncbridge.matching.scoring import haversine_m, tf_share
@@ -154,3 +156,48 @@ def test_candidate_logit_is_exact_wherever_a_pair_can_matter() -> None:
     # a spared pair scores at most its true log-odds, and stays negligible
     assert (fast[~matters] <= exact[~matters] + 1e-9).all()
     assert (fast < NEGLIGIBLE_LOGIT).sum() == (~matters).sum()
+
+
+def _explanations_key_by_key(feats, extra) -> list[dict]:
+    """The explanation dicts as they were built before: key by key, NaN left out."""
+    n = len(next(iter(feats.levels.values())))
+    out: list[dict] = [{} for _ in range(n)]
+    for key, arr in feats.evidence.items():
+        digits = 1 if key in ("distance_m", "days_apart") else 3
+        for d, v in zip(out, np.round(arr.astype(np.float64), digits).tolist(), strict=True):
+            if v == v:
+                d[key] = v
+    for key, values, present in extra:
+        for k, v in enumerate(values.tolist()):
+            if present is None or present[k]:
+                out[k][key] = v
+    return out
+
+
+_floats = st.one_of(st.floats(-1e4, 1e4, width=32), st.just(float("nan")))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n=st.integers(0, 12),
+    data=st.data(),
+)
+def test_explanations_grouped_by_present_keys_equal_the_key_by_key_dicts(n, data) -> None:
+    from syncbridge.matching.comparisons import PairFeatures
+    from syncbridge.matching.scoring import explanations
+
+    def column(elements):
+        return np.array(data.draw(st.lists(elements, min_size=n, max_size=n)), dtype=np.float64)
+
+    evidence = {k: column(_floats).astype(np.float32) for k in ("name", "distance_m", "city")}
+    masks = st.lists(st.booleans(), min_size=n, max_size=n)
+    extra = (
+        ("weight_prior", np.full(n, -3.25), None),
+        ("runner_up_score", column(st.floats(0, 1)), np.array(data.draw(masks), dtype=bool)),
+        ("review_priority", column(st.floats(0, 1)), None),
+    )
+    feats = PairFeatures({"name": np.zeros(n, np.int8)}, evidence, {})
+    got = explanations(feats, extra)
+    want = _explanations_key_by_key(feats, extra)
+    assert got == want
+    assert [list(d) for d in got] == [list(d) for d in want]  # same key order
