@@ -89,7 +89,7 @@ bench-runtime: venv
 .PHONY: typecheck
 typecheck: venv
 	MYPYPATH=shared .venv/bin/mypy -p syncbridge.domain --python-version 3.12 \
-	  --ignore-missing-imports --follow-imports=silent
+	  --follow-imports=silent
 
 # The sync soak: 10,000 change events through the local runtime and the Ekos simulator
 # (shuffled, duplicated, 5xx, crashes); SYNC_SOAK_EVENTS=N changes the size. `make test`

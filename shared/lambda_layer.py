@@ -9,8 +9,13 @@ what the Lambda runtime already provides. Run by the layers' Makefiles (`sam bui
 - distributions the python3.12 runtime ships in /var/runtime (boto3, botocore and their
   dependencies) are removed file by file from their RECORD: a second botocore in a layer
   (aws-xray-sdk pulls it in) would shadow the runtime's and cost ~30 MB;
-- `tests` folders, `__pycache__` and type stubs (`*.pyi`) of the installed packages are
-  removed (never imported at run time);
+- `tests` folders, `__pycache__`, type stubs (`*.pyi`) and C/Cython sources and headers
+  (`*.c`, `*.h`, `*.pyx`, `*.pxd`: what compiled the extensions) of the installed packages
+  are removed (never imported or read at run time);
+- `--drop-never-loaded` removes `NEVER_LOADED` (SharedLayer: library parts no function
+  imports); `--drop-swagger-ui` removes Powertools' Swagger UI assets, which only the
+  function serving API docs reads (it gets them from SwaggerUiLayer, built with
+  `--swagger-ui-only`);
 - `--beside OTHER` drops every distribution OTHER's requirements resolve to: the layer
   goes beside SharedLayer on every function, so a second copy would only cost space;
 - `--package DIR` copies our own package (e.g. shared/syncbridge) beside the libraries.
@@ -25,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 # What the Lambda python3.12 runtime provides (AWS documents boto3 and botocore; the rest
@@ -49,6 +55,32 @@ PLATFORM_ARGS = [
 
 
 CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
+
+BUILD_ONLY_SUFFIXES = (".pyi", ".c", ".h", ".pyx", ".pxd")
+
+# Parts of SharedLayer's libraries that nothing shipped imports, with why (every function
+# has SharedLayer, so each byte here is paid by all of them). tests/unit/test_layers.py
+# checks that neither our code nor the rest of the layer imports them.
+NEVER_LOADED: dict[str, str] = {
+    "pydantic/v1": "pydantic 1's compatibility package: nothing imports pydantic.v1",
+    "pydantic/mypy.py": "pydantic's mypy plugin: type checking, not run time",
+    **dict.fromkeys(
+        (
+            "aws_lambda_powertools/utilities/auth_alpha",
+            "aws_lambda_powertools/utilities/circuit_breaker",
+            "aws_lambda_powertools/utilities/data_masking",
+            "aws_lambda_powertools/utilities/feature_flags",
+            "aws_lambda_powertools/utilities/idempotency",
+            "aws_lambda_powertools/utilities/kafka",
+            "aws_lambda_powertools/utilities/metadata",
+            "aws_lambda_powertools/utilities/streaming",
+        ),
+        "a Powertools utility no function uses (each is imported only by its own users)",
+    ),
+}
+# Powertools reads these two files (1.7 MB) when it serves the Swagger UI page itself.
+SWAGGER_UI_DIR = "aws_lambda_powertools/event_handler/openapi/swagger_ui"
+SWAGGER_UI_ASSETS = ("swagger-ui-bundle.min.js", "swagger-ui.min.css")
 
 
 def _constraints() -> list[str]:
@@ -132,12 +164,40 @@ def _remove_empty_dirs(target: Path) -> None:
 
 
 def remove_tests(target: Path) -> None:
-    """Test suites, byte code and type stubs: never imported by the function."""
+    """Test suites, byte code, type stubs and C sources: never imported by the function."""
     for name in ("tests", "__pycache__"):
         for folder in [p for p in target.rglob(name) if p.is_dir()]:
             shutil.rmtree(folder, ignore_errors=True)
-    for stub in target.rglob("*.pyi"):
-        stub.unlink()
+    for path in [p for p in target.rglob("*") if p.suffix in BUILD_ONLY_SUFFIXES]:
+        if path.is_file():
+            path.unlink()
+
+
+def remove_paths(target: Path, paths: Iterable[str]) -> list[str]:
+    """Delete files or folders (relative to `target`); the ones that existed."""
+    removed = []
+    for relative in paths:
+        path = target / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.is_file():
+            path.unlink()
+        else:
+            continue
+        removed.append(relative)
+    return removed
+
+
+def keep_only(target: Path, relatives: Iterable[str]) -> None:
+    """Delete everything in `target` but `relatives` (files)."""
+    keep = {(target / r).resolve() for r in relatives}
+    missing = [str(k) for k in keep if not k.is_file()]
+    if missing:
+        raise SystemExit(f"not in the installed packages: {missing}")
+    for path in [p for p in target.rglob("*") if p.is_file()]:
+        if path.resolve() not in keep:
+            path.unlink()
+    _remove_empty_dirs(target)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("artifacts_dir", type=Path)
     parser.add_argument("--package", type=Path, action="append", default=[])
     parser.add_argument("--beside", type=Path, action="append", default=[])
+    parser.add_argument("--drop-never-loaded", action="store_true")
+    parser.add_argument("--drop-swagger-ui", action="store_true")
+    parser.add_argument("--swagger-ui-only", action="store_true")
     args = parser.parse_args(argv)
     target = args.artifacts_dir / "python"
     target.mkdir(parents=True, exist_ok=True)
@@ -158,6 +221,15 @@ def main(argv: list[str] | None = None) -> int:
             for removed in remove_distribution(target, name):
                 print(f"not shipped (its layer beside this one carries it): {removed}")
     remove_tests(target)
+    swagger_ui = [f"{SWAGGER_UI_DIR}/{name}" for name in SWAGGER_UI_ASSETS]
+    if args.swagger_ui_only:
+        keep_only(target, swagger_ui)
+    if args.drop_never_loaded:
+        for removed_path in remove_paths(target, NEVER_LOADED):
+            print(f"not shipped ({NEVER_LOADED[removed_path]}): {removed_path}")
+    if args.drop_swagger_ui:
+        for removed_path in remove_paths(target, swagger_ui):
+            print(f"not shipped (SwaggerUiLayer carries it): {removed_path}")
     for package in args.package:
         shutil.copytree(
             package,

@@ -10,6 +10,7 @@ suites, byte code or type stubs again.
 
 from __future__ import annotations
 
+import ast
 import csv
 import os
 import subprocess
@@ -115,3 +116,78 @@ def test_the_build_drops_tests_bytecode_stubs_and_distributions_it_is_told(
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert removed == ["typing_extensions-1.0.dist-info"]
     assert left == ["keep-1.0.dist-info/RECORD", "keep/__init__.py"]
+
+
+def test_the_build_drops_c_sources_and_keeps_only_what_it_is_told(tmp_path: Path) -> None:
+    for name in ("ext/_speed.c", "ext/_speed.h", "ext/cy.pyx", "ext/cy.pxd", "ext/_speed.so"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    lambda_layer.remove_tests(tmp_path)
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["_speed.so"]
+    (tmp_path / "ext" / "keep.js").write_text("x")
+    lambda_layer.keep_only(tmp_path, ["ext/keep.js"])
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["keep.js"]
+    with pytest.raises(SystemExit):  # a renamed asset fails the build, not the function
+        lambda_layer.keep_only(tmp_path, ["ext/gone.js"])
+    assert lambda_layer.remove_paths(tmp_path, ["ext", "nothing"]) == ["ext"]
+
+
+def _imports(path: Path, root: Path) -> set[str]:
+    """Absolute module names `path` (under import root `root`) imports, relative ones resolved."""
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, *([node.module] if node.module else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_what_shared_layer_leaves_out_is_imported_by_nothing_it_ships() -> None:
+    # Given the library parts the build drops from SharedLayer, as module names
+    site = next(p for p in map(Path, sys.path) if (p / "pydantic").is_dir())
+    dropped = {
+        path.removesuffix(".py").replace("/", "."): site / path
+        for path in lambda_layer.NEVER_LOADED
+    }
+    # When every module we ship, and every module of those libraries that stays, is read
+    ours = [(path, ROOT / "shared") for path in (ROOT / "shared" / "syncbridge").rglob("*.py")]
+    ours += [(path, path.parent) for path in (ROOT / "functions").rglob("*.py")]
+    kept = [
+        (path, site)
+        for library in ("aws_lambda_powertools", "pydantic", "pydantic_settings", "aws_xray_sdk")
+        for path in (site / library).rglob("*.py")
+        if not any(path.is_relative_to(folder) for folder in dropped.values())
+    ]
+    # Then none of them imports a dropped part, but pydantic's schema builder, and only for a
+    # pydantic 1 style type (one with `__get_validators__`), of which none is shipped
+    offenders = {
+        path.relative_to(root).as_posix(): sorted(
+            name for name in _imports(path, root) if name.startswith(tuple(dropped))
+        )
+        for path, root in [*ours, *kept]
+    }
+    assert {path: names for path, names in offenders.items() if names} == {
+        "pydantic/_internal/_generate_schema.py": ["pydantic.v1", "pydantic.v1.BaseModel"]
+    }
+    v1_style = [path for path, _ in [*ours, *kept] if "def __get_validators__" in path.read_text()]
+    assert v1_style == []
+
+
+def test_only_the_function_serving_swagger_ui_carries_its_assets() -> None:
+    serving = {
+        path.relative_to(ROOT / "shared").with_suffix("").as_posix().replace("/", ".")
+        for path in (ROOT / "shared" / "syncbridge").rglob("*.py")
+        if ".enable_swagger(" in path.read_text()
+    }
+    assert serving == {"syncbridge.api.routes.pest_app"}
+    for name, props in _functions().items():
+        handler = (ROOT / props["CodeUri"] / "app.py").read_text()
+        serves = any(module in handler for module in serving)
+        assert ("SwaggerUiLayer" in _layers(props)) == serves, name
