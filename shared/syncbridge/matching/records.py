@@ -18,7 +18,7 @@ from itertools import chain
 import orjson
 from pydantic import BaseModel
 
-from syncbridge.matching.profiles import ProfileSpec, Words, type_error
+from syncbridge.matching.profiles import Keyed, ProfileSpec, Words, type_error
 
 
 class InputError(ValueError):
@@ -149,6 +149,11 @@ class SideBuilder:
             vid = vocabs.setdefault(name, Vocab()).__getitem__
 
             def extend_cat(values) -> None:
+                if isinstance(values, Keyed):  # distinct values in first-seen order: the
+                    # same vocabulary ids as interning record by record
+                    ids = {raw: vid(k) if k else -1 for raw, k in values.keys.items()}
+                    col.extend(map(ids.__getitem__, values.values))  # type: ignore[attr-defined]
+                    return
                 col.extend([vid(v) if v else -1 for v in values])  # type: ignore[attr-defined]
 
             return extend_cat
