@@ -129,6 +129,9 @@ def run(
     progress = _Progress(options.progress, plan.shards + 3)
     progress.step("planned")
 
+    # a second chunk in flight only where the plan leaves room for it under the limit
+    room = options.memory_limit_mb * memory.MB * memory.HEADROOM - plan.estimated_bytes
+    threads = SCORE_THREADS if room >= memory.SCORE_BYTES_PER_PAIR * plan.score_chunk else 1
     shard_bounds = _shard_bounds(per_ext, plan.shards)
     del per_ext
     kept_e: list[np.ndarray] = []
@@ -143,7 +146,7 @@ def run(
         codes = blocking.generate_pairs(plans, n_i, lo, hi if hi < n_e else None)
         candidate_pairs += len(codes)
         se, si, ss = _score_codes(
-            scorer, codes, n_i, options.possible_threshold, odds_sum, plan.score_chunk
+            scorer, codes, n_i, options.possible_threshold, odds_sum, plan.score_chunk, threads
         )
         del codes
         if plan.strategy == "local_greedy":
@@ -287,6 +290,11 @@ def _shard_bounds(per_ext: np.ndarray, shards: int) -> list[tuple[int, int]]:
     return bounds or [(0, n_e)]
 
 
+SCORE_THREADS = 2
+"""Chunks scored at once: numpy and rapidfuzz release the GIL on large arrays, so two
+threads use both cores of the benchmark machine with one chunk more in memory."""
+
+
 def _score_codes(
     scorer: Scorer,
     codes: np.ndarray,
@@ -294,16 +302,24 @@ def _score_codes(
     threshold: float,
     odds_sum: np.ndarray,
     chunk_size: int,
+    threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Score candidate codes chunk by chunk; keep pairs at or above `threshold` with their
     log-odds (not the probability, which saturates at 1.0 and would tie strong pairs).
-    Adds every candidate's posterior odds to `odds_sum` (its external's competition)."""
+    Adds every candidate's posterior odds to `odds_sum` (its external's competition).
+
+    With `threads` > 1 the chunks after the first (which builds the scorer's caches) are
+    scored that many at a time; results are taken in chunk order, so the kept pairs and
+    the sums are the same as scored one by one."""
     cut = float(_logit(np.array([threshold]))[0])
+
+    def score(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        e, i = blocking.split_pairs(codes[start : start + chunk_size], n_i)
+        return e, i, scorer.candidate_logit(e, i)
+
     out_e, out_i, out_s = [], [], []
-    for start in range(0, len(codes), chunk_size):
-        chunk = codes[start : start + chunk_size]
-        e, i = blocking.split_pairs(chunk, n_i)
-        p = scorer.candidate_logit(e, i)
+
+    def take(e: np.ndarray, i: np.ndarray, p: np.ndarray) -> None:
         if len(e):  # codes are sorted: this chunk's externals are e[0]..e[-1]
             first = int(e[0])
             odds_sum[first : int(e[-1]) + 1] += np.bincount(
@@ -313,6 +329,23 @@ def _score_codes(
         out_e.append(e[keep])
         out_i.append(i[keep])
         out_s.append(p[keep])
+
+    starts = range(0, len(codes), chunk_size)
+    if threads > 1 and len(starts) > 2:
+        from concurrent.futures import ThreadPoolExecutor
+
+        take(*score(starts[0]))
+        with ThreadPoolExecutor(threads) as pool:
+            pending = []
+            for start in starts[1:]:
+                pending.append(pool.submit(score, start))
+                if len(pending) == threads:  # at most `threads` chunks in memory
+                    take(*pending.pop(0).result())
+            for future in pending:
+                take(*future.result())
+    else:
+        for start in starts:
+            take(*score(start))
     if not out_e:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
     return np.concatenate(out_e), np.concatenate(out_i), np.concatenate(out_s)

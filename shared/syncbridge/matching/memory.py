@@ -123,8 +123,8 @@ _combined = [0]
 
 
 def note_combined_peak(nbytes: int) -> None:
-    """An upper bound of what this process and a child held together (the parent's
-    resident size now plus the child's peak): counted in `peak_rss`."""
+    """What this process and a child held together (see `records.load_files`):
+    counted in `peak_rss`."""
     _combined[0] = max(_combined[0], int(nbytes))
 
 

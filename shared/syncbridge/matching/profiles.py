@@ -32,7 +32,17 @@ class ProfileSpec:
     extract: Callable[[dict], tuple]
     extract_many: Callable[[dict[str, list]], tuple] | None = None
     """Column-wise `extract`: schema field -> values in, one sequence per column out,
-    equal to extracting record by record (a "tokens" column may hold `Words`)."""
+    equal to extracting record by record (a "tokens" column may hold `Words`, a "cat"
+    column `Keyed`)."""
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A "cat" column as its raw values and each distinct raw value's key, in first-seen
+    order (the builder interns each distinct value once, not every record's key)."""
+
+    values: list
+    keys: dict
 
 
 @dataclass(frozen=True)
@@ -88,14 +98,18 @@ def _location_many(c: dict[str, list]) -> tuple:
     island = (lat == 0.0) & (lon == 0.0)
     lat[island] = lon[island] = math.nan
     address = std.address_many(c["address"])
+
+    def keyed(fn, values: list) -> Keyed:
+        return Keyed(values, std.distinct_table(fn, values))
+
     return (
         Words(std.folded_words_many(c["name"]), std.NAME_CANON),
         address,
-        std.distinct_map(std.street_key, address),
-        std.distinct_map(std.city, c["city"]),
-        std.distinct_map(std.postal_code, c["postal_code"]),
+        keyed(std.street_key, address),
+        keyed(std.city, c["city"]),
+        keyed(std.postal_code, c["postal_code"]),
         std.phone_ints_many(c["phone"]),
-        std.website_domains_many(c["website"]),
+        Keyed(c["website"], std.website_domain_table(c["website"])),
         lat,
         lon,
     )

@@ -18,7 +18,7 @@ from itertools import chain
 import orjson
 from pydantic import BaseModel
 
-from syncbridge.matching.profiles import ProfileSpec, Words, type_error
+from syncbridge.matching.profiles import Keyed, ProfileSpec, Words, type_error
 
 
 class InputError(ValueError):
@@ -149,6 +149,11 @@ class SideBuilder:
             vid = vocabs.setdefault(name, Vocab()).__getitem__
 
             def extend_cat(values) -> None:
+                if isinstance(values, Keyed):  # distinct values in first-seen order: the
+                    # same vocabulary ids as interning record by record
+                    ids = {raw: vid(k) if k else -1 for raw, k in values.keys.items()}
+                    col.extend(map(ids.__getitem__, values.values))  # type: ignore[attr-defined]
+                    return
                 col.extend([vid(v) if v else -1 for v in values])  # type: ignore[attr-defined]
 
             return extend_cat
@@ -341,6 +346,7 @@ def load_files(
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_load_in_child, args=(path_e, spec, sender), daemon=True)
+    at_fork = memory.current_rss()  # pages the child shares with this process at first
     proc.start()
     sender.close()
     try:
@@ -355,8 +361,9 @@ def load_files(
     proc.join()
     if status == "error":
         raise InputError(*payload)
-    # both processes were alive at once: their sum is what the run held
-    memory.note_combined_peak(memory.current_rss() + memory.children_peak())
+    # both processes were alive at once: what the run held is this process now (the
+    # child's side received) plus the child's own pages (its peak less what it shared)
+    memory.note_combined_peak(memory.current_rss() + max(memory.children_peak() - at_fork, 0))
     tables = {name: _vocab_table(vocabs.setdefault(name, Vocab()), words)
               for name, words in child_words.items()}  # fmt: skip
     kinds = dict(spec.columns)

@@ -394,8 +394,12 @@ def phone_ints_many(values: list) -> list[int]:
 
 def distinct_map(fn, values: list) -> list:
     """`fn` applied once per distinct value (towns, postcodes, domains repeat a lot)."""
-    table = {v: fn(v) for v in dict.fromkeys(values)}
-    return list(map(table.__getitem__, values))
+    return list(map(distinct_table(fn, values).__getitem__, values))
+
+
+def distinct_table(fn, values: list) -> dict:
+    """Each distinct value -> `fn` of it, in first-seen order."""
+    return {v: fn(v) for v in dict.fromkeys(values)}
 
 
 _SIMPLE_SITE = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+\.[a-z]{2,})/?")
@@ -403,6 +407,11 @@ _SIMPLE_SITE = re.compile(r"(?:https?://)?(?:www\.)?([a-z0-9-]+\.[a-z]{2,})/?")
 
 def website_domains_many(values: list) -> list[str]:
     """`website_domain` of every value; "http://www.name.com"-like ones by one regex."""
+    return list(map(website_domain_table(values).__getitem__, values))
+
+
+def website_domain_table(values: list) -> dict:
+    """Each distinct value -> its `website_domain`, in first-seen order."""
 
     def one(value: object) -> str:
         if type(value) is str and len(value) <= MAX_FIELD_CHARS:
@@ -411,4 +420,4 @@ def website_domains_many(values: list) -> list[str]:
                 return m.group(1)
         return website_domain(value)
 
-    return distinct_map(one, values)
+    return distinct_table(one, values)

@@ -146,3 +146,43 @@ def test_column_wise_folding_of_long_mixed_columns_equals_per_value(values: list
     # 64+ values with some non-ASCII: the ASCII ones take the fast path, the rest not
     values = [*values, "Caf\u00e9 Zur Stra\u00dfe"]
     assert std.address_many(values) == [std.address(v) for v in values]
+
+
+_TEXT = st.one_of(st.none(), st.sampled_from(["Main Street", "12 N Main St", "", "Denver"]),
+                  st.text(alphabet=st.sampled_from(list("aZ09 &'-./\u00e9")), max_size=14))  # fmt: skip
+_CODE = st.one_of(_TEXT, st.integers(min_value=0, max_value=99_999))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.fixed_dictionaries({
+    "name": _TEXT, "address": _TEXT, "city": _TEXT, "postal_code": _CODE, "phone": _CODE,
+    "website": st.one_of(_TEXT, st.sampled_from(["http://www.a.com", "b.co.uk/x"])),
+    "lat": st.one_of(st.none(), st.floats(-90, 90)),
+}), max_size=12))  # fmt: skip
+def test_a_batch_added_column_wise_equals_records_added_one_by_one(rows: list) -> None:
+    from syncbridge.matching.profiles import SPECS
+    from syncbridge.matching.records import SideBuilder
+
+    recs = [{"id": f"r{k}", **row} for k, row in enumerate(rows)]
+    sides = []
+    for batch in (True, False):
+        vocabs: dict = {}
+        builder = SideBuilder(SPECS["location"], "x", vocabs)
+        if batch:
+            builder.add_many([dict(r) for r in recs])
+        else:
+            for k, rec in enumerate(recs):
+                builder.add(dict(rec), k + 1)
+        columns = {
+            name: tuple(x.tolist() for x in col) if isinstance(col, tuple) else list(col)
+            for name, col in builder.columns.items()
+        }
+        sides.append((columns, {name: v.words for name, v in vocabs.items()}))
+    (cols_a, words_a), (cols_b, words_b) = sides
+    assert words_a == words_b
+    assert cols_a.keys() == cols_b.keys()
+    for name in cols_a:
+        a, b = cols_a[name], cols_b[name]
+        if name in ("lat", "lon"):  # NaN != NaN
+            a, b = [repr(x) for x in a], [repr(x) for x in b]
+        assert a == b, name

@@ -74,3 +74,32 @@ def test_a_limit_the_input_cannot_fit_is_refused_before_any_work_naming_the_need
     assert refused.value.limit_mb == 1
     assert refused.value.needed_mb > 1
     assert "1,500 internal and 1,500 external records" in str(refused.value)
+
+
+def test_chunks_scored_two_at_a_time_give_the_pairs_and_sums_of_one_at_a_time() -> None:
+    import numpy as np
+
+    from syncbridge.matching import blocking, engine
+    from syncbridge.matching.profiles import SPECS
+    from syncbridge.matching.records import load_records
+    from syncbridge.matching.scoring import Scorer
+    from syncbridge.matching.sides import prepare
+
+    internal, external, _ = generate(1500, seed=11)
+    vocabs: dict = {}
+    raw_i = load_records(internal, SPECS["location"], "internal", vocabs)
+    raw_e = load_records(external, SPECS["location"], "external", vocabs)
+    prep = prepare(raw_i, raw_e, "location", vocabs)
+    plans = blocking.plan_blocks(prep, "location", MatchOptions().max_block_pairs)
+    codes = blocking.generate_pairs(plans, prep.internal.n)
+    results = []
+    for threads in (1, 2):
+        odds = np.zeros(prep.external.n)
+        kept = engine._score_codes(
+            Scorer(prep, "location"), codes, prep.internal.n, 0.05, odds, 997, threads
+        )
+        results.append((*kept, odds))
+    assert len(codes) > 4 * 997  # several chunks in flight
+    assert len(results[0][0]) > 0
+    for one, two in zip(*results, strict=True):
+        assert np.array_equal(one, two)
