@@ -20,8 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests check behaviour, never speed (speed lives in `make bench`): no per-example
+# deadline, which a loaded machine or `pytest -n 2` would otherwise turn into flakes.
+settings.register_profile("syncbridge", deadline=None)
+settings.load_profile("syncbridge")
 
 
 @pytest.fixture(scope="module")
