@@ -68,10 +68,10 @@ PACKAGES: dict[str, Package] = {
     "connections": Package(("domain/connections",), ("tests/unit/ekos",)),
     # The matcher's one-to-one assignment, its decisions (link / review / create), and the
     # part of scoring that turns comparison levels into the match probability and its
-    # explanation (not the feature extraction). Its tests are those of these three modules:
-    # every one of them is covered by the engine's slow end-to-end tests too, which would
-    # run for every survivor (minutes each); the survivors of this selection were rerun
-    # against all of `tests/unit/matching` and none was killed there (docs/mutation.md).
+    # explanation (not the feature extraction). Its tests are the unit tests of these three
+    # modules. The engine's end-to-end tests (properties, strategies, CLI) also reach them
+    # but take seconds each, and every survivor would run them all: they are left out, so
+    # a survivor here is a mutant these unit tests miss (the engine's may still catch it).
     "matching": Package(
         ("matching/assign.py", "matching/decide.py", "matching/scoring.py"),
         (
