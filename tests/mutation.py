@@ -68,10 +68,19 @@ PACKAGES: dict[str, Package] = {
     "connections": Package(("domain/connections",), ("tests/unit/ekos",)),
     # The matcher's one-to-one assignment, its decisions (link / review / create), and the
     # part of scoring that turns comparison levels into the match probability and its
-    # explanation (not the feature extraction).
+    # explanation (not the feature extraction). Its tests are the unit tests of these three
+    # modules. The engine's end-to-end tests (properties, strategies, CLI) also reach them
+    # but take seconds each, and every survivor would run them all: they are left out, so
+    # a survivor here is a mutant these unit tests miss (the engine's may still catch it).
     "matching": Package(
         ("matching/assign.py", "matching/decide.py", "matching/scoring.py"),
-        ("tests/unit/matching",),
+        (
+            "tests/unit/matching/test_assign.py",
+            "tests/unit/matching/test_assign_rules.py",
+            "tests/unit/matching/test_decide.py",
+            "tests/unit/matching/test_fellegi_sunter.py",
+            "tests/unit/matching/test_scoring.py",
+        ),
         only=(
             "syncbridge.matching.assign.*",
             "syncbridge.matching.decide.*",

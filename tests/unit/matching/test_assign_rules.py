@@ -142,3 +142,72 @@ def test_exact_never_links_fewer_records_and_stays_one_to_one_on_random_graphs()
         picked = sorted(chosen)
         assert len({e[k] for k in picked}) == len(picked) == len({i[k] for k in picked})
         assert len(picked) >= greedy_links
+
+
+def _reference_ranks(e, i, s):
+    order = sorted(range(len(e)), key=lambda k: (-s[k], e[k], i[k]))
+    r = [0] * len(e)
+    for place, k in enumerate(order):
+        r[k] = len(e) - place
+    return r
+
+
+@pytest.mark.parametrize(
+    ("e", "i"),
+    [
+        ([0, 0], [1, 0]),  # externals in order, internals not
+        ([1, 0], [0, 1]),  # internals in order, externals not
+        ([0, 0, 0], [0, 2, 1]),
+        ([0, 1, 1], [0, 2, 1]),
+        ([1, 1, 0], [0, 1, 2]),
+    ],
+)
+def test_ranks_of_pairs_that_only_look_sorted_follow_the_tie_break(e, i):
+    e, i, s = np.array(e), np.array(i), np.full(len(e), 0.5)
+    assert assign.ranks(e, i, s).tolist() == _reference_ranks(e, i, s)
+
+
+def test_rivals_match_their_definition_for_any_one_to_one_choice():
+    # the exact solver's choice is not greedy's: alternatives may sit on free records
+    rng = np.random.default_rng(17)
+    for _ in range(60):
+        e, i, s = random_graph(rng)
+        chosen = np.zeros(len(e), dtype=bool)
+        used_e, used_i = set(), set()
+        for k in rng.permutation(len(e)).tolist():
+            if e[k] not in used_e and i[k] not in used_i and rng.random() < 0.6:
+                chosen[k] = True
+                used_e.add(e[k])
+                used_i.add(i[k])
+        assert assign.rivals(e, i, s, chosen, 8, 8).tolist() == _reference_rivals(
+            e, i, s, chosen, 8
+        )
+
+
+# A-x 0.99, A-y 0.98, B-x 0.97, B-y 0.5: greedy links A-x and B-y, the optimum A-y and B-x
+FULL = (np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1]), np.array([0.99, 0.98, 0.97, 0.5]))
+
+
+@pytest.mark.parametrize(
+    ("extra_e", "extra_i"),
+    [(0, 2), (2, 0)],  # A-z leaves internal z free; C-x leaves external C free
+)
+def test_exact_keeps_greedy_where_only_one_side_has_a_record_left_free(extra_e, extra_i):
+    e, i, s = FULL
+    e, i, s = np.append(e, extra_e), np.append(i, extra_i), np.append(s, 0.1)
+    # no augmenting path: the optimum cannot link more records, greedy's choice stands
+    assert _greedy_then_exact(e, i, s, max_nodes=10) == (0, {0, 3})
+
+
+def test_exact_re_solves_where_a_record_is_left_free_on_each_side():
+    e, i, s = FULL
+    e, i, s = np.append(e, [0, 2]), np.append(i, [2, 0]), np.append(s, [0.1, 0.1])
+    solved, chosen = _greedy_then_exact(e, i, s, max_nodes=10)
+    assert solved == 1 and {1, 2} <= chosen
+
+
+def test_distinct_records_are_counted_per_component_when_the_largest_record_repeats():
+    # record 3 is in both components; a pair repeats it in the first
+    comp = np.array([0, 0, 1, 1, 1])
+    node = np.array([3, 3, 0, 1, 3])
+    assert assign._distinct_per_component(comp, node, 2).tolist() == [1, 3]
