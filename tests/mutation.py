@@ -77,6 +77,7 @@ PACKAGES: dict[str, Package] = {
         (
             "tests/unit/matching/test_assign.py",
             "tests/unit/matching/test_assign_rules.py",
+            "tests/unit/matching/test_comparison_weights.py",
             "tests/unit/matching/test_decide.py",
             "tests/unit/matching/test_fellegi_sunter.py",
             "tests/unit/matching/test_scoring.py",
