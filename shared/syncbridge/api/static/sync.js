@@ -64,8 +64,10 @@
             const done = await api("PUT", "sync/review/" + type.resource_type + "/" +
               encodeURIComponent(item.external_id) + "?erp=" + encodeURIComponent(conn.erp),
               action === "link" ? {action, internal_id: home.id} : {action});
+            // reload first, then say what the person's click did: the reload's own
+            // "loaded" status must not replace it in the live region
+            await load({quiet: true});
             say("Ekos " + item.external_id + (done.action === "create" ? " created as a new record" : " linked to “" + homeName + "”") + ".");
-            await load();
           } catch (error) { fail(error); link.disabled = create.disabled = false; }
         };
         link.addEventListener("click", () => decide("link"));
@@ -134,7 +136,7 @@
     return section;
   }
 
-  async function load() {
+  async function load({quiet = false} = {}) {
     alertBox.hidden = true;
     try {
       const status = await api("GET", "sync/status");
@@ -146,9 +148,9 @@
         await renderReview(section, conn);
       }
       document.getElementById("updated").textContent = "Updated " + new Date().toLocaleTimeString();
-      say(status.connections.length + " connection(s) loaded");
+      if (!quiet) say(status.connections.length + " connection(s) loaded");
     } catch (error) { fail(error); say("Could not load the sync status"); }
   }
-  document.getElementById("refresh").addEventListener("click", load);
-  SB.session().then(load, (error) => { if (error.status !== 401) fail(error); });
+  document.getElementById("refresh").addEventListener("click", () => load());
+  SB.session().then(() => load(), (error) => { if (error.status !== 401) fail(error); });
 })();
