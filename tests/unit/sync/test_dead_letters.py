@@ -155,3 +155,31 @@ def test_reasons_and_body_descriptions() -> None:
     ) == ("import:products", "t")
     assert describe_body("not json") == ("", "")
     assert parse_age("2h") == 7200 and parse_age("90") == 90
+
+
+@pytest.mark.parametrize(
+    ("body", "described"),
+    [
+        # a queued ERP change event: its action-less envelope names the event's type
+        ({"tenant_id": "t", "erp": "ekos", "event": {"resource_type": "products"}},
+         ("erp_event:products", "t")),
+        ({"kind": "pull", "tenant_id": "t", "event": {"resource_type": "products"}},
+         ("pull:products", "t")),
+        # commands name their action, and the type when they have one
+        ({"action": "incremental_sync", "tenant_id": "t"}, ("incremental_sync", "t")),
+        ({"kind": "reconcile", "resource_type": "products", "tenant_id": "t"},
+         ("reconcile:products", "t")),
+        # a resource type without an action says nothing about the message's kind
+        ({"resource_type": "products", "tenant_id": "t"}, ("", "t")),
+        # an outbound unit scan
+        ({"scan_id": "s-1", "tenant_id": "t"}, ("unit_scan", "t")),
+        ({"scan_id": "s-1"}, ("unit_scan", "")),
+        # nothing known
+        ({"tenant_id": None}, ("", "")),
+        ([1, 2], ("", "")),
+    ],
+)  # fmt: skip
+def test_a_dead_letters_body_is_described_by_its_kind_and_tenant(body, described) -> None:
+    """The kind and tenant a dead letter is filtered by (`replay list --type`, the admin API's
+    `message_type`): a wrong kind hides the letter from the filter that should find it."""
+    assert describe_body(json.dumps(body)) == described

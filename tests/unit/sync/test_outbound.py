@@ -84,6 +84,40 @@ def test_a_422_is_audited_and_not_retried(mappings: FakeMappings) -> None:
     assert entry["errors"] == errors
 
 
+def test_a_refused_scan_is_audited_as_what_the_audit_api_filters_on(
+    mappings: FakeMappings,
+) -> None:
+    """The whole audit entry of a refusal: `GET /audit?resource_type=unit-scans&
+    external_id=...&actor=outbound&action=scan_rejected` finds it only with these values, and
+    its `after` is the scan as queued (JSON-safe, so the entry can be stored and exported)."""
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+    errors = [{"field": "location_id", "message": "closed", "code": 7}]
+    audit = FakeAudit()
+    message = scan()
+    sink = FakeScanSink(ScanRefused(422, errors))
+    assert push_unit_scan(message, mappings, lambda _m: sink, audit, clock=lambda: at) == "rejected"
+    assert audit.entries == {
+        "SCAN#ekos#scan-1": {
+            "tenant_id": "tenant-a",
+            "entry_id": "SCAN#ekos#scan-1",
+            "at": "2026-03-02T08:30:00+00:00",
+            "actor": "outbound",
+            "action": "scan_rejected",
+            "erp": "ekos",
+            "scan_id": "scan-1",
+            "status": 422,
+            "errors": [{"field": "location_id", "message": "closed"}],
+            "resource_type": "unit-scans",
+            "external_id": "scan-1",
+            "source": "outbound",
+            "after": message.model_dump(mode="json"),
+        }
+    }
+    assert audit.entries["SCAN#ekos#scan-1"]["after"]["scanned_at"] == "2026-03-01T12:00:00Z"
+
+
 def test_a_409_key_conflict_is_permanent_too(mappings: FakeMappings) -> None:
     audit = FakeAudit()
     sink = FakeScanSink(ScanRefused(409))
