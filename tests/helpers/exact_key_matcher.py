@@ -54,33 +54,25 @@ class ExactKeyMatcher:
                 on_progress(scored)
             s, w = self._keys(rec, profile)
             ext_id = str(rec["id"])
-            hit = strong.get(s) if s else None
-            if hit and hit not in used:
-                used.add(hit)
-                outcomes.append(
-                    MatchOutcome(
-                        external_id=ext_id,
-                        internal_id=hit,
-                        score=1.0,
-                        decision="match",
-                        explanation={"key": 1.0},
+            tiers = (
+                (strong.get(s) if s else None, 1.0, "match", {"key": 1.0}),
+                (weak.get(w) if w else None, 0.6, "review", {"name": 1.0, "key": 0.0}),
+            )
+            for hit, score, decision, explanation in tiers:
+                if hit and hit not in used:
+                    used.add(hit)
+                    outcomes.append(
+                        MatchOutcome(
+                            external_id=ext_id,
+                            internal_id=hit,
+                            score=score,
+                            decision=decision,
+                            explanation=explanation,
+                        )
                     )
-                )
-                continue
-            hit = weak.get(w) if w else None
-            if hit and hit not in used:
-                used.add(hit)
-                outcomes.append(
-                    MatchOutcome(
-                        external_id=ext_id,
-                        internal_id=hit,
-                        score=0.6,
-                        decision="review",
-                        explanation={"name": 1.0, "key": 0.0},
-                    )
-                )
-                continue
-            outcomes.append(MatchOutcome(external_id=ext_id, score=0.0, decision="create"))
+                    break
+            else:
+                outcomes.append(MatchOutcome(external_id=ext_id, score=0.0, decision="create"))
         return outcomes
 
     @staticmethod
