@@ -30,6 +30,17 @@ settings.register_profile("syncbridge", deadline=None)
 settings.load_profile("syncbridge")
 
 
+def _atomic_moto_dynamodb() -> None:
+    """In-process `mock_aws` gets the local runtime's atomic conditional writes (two threads
+    of one test must not both win a conditional write, as they cannot on DynamoDB)."""
+    from syncbridge_local.moto_server import atomic_dynamodb
+
+    atomic_dynamodb()
+
+
+_atomic_moto_dynamodb()
+
+
 @pytest.fixture(scope="module")
 def local_runtime() -> Iterator[object]:
     from syncbridge_local.runtime import LocalRuntime

@@ -139,6 +139,29 @@ def _atomic_sqs() -> None:
             setattr(SQSBackend, name, locked(getattr(SQSBackend, name)))
 
 
+def atomic_dynamodb() -> None:
+    """DynamoDB applies a conditional write atomically; moto checks the condition and then
+    writes without a lock, so two threads can both pass `attribute_not_exists` or
+    `version = :v` (two holders of one lease, one event claimed twice). Every item write
+    runs under one lock here. Also applied to in-process `mock_aws` by the tests."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_syncbridge_atomic", False):
+        return
+    lock = threading.RLock()
+
+    def locked(method: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return run
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._syncbridge_atomic = True  # type: ignore[attr-defined]
+
+
 def _keyed_queries() -> None:
     """DynamoDB reads a Query's partition by its key; moto sorts the whole table on every
     Query and filters it (O(table) per call, seconds once a table holds thousands of
@@ -224,6 +247,7 @@ def main() -> None:
     _fast_sqs_clock()
     _cached_module_list()
     _atomic_sqs()
+    atomic_dynamodb()
     _keyed_queries()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     import os
