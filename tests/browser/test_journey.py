@@ -514,6 +514,10 @@ def _credentials_as_admin(journey: Journey, person: dict[str, str]) -> None:
     page.get_by_label("Auth URL", exact=True).fill(microshare["auth_url"])
     page.get_by_role("button", name="Save credentials").click()
     page.locator("#creds-result").filter(has_text="Microshare credentials saved").wait_for()
+    # the table is read again after the save: wait for both rows, not the header alone
+    page.wait_for_function(
+        "document.querySelector('#creds-table').innerText.split('configured').length > 2"
+    )
     table = page.locator("#creds-table").inner_text()
     assert table.count("configured") >= 2 and odoo["api_key"] not in page.content()
     journey.shot("settings-credentials", full_page=True)
