@@ -87,6 +87,16 @@ def _cached_module_list() -> None:
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
+def _under(lock: Any, method: Any) -> Any:
+    """`method`, run while holding `lock` (moto's backends do check-then-write unlocked)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(*args, **kwargs)
+
+    return run
+
+
 def _atomic_sqs() -> None:
     """SQS hands a message to one receiver at a time; moto's receive checks a message's
     visibility and then marks it received without a lock, so two concurrent receives
@@ -99,13 +109,6 @@ def _atomic_sqs() -> None:
 
     lock = threading.RLock()
     receive = SQSBackend.receive_message
-
-    def locked(method: Any) -> Any:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return run
 
     def receive_message(
         self: Any,
@@ -136,7 +139,7 @@ def _atomic_sqs() -> None:
         "change_message_visibility_batch",
     ):
         if hasattr(SQSBackend, name):
-            setattr(SQSBackend, name, locked(getattr(SQSBackend, name)))
+            setattr(SQSBackend, name, _under(lock, getattr(SQSBackend, name)))
 
 
 def atomic_dynamodb() -> None:
@@ -150,15 +153,8 @@ def atomic_dynamodb() -> None:
         return
     lock = threading.RLock()
 
-    def locked(method: Any) -> Any:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return run
-
     for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
+        setattr(DynamoDBBackend, name, _under(lock, getattr(DynamoDBBackend, name)))
     DynamoDBBackend._syncbridge_atomic = True  # type: ignore[attr-defined]
 
 
